@@ -1,0 +1,211 @@
+"""Find spaces filed twice: in an earlier batch, by two bureaus in this batch, twice in one file.
+
+A false merge costs a maker space its national filing; a missed duplicate costs a clerk a minute.
+So only exact normalised names, or near-identical names with the same normalised operator, are
+decided automatically; anything weaker is accepted with W_POSSIBLE_DUPLICATE and listed for a
+clerk, whose keep/drop decision (``decisions.csv``) holds on every later night.
+
+Name and operator normalisation lives here and only here (:func:`name_key`, :func:`operator_key`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+STRONG_SCORE = 95.0
+POSSIBLE_SCORE = 85.0
+SAME_OPERATOR_SCORE = 70.0
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_PROVINCE_PREFIX = re.compile(r"^湖南省?")
+_COMPANY_SUFFIX = re.compile(r"(股份有限公司|有限责任公司|有限公司)$")
+_KEEP = {"保留", "keep", "不是重复", "否"}
+_DROP = {"删除", "drop", "剔除", "是重复", "重复", "是"}
+MATCH_COLUMNS = ["uid", "other", "kind", "score", "reason", "auto"]
+
+
+def _base_key(values: pd.Series) -> pd.Series:
+    folded = values.fillna("").astype(str).str.normalize("NFKC").str.lower()
+    return folded.str.replace(_PUNCT, "", regex=True)
+
+
+def name_key(values: pd.Series) -> pd.Series:
+    """A space's name for matching: NFKC, no spaces/punctuation/brackets, no leading 湖南(省)."""
+    return _base_key(values).str.replace(_PROVINCE_PREFIX, "", regex=True)
+
+
+def operator_key(values: pd.Series) -> pd.Series:
+    """An operator for matching: as :func:`name_key`, with 有限责任公司/股份有限公司 = 有限公司."""
+    return name_key(values).str.replace(_COMPANY_SUFFIX, "有限公司", regex=True)
+
+
+def strip_city(keys: pd.Series, cities: list[str]) -> pd.Series:
+    """The name key without a leading city name (长沙市/长沙), for 'same name, city prefix'."""
+    names = sorted({c for city in cities for c in (city, city.removesuffix("市"))}, key=len)
+    pattern = "^(?:" + "|".join(map(re.escape, reversed(names))) + ")"
+    return keys.str.replace(pattern, "", regex=True)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """A clerk's keep/drop decisions on possible duplicates, keyed by the two names' keys."""
+
+    drop: frozenset[tuple[str, str]]
+    keep: frozenset[tuple[str, str]]
+
+    @classmethod
+    def empty(cls) -> Decisions:
+        return cls(frozenset(), frozenset())
+
+    def verdict(self, a: str, b: str) -> str:
+        pair = (a, b) if (a, b) in self.drop | self.keep else (b, a)
+        return "drop" if pair in self.drop else "keep" if pair in self.keep else ""
+
+
+def load_decisions(path: Path) -> Decisions:
+    """Read decisions.csv: columns 名称, 匹配名称, 处理意见 (保留/删除); other columns ignored."""
+    if not path.is_file():
+        return Decisions.empty()
+    data = path.read_bytes()
+    text = data.decode("utf-8-sig") if _is_utf8(data) else data.decode("gb18030", "replace")
+    drop: set[tuple[str, str]] = set()
+    keep: set[tuple[str, str]] = set()
+    for record in csv.DictReader(text.splitlines()):
+        names = pd.Series([record.get("名称", ""), record.get("匹配名称", "")])
+        a, b = name_key(names).tolist()
+        verdict = (record.get("处理意见") or "").strip().lower()
+        if a and b and verdict in _DROP:
+            drop.add((a, b))
+        elif a and b and verdict in _KEEP:
+            keep.add((a, b))
+    return Decisions(frozenset(drop), frozenset(keep))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _similarity(a: pd.Series, b: pd.Series, ca: pd.Series, cb: pd.Series) -> pd.Series:
+    """Name similarity 0–100: the better of the plain keys and the keys without a city prefix."""
+    if a.empty:
+        return pd.Series(dtype=float)
+    plain = process.cpdist(a.tolist(), b.tolist(), scorer=fuzz.ratio, workers=1)
+    city = process.cpdist(ca.tolist(), cb.tolist(), scorer=fuzz.ratio, workers=1)
+    return pd.Series(plain, index=a.index).combine(pd.Series(city, index=a.index), max)
+
+
+def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame:
+    """Turn scored candidate pairs into matches: automatic, possible, or a clerk's decision."""
+    same_op = (pairs["opkey_a"] != "") & (pairs["opkey_a"] == pairs["opkey_b"])
+    exact = pairs["key_a"] == pairs["key_b"]
+    strong = exact | ((pairs["score"] >= STRONG_SCORE) & same_op)
+    possible = ~strong & (
+        (pairs["score"] >= POSSIBLE_SCORE) | (same_op & (pairs["score"] >= SAME_OPERATOR_SCORE))
+    )
+    verdicts = pd.Series(
+        [decisions.verdict(a, b) for a, b in zip(pairs["key_a"], pairs["key_b"], strict=True)],
+        index=pairs.index,
+        dtype=object,
+    )
+    reason = pd.Series("名称相同", index=pairs.index)
+    reason = reason.where(exact, "名称几乎相同且运营主体相同")
+    reason = reason.where(strong, "名称相近" + same_op.map({True: "、运营主体相同", False: ""}))
+    reason = reason.where(~(possible & (verdicts == "drop")), "人工核定为重复")
+    out = pd.DataFrame(
+        {
+            "uid": pairs["uid_a"],
+            "other": pairs["uid_b"],
+            "kind": kind,
+            "score": pairs["score"].round(1),
+            "reason": reason,
+            "auto": strong | (verdicts == "drop"),
+        }
+    )
+    keep = strong | (possible & (verdicts != "keep"))
+    return out[keep]
+
+
+def _pairs(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFrame:
+    """Candidate pairs sharing a non-empty blocking key; every column kept, suffixed _a / _b."""
+    left = left[left[on] != ""].assign(_block=left[on])
+    right = right[right[on] != ""].assign(_block=right[on])
+    return left.merge(right, on="_block", suffixes=("_a", "_b")).drop(columns="_block")
+
+
+def match_prior(rows: pd.DataFrame, prior: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
+    """Matches of this batch's rows against earlier batches (uid -> prior uid), best per row.
+
+    The prior set is small (hundreds), so every row is scored against every prior name at once;
+    only pairs above the lowest threshold become candidates.
+    """
+    if rows.empty or prior.empty:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    rows = rows[rows["key"] != ""]
+    prior = prior[prior["key"] != ""]
+    options = {"scorer": fuzz.ratio, "dtype": np.uint8, "score_cutoff": SAME_OPERATOR_SCORE}
+    score = np.maximum(
+        process.cdist(rows["key"].tolist(), prior["key"].tolist(), **options),
+        process.cdist(rows["city_key"].tolist(), prior["city_key"].tolist(), **options),
+    )
+    i, j = np.nonzero(score)
+    cols = ["uid", "key", "opkey"]
+    pairs = pd.concat(
+        [
+            rows[cols].iloc[i].add_suffix("_a").reset_index(drop=True),
+            prior[cols].iloc[j].add_suffix("_b").reset_index(drop=True),
+        ],
+        axis=1,
+    ).assign(score=score[i, j].astype(float))
+    found = _judge(pairs, decisions, "prior")
+    return _best(found)
+
+
+def match_batch(rows: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
+    """Matches between different bureaus' rows in this batch; the later-received row is ``uid``.
+
+    Candidates are blocked on the normalised operator and on the name without a city prefix, so a
+    province-sized batch never compares every row with every other.
+    """
+    cols = ["uid", "key", "opkey", "city_key", "bureau", "rank"]
+    if rows.empty:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    candidates = rows[cols]
+    pairs = pd.concat(
+        [_pairs(candidates, candidates, "opkey"), _pairs(candidates, candidates, "city_key")],
+        ignore_index=True,
+    )
+    pairs = pairs[(pairs["bureau_a"] != pairs["bureau_b"]) & (pairs["rank_a"] > pairs["rank_b"])]
+    pairs = pairs.drop_duplicates(["uid_a", "uid_b"])
+    if pairs.empty:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    pairs = pairs.assign(
+        score=_similarity(pairs["key_a"], pairs["key_b"], pairs["city_key_a"], pairs["city_key_b"])
+    )
+    return _best(_judge(pairs, decisions, "batch"))
+
+
+def _best(matches: pd.DataFrame) -> pd.DataFrame:
+    """One match per row: automatic before possible, then the highest score."""
+    if matches.empty:
+        return matches.reindex(columns=MATCH_COLUMNS)
+    ordered = matches.sort_values(["uid", "auto", "score"], ascending=[True, False, False])
+    return ordered.drop_duplicates("uid").reset_index(drop=True)
+
+
+def within_file(rows: pd.DataFrame) -> pd.Series:
+    """For each repeated row in a file, the Excel row of its first copy (index: uid)."""
+    named = rows[rows["key"] != ""]
+    first = named.groupby(["file", "key"])["row"].transform("first")
+    repeated = named.duplicated(["file", "key"], keep="first")
+    return pd.Series(first[repeated].to_numpy(), index=named.loc[repeated, "uid"].to_numpy())

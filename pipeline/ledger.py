@@ -1,0 +1,216 @@
+"""The ledger: an SQLite file remembering every file seen, every run and every row's fate.
+
+It answers three questions for the nightly job: when was this content first received (which
+orders resubmissions and cross-bureau duplicates), has anything changed since the last run (a
+quiet night rewrites nothing), and what happened before (``beian status``). The schema is
+versioned with ordered migrations, as sqlite-utils does; each run is recorded in one
+transaction, so a run killed half-way leaves the ledger as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import BeianError
+from pipeline.model import BatchResult
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        batch TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL,
+        bureau TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT '',
+        codes TEXT NOT NULL DEFAULT '',
+        rows INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (batch, path, sha256)
+    );
+    CREATE INDEX files_sha ON files (batch, sha256);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        batch TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        changed INTEGER NOT NULL,
+        counts TEXT NOT NULL
+    );
+    CREATE TABLE rows (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        file TEXT NOT NULL,
+        bureau TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        disposition TEXT NOT NULL,
+        codes TEXT NOT NULL,
+        name TEXT NOT NULL
+    );
+    CREATE INDEX rows_run ON rows (run_id);
+    """,
+]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the ledger knows about one content at one path."""
+
+    sha256: str
+    size: int
+    mtime: float
+    first_seen: dt.datetime
+
+
+class Ledger:
+    """A thin wrapper over the SQLite connection; one per run, used under the run lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise BeianError(f"台账文件 {path} 无法打开或已损坏：{exc}。请从备份恢复，"
+                             "或改用新的 --ledger 文件（将从头建立台账）。") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def known(self, batch: str) -> dict[str, Seen]:
+        """Per inbox path, the newest content recorded for it (to skip hashing unchanged files)."""
+        rows = self.db.execute(
+            "SELECT path, sha256, size, mtime, first_seen FROM files WHERE batch = ? "
+            "ORDER BY last_seen", (batch,)
+        ).fetchall()
+        return {p: Seen(s, z, m, dt.datetime.fromisoformat(f)) for p, s, z, m, f in rows}
+
+    def first_seen(self, batch: str) -> dict[str, dt.datetime]:
+        """Per content (SHA-256), when the ledger first saw it in this batch."""
+        rows = self.db.execute(
+            "SELECT sha256, MIN(first_seen) FROM files WHERE batch = ? GROUP BY sha256", (batch,)
+        ).fetchall()
+        return {sha: dt.datetime.fromisoformat(when) for sha, when in rows}
+
+    def last_run(self, batch: str) -> dict | None:
+        row = self.db.execute(
+            "SELECT MAX(id) FROM runs WHERE batch = ?", (batch,)
+        ).fetchone()
+        return None if row[0] is None else self.run(row[0])
+
+    def last_changed_run(self, batch: str, before: int | None = None) -> dict | None:
+        """The latest run that produced outputs (optionally before run id ``before``)."""
+        row = self.db.execute(
+            "SELECT id FROM runs WHERE batch = ? AND changed = 1 AND id < ? ORDER BY id DESC "
+            "LIMIT 1", (batch, before if before is not None else 1 << 62)
+        ).fetchone()
+        return None if row is None else self.run(row[0])
+
+    def run(self, run_id: int) -> dict:
+        row = self.db.execute(
+            "SELECT id, started, finished, inputs, changed, counts FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        keys = ("id", "started", "finished", "inputs", "changed", "counts")
+        record = dict(zip(keys, row, strict=True))
+        record["inputs"] = json.loads(record["inputs"])
+        record["counts"] = json.loads(record["counts"])
+        return record
+
+    def rows_of_run(self, run_id: int) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT file, bureau, row, disposition, codes, name FROM rows WHERE run_id = ?",
+            self.db, params=(run_id,),
+        )
+
+    def files(self, batch: str) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT path, sha256, size, bureau, first_seen, last_seen, status, codes, rows "
+            "FROM files WHERE batch = ? ORDER BY first_seen, path", self.db, params=(batch,),
+        )
+
+    def record_quiet(self, batch: str, started: dt.datetime, inputs: dict[str, str],
+                     counts: dict[str, int]) -> int:
+        """Record a run that found nothing new and wrote nothing."""
+        with self.transaction() as db:
+            return _insert_run(db, batch, started, inputs, False, counts)
+
+    def record(self, result: BatchResult, inputs: dict[str, str]) -> int:
+        """Record one run that wrote outputs: its files, the run and every row, atomically."""
+        batch = result.settings.batch
+        seen = result.started.isoformat(sep=" ")
+        with self.transaction() as db:
+            for f in result.files:
+                if not f.sha256:
+                    continue
+                first = (f.received or result.started).isoformat(sep=" ")
+                db.execute(
+                    "INSERT INTO files (batch, path, sha256, size, mtime, bureau, first_seen, "
+                    "last_seen, status, codes, rows) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT (batch, path, sha256) DO UPDATE SET last_seen = excluded.last_seen,"
+                    " status = excluded.status, codes = excluded.codes, rows = excluded.rows, "
+                    "bureau = excluded.bureau, mtime = excluded.mtime",
+                    (batch, f.file, f.sha256, f.size, f.mtime, f.bureau.name if f.bureau else "",
+                     first, seen, f.status, f.codes, f.data_rows),
+                )
+            run_id = _insert_run(db, batch, result.started, inputs, True, result.counts())
+            if len(result.rows):
+                frame = result.rows[["file", "bureau", "row", "disposition", "codes", "name"]]
+                db.executemany(
+                    "INSERT INTO rows (run_id, file, bureau, row, disposition, codes, name) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    ((run_id, *map(_plain, r)) for r in frame.itertuples(index=False)),
+                )
+        return run_id
+
+
+def _insert_run(db: sqlite3.Connection, batch: str, started: dt.datetime, inputs: dict[str, str],
+                changed: bool, counts: dict[str, int]) -> int:
+    finished = dt.datetime.now().replace(microsecond=0)
+    cursor = db.execute(
+        "INSERT INTO runs (batch, started, finished, inputs, changed, counts) VALUES (?,?,?,?,?,?)",
+        (batch, started.isoformat(sep=" "), finished.isoformat(sep=" "),
+         json.dumps(inputs, ensure_ascii=False), int(changed), json.dumps(counts)),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _plain(value: object) -> object:
+    return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Apply the migrations this ledger has not seen yet, each in its own transaction."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, script.split(";")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

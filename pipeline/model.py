@@ -1,0 +1,71 @@
+"""The records the stages hand forward: what became of each file, and the whole batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import Settings
+from pipeline.problems import Problem
+from pipeline.read import SheetTable
+from pipeline.schema import Bureau, FormSpec, Registers
+
+DISPOSITIONS = ("accepted", "rejected", "duplicate_prior", "duplicate_batch")
+FILE_STATUSES = ("live", "superseded", "rejected", "deferred", "ignored")
+
+
+@dataclass
+class FileOutcome:
+    """One file of the inbox and what became of it."""
+
+    file: str
+    path: Path
+    status: str
+    size: int = 0
+    mtime: float = 0.0
+    sha256: str = ""
+    received: dt.datetime | None = None
+    bureau: Bureau | None = None
+    bureau_source: str = ""
+    fmt: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    table: SheetTable | None = None
+    norm: pd.DataFrame | None = None
+    superseded_by: str = ""
+    note: str = ""
+
+    @property
+    def codes(self) -> str:
+        return ";".join(dict.fromkeys(p.code for p in self.problems if p.severity == "file"))
+
+    @property
+    def data_rows(self) -> int:
+        return 0 if self.table is None else len(self.table.frame)
+
+
+@dataclass
+class BatchResult:
+    """Everything the reports need, computed once."""
+
+    settings: Settings
+    form: FormSpec
+    registers: Registers
+    files: list[FileOutcome]
+    rows: pd.DataFrame
+    problems: list[Problem]
+    matches: pd.DataFrame
+    prior: pd.DataFrame
+    started: dt.datetime
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counts = self.rows["disposition"].value_counts() if len(self.rows) else pd.Series()
+        return {d: int(counts.get(d, 0)) for d in DISPOSITIONS}
+
+    def live(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "live"]
+
+

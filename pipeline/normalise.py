@@ -1,0 +1,269 @@
+"""Normalise the text bureaus typed into canonical values, column by column.
+
+Each function takes the text column as read and returns canonical values plus what was learned
+while parsing (a date's interval, whether a phone parsed, which zone a free-text answer names).
+Judging those facts against the rules, with their codes, is the validate stage's job.
+Parsers that need a library call per value (phonenumbers, email-validator) run once per distinct
+value, never once per cell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from pipeline.schema import Bureau, FormSpec, Registers, Zone, fold
+
+_SPACES = re.compile(r"\s+")
+_PHONE_CHARS = re.compile(r"^[\d\s\-()（）+.—－]+$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_DATE_SEPARATED = (
+    r"^(?P<y>\d{4})\s*(?:[年./\-]\s*(?P<m>\d{1,2})\s*(?:[月./\-]\s*(?P<d>\d{1,2})\s*[日号]?)?\s*月?)?"
+    r"\s*年?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_DATE_COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$"
+_DATE_SERIAL = r"^(?P<serial>\d{5})(?:\.0+)?$"
+
+
+def map_unique(values: pd.Series, parse: Callable[[str], Any]) -> pd.Series:
+    """Apply ``parse`` once per distinct value and spread the results back over the column."""
+    results = {value: parse(value) for value in values.unique()}
+    return values.map(results)
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """NFKC (full-width to half-width, odd spaces to plain), whitespace collapsed, trimmed."""
+    return values.str.normalize("NFKC").str.replace(_SPACES, " ", regex=True).str.strip()
+
+
+def chinese_brackets(values: pd.Series) -> pd.Series:
+    """Names are stored with Chinese brackets （） whatever the bureau typed."""
+    return values.str.replace("(", "（", regex=False).str.replace(")", "）", regex=False)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def parse_dates(text: pd.Series) -> pd.DataFrame:
+    """Read every founding date as an interval [start, end] with its precision (日/月/年).
+
+    ``2015年3月`` is 2015-03-01..2015-03-31, ``2015`` the whole year; five-digit numbers are Excel
+    serial dates. Unparseable or impossible dates get NaT.
+    """
+    compact = text.str.replace(r"\s", "", regex=True)
+    parts = compact.str.extract(_DATE_SEPARATED)
+    fallback = compact.str.extract(_DATE_COMPACT)
+    parts = parts.fillna(fallback)
+    serial = pd.to_numeric(compact.str.extract(_DATE_SERIAL)["serial"], errors="coerce")
+    year = pd.to_numeric(parts["y"], errors="coerce")
+    month = pd.to_numeric(parts["m"], errors="coerce")
+    day = pd.to_numeric(parts["d"], errors="coerce")
+    start = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": month.fillna(1), "day": day.fillna(1)}),
+        errors="coerce",
+    )
+    month_end = start + pd.offsets.MonthEnd(0)
+    year_end = pd.to_datetime(pd.DataFrame({"year": year, "month": 12, "day": 31}), errors="coerce")
+    end = start.where(day.notna(), month_end.where(month.notna(), year_end))
+    precision = pd.Series("年", index=text.index).where(month.isna(), "月").where(day.isna(), "日")
+    from_serial = _EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+    is_serial = serial.notna() & (serial > 366)
+    start = start.where(~is_serial, from_serial)
+    end = end.where(~is_serial, from_serial)
+    precision = precision.where(~is_serial, "日")
+    precision = precision.where(start.notna(), "")
+    return pd.DataFrame(
+        {
+            "founded_start": start,
+            "founded_end": end.where(start.notna()),
+            "founded_precision": precision,
+        }
+    )
+
+
+def format_founded(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
+    """Canonical founding date: ISO day, ``YYYY-MM`` or ``YYYY`` by precision; raw text if invalid."""
+    start = dates["founded_start"]
+    iso = start.dt.strftime("%Y-%m-%d")
+    out = iso.where(dates["founded_precision"] == "日", start.dt.strftime("%Y-%m"))
+    out = out.where(dates["founded_precision"] != "年", start.dt.strftime("%Y"))
+    return out.where(start.notna(), text)
+
+
+# --- phones, e-mail -------------------------------------------------------------------------------
+
+
+def _digits(text: str) -> str | None:
+    """The digits of a phone-like text without a +86/0086 prefix; None if it holds other things."""
+    if not text or not _PHONE_CHARS.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif text.lstrip().startswith("+86") or (digits.startswith("86") and len(digits) in (12, 13)):
+        digits = digits[2:]
+    return digits
+
+
+def _parse_cn(digits: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+_FIXED_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def parse_fixed(text: str, area_code: str) -> tuple[str, bool, bool]:
+    """A fixed line as ``0731-88988998``: (formatted or text, valid, area code added).
+
+    A local number without area code takes the bureau's; a leading 0 lost because the cell was
+    a number is put back.
+    """
+    digits = _digits(text)
+    if digits is None:
+        return text, False, False
+    added = False
+    if not digits.startswith("0"):
+        if len(digits) in (7, 8) and area_code:
+            digits, added = area_code + digits, True
+        elif len(digits) in (10, 11) and not digits.startswith("1"):
+            digits = "0" + digits
+    number = _parse_cn(digits)
+    if number is None or phonenumbers.number_type(number) not in _FIXED_TYPES:
+        return text, False, False
+    nsn = phonenumbers.national_significant_number(number)
+    ndc = phonenumbers.length_of_geographical_area_code(number) or 3
+    return f"0{nsn[:ndc]}-{nsn[ndc:]}", True, added
+
+
+def parse_mobile(text: str) -> tuple[str, bool]:
+    """A mainland mobile as 11 digits: (formatted or text, valid)."""
+    digits = _digits(text)
+    if digits is None or len(digits) != 11 or not digits.startswith("1"):
+        return text, False
+    number = _parse_cn(digits)
+    if number is None or phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        return text, False
+    return digits, True
+
+
+def parse_email(text: str) -> tuple[str, bool]:
+    """Syntax only, offline (no DNS): (normalised address or text, valid)."""
+    candidate = text.replace(" ", "").replace("。", ".")
+    if not candidate:
+        return text, False
+    try:
+        return validate_email(candidate, check_deliverability=False).normalized, True
+    except EmailNotValidError:
+        return text, False
+
+
+# --- free-text answers ----------------------------------------------------------------------------
+
+
+def parse_answer(text: str, form: FormSpec) -> tuple[str, str]:
+    """A yes/no cell with a name: ("是" | "否" | "", the named thing).
+
+    否/无/不在/``/`` mean no; 是…/在…, or any other text, means yes with that text as the name.
+    """
+    folded = fold(text)
+    if not folded:
+        return "", ""
+    no_words = {fold(w) for w in form.no_answers}
+    stripped = folded.rstrip("。.,，;；")
+    if stripped in no_words or stripped.startswith(("否", "不在", "不是")):
+        return "否", ""
+    rest = unicodedata.normalize("NFKC", text).strip()
+    for prefix in sorted(form.yes_prefixes, key=len, reverse=True):
+        if rest.lower().startswith(prefix):
+            rest = rest[len(prefix) :]
+            break
+    fillers = tuple(unicodedata.normalize("NFKC", f) for f in form.answer_filler)
+    previous = None
+    while rest != previous:
+        previous = rest
+        for filler in fillers:
+            rest = rest.removeprefix(filler).removesuffix(filler).strip()
+    return "是", rest
+
+
+def match_zone(name: str, zones: tuple[Zone, ...]) -> Zone | None:
+    """The register zone named in ``name`` (longest spelling wins), national or not."""
+    folded = fold(name)
+    best: tuple[int, Zone] | None = None
+    for zone in zones:
+        for spelling in zone.spellings:
+            key = fold(spelling)
+            if key and key in folded and (best is None or len(key) > best[0]):
+                best = (len(key), zone)
+    return best[1] if best else None
+
+
+# --- the whole table --------------------------------------------------------------------------
+
+
+def normalise(
+    raw: pd.DataFrame, form: FormSpec, bureau: Bureau | None, registers: Registers
+) -> pd.DataFrame:
+    """Canonical values and parse facts for one file's rows, same index (Excel row numbers)."""
+    text = raw.apply(clean_text)
+    out = pd.DataFrame(index=raw.index)
+    area = bureau.area_code if bureau else ""
+    for col in form.columns:
+        values = text[col.field]
+        if col.kind == "name":
+            out[col.field] = chinese_brackets(values)
+        elif col.kind == "date":
+            dates = parse_dates(values)
+            out[col.field] = format_founded(dates, values)
+            out = out.join(dates)
+        elif col.kind == "choice":
+            lookup = form.institution_lookup
+            canonical = map_unique(values, lambda v: lookup.get(fold(v), ""))
+            out[col.field] = canonical.where(canonical != "", values)
+            out[f"{col.field}_valid"] = canonical != ""
+        elif col.kind == "fixed_phone":
+            parsed = map_unique(values, lambda v: parse_fixed(v, area))
+            out[col.field] = parsed.str[0]
+            out[f"{col.field}_valid"] = parsed.str[1].astype(bool)
+            out[f"{col.field}_area_added"] = parsed.str[2].astype(bool)
+        elif col.kind == "mobile":
+            parsed = map_unique(values, parse_mobile)
+            out[col.field] = parsed.str[0]
+            out[f"{col.field}_valid"] = parsed.str[1].astype(bool)
+        elif col.kind == "email":
+            parsed = map_unique(values, parse_email)
+            out[col.field] = parsed.str[0]
+            out[f"{col.field}_valid"] = parsed.str[1].astype(bool)
+        elif col.kind in ("zone", "incubator"):
+            parsed = map_unique(values, lambda v: parse_answer(v, form))
+            out[f"in_{col.field}"] = parsed.str[0]
+            named = chinese_brackets(parsed.str[1].astype(str))
+            if col.kind == "zone":
+                zone = map_unique(named, lambda v: match_zone(v, registers.zones))
+                out[f"{col.field}_text"] = named
+                out[col.field] = zone.map(lambda z: z.official_name if z else "")
+                out[f"{col.field}_since"] = pd.to_datetime(
+                    zone.map(lambda z: z.national_since if z else None)
+                )
+            else:
+                out[col.field] = named
+        else:
+            out[col.field] = values
+    return out

@@ -1,0 +1,534 @@
+"""Read a bureau's file into the Annex 3 table: raw text per field, each value at its Excel address.
+
+Files are known by their content, never their name. Zip-based workbooks are inspected before any
+parser sees them (size, compression ratio, XML entity declarations), so hostile files are refused
+in bounded time and memory. Cell values come from python-calamine (cached values of formulas);
+for .xlsx the sheet XML is scanned once more only when it holds formulas or error values, because
+calamine reports both as empty cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+import pandas as pd
+import python_calamine
+
+from pipeline.problems import Problem, problem
+from pipeline.schema import FormSpec, fold
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
+MAX_PART_RATIO = 200
+MAX_DATA_ROWS = 50_000
+EXCEL_CELL_LIMIT = 32_767
+
+Grid = list[list[Any]]
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+)
+_PAREN = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
+_HEADER_NOISE = re.compile(r"[*＊:：\s]")
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+@dataclass
+class SheetTable:
+    """The Annex 3 table found in one sheet.
+
+    ``frame`` holds the text of every field as sent (``""`` when empty), indexed by Excel row
+    number; ``columns`` maps each found field to its 0-based column; ``grid`` is the whole sheet as
+    read, kept so the feedback workbook can show the bureau its own sheet.
+    """
+
+    sheet: str
+    header_rows: tuple[int, ...]
+    columns: dict[str, int]
+    frame: pd.DataFrame
+    stamp: str
+    grid: Grid
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReadResult:
+    """What reading one file produced: a table, or file-level problems saying why not."""
+
+    file: str
+    path: Path
+    fmt: str
+    table: SheetTable | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.table is not None and not any(p.severity == "file" for p in self.problems)
+
+
+class FileRefused(Exception):
+    """Raised inside this module only, turned into an F_ problem by :func:`read_file`."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(row: int, col: int) -> str:
+    """1-based Excel row and 0-based column to an address such as ``E7``."""
+    return f"{column_letter(col)}{row}"
+
+
+def human_size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+# --- knowing a file by its content -----------------------------------------------------------
+
+
+def sniff(path: Path) -> str:
+    """Return the real format of a file: xlsx, ods, xls or csv; refuse anything else."""
+    size = path.stat().st_size
+    if size <= 1:
+        raise FileRefused("F_EMPTY", size=size)
+    if size > MAX_FILE_BYTES:
+        raise FileRefused("F_TOO_LARGE", size=human_size(size), limit=human_size(MAX_FILE_BYTES))
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith(_ZIP_MAGIC):
+        return inspect_zip(path)
+    if head.startswith(_OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
+            raise FileRefused("F_ENCRYPTED")
+        return "xls"
+    if b"\x00" in head:
+        raise FileRefused("F_UNREADABLE", detail="不是 Excel、WPS 或 CSV 文件")
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<", b"{")):
+        kind = "网页（HTML/XML）" if lowered.startswith(b"<") else "JSON 数据"
+        raise FileRefused("F_UNSUPPORTED", detail=f"文件内容是{kind}，只是扩展名像表格")
+    return "csv"
+
+
+def inspect_zip(path: Path) -> str:
+    """Check a zip container before parsing: its kind, its size inflated, XML entity tricks."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise FileRefused(
+            "F_UNREADABLE", detail="压缩结构损坏（文件可能未完整保存或传输中断）"
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+        names = {i.filename for i in infos}
+        if "xl/workbook.bin" in names:
+            raise FileRefused("F_UNSUPPORTED", detail="Excel 二进制工作簿（.xlsb）")
+        if "mimetype" in names:
+            kind = "ods"
+        elif "xl/workbook.xml" in names:
+            kind = "xlsx"
+        else:
+            raise FileRefused("F_UNSUPPORTED", detail="压缩包，不是 Excel 或 WPS 表格")
+        total = 0
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise FileRefused("F_ENCRYPTED")
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if total > MAX_UNZIPPED_BYTES or (
+                info.file_size > 10_000_000 and ratio > MAX_PART_RATIO
+            ):
+                raise FileRefused("F_UNSAFE", detail="解压后体积异常巨大（疑似压缩炸弹）")
+        for info in infos:
+            if info.filename.endswith(".xml") and _declares_entities(archive, info):
+                raise FileRefused("F_UNSAFE", detail="XML 中含有实体声明（DOCTYPE/ENTITY）")
+    return kind
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A DOCTYPE must precede the root element, so the first few KB of a part tell."""
+    with archive.open(info) as part:
+        prologue = part.read(4096)
+    return b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue
+
+
+# --- loading grids ------------------------------------------------------------------------------
+
+
+def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
+    """Every sheet as (name, visible, rows of values); CSV is one visible sheet."""
+    if fmt == "csv":
+        return [(path.stem, True, _csv_grid(path))]
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for every kind of damage
+        raise _calamine_refusal(exc) from exc
+    sheets = []
+    with book:
+        for meta in book.sheets_metadata:
+            if str(meta.typ).endswith("ChartSheet"):
+                continue
+            try:
+                sheet = book.get_sheet_by_name(meta.name)
+                grid = sheet.to_python(skip_empty_area=False, nrows=MAX_DATA_ROWS + 100)
+            except Exception as exc:
+                raise _calamine_refusal(exc) from exc
+            if len(grid) > MAX_DATA_ROWS + 50:
+                raise FileRefused(
+                    "F_TOO_MANY_ROWS", sheet=meta.name, rows=f"{len(grid)}+", limit=MAX_DATA_ROWS
+                )
+            visible = str(meta.visible).endswith("Visible")
+            sheets.append((meta.name, visible, grid))
+    return sheets
+
+
+def _calamine_refusal(exc: Exception) -> FileRefused:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return FileRefused("F_ENCRYPTED")
+    return FileRefused("F_UNREADABLE", detail=f"解析失败（{str(exc)[:120]}）")
+
+
+def _csv_grid(path: Path) -> Grid:
+    """Decode a CSV as UTF-8 (with or without BOM) or, as Chinese Excel saves it, GB18030."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileRefused("F_UNREADABLE", detail="文本编码无法识别")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if len(rows) > MAX_DATA_ROWS + 50:
+        raise FileRefused("F_TOO_MANY_ROWS", sheet=path.stem, rows=len(rows), limit=MAX_DATA_ROWS)
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+def formula_issues(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Cells of an .xlsx sheet holding a formula error or a formula without a cached value.
+
+    Keys are (Excel row, 0-based column). Only sheets that contain formulas or error values are
+    parsed, so the common case costs one decompression and a substring test.
+    """
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, sheet_name)
+        if part is None:
+            return {}
+        data = archive.read(part)
+        if b"<f" not in data and b't="e"' not in data:
+            return {}
+        issues: dict[tuple[int, int], str] = {}
+        for _, elem in ElementTree.iterparse(io.BytesIO(data)):
+            if elem.tag != f"{_SHEET_NS}c":
+                if elem.tag == f"{_SHEET_NS}row":
+                    elem.clear()
+                continue
+            formula = elem.find(f"{_SHEET_NS}f")
+            value = elem.find(f"{_SHEET_NS}v")
+            ref = elem.get("r", "")
+            if elem.get("t") == "e":
+                issues[_parse_ref(ref)] = (
+                    f"计算结果为错误值 {value.text if value is not None else ''}"
+                )
+            elif formula is not None and (value is None or value.text is None):
+                issues[_parse_ref(ref)] = "没有保存计算结果（公式未计算）"
+        return issues
+
+
+def _parse_ref(ref: str) -> tuple[int, int]:
+    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    if not match:
+        return (0, 0)
+    col = 0
+    for ch in match.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (int(match.group(2)), col - 1)
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """Find the XML part of a sheet by its name through workbook.xml and its relationships."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    for sheet in book.iter(f"{_SHEET_NS}sheet"):
+        if sheet.get("name") == sheet_name:
+            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target)
+    return None
+
+
+# --- cell text ----------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as the bureau typed it: floats without ``.0`` or exponent, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def text_column(values: pd.Series) -> pd.Series:
+    """Turn a column of raw cell values into clean text: no control or zero-width characters."""
+    text = values.map(cell_text, na_action="ignore").fillna("").astype(str)
+    return text.str.replace(_CONTROL, "", regex=True)
+
+
+# --- finding the Annex 3 header -----------------------------------------------------------------
+
+
+def header_key(text: str) -> str:
+    """Fold a header cell for matching: NFKC, notes in brackets and required-markers dropped."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    return _HEADER_NOISE.sub("", _PAREN.sub("", nfkc)).lower()
+
+
+def header_lookup(form: FormSpec) -> dict[str, str]:
+    """Folded header text -> field, from each column's label and aliases."""
+    lookup: dict[str, str] = {}
+    for col in form.columns:
+        for text in (col.label, *col.aliases):
+            lookup.setdefault(header_key(text), col.field)
+            lookup.setdefault(fold(re.sub(r"[()（）]", "", text)), col.field)
+    return lookup
+
+
+def _match_row(cells: list[str], lookup: dict[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, text in enumerate(cells):
+        fld = lookup.get(header_key(text)) if text else None
+        if fld and fld not in found:
+            found[fld] = index
+    return found
+
+
+def find_header(grid: Grid, form: FormSpec) -> tuple[int, int, dict[str, int]] | None:
+    """Locate the header: (first 0-based header row, rows it spans, field -> column).
+
+    A header may span two rows (merged group cells above, or a label broken across rows), so each
+    candidate row is scored alone and joined with the row below; the best score wins.
+    """
+    lookup = header_lookup(form)
+    best: tuple[int, int, dict[str, int]] | None = None
+    limit = min(form.header_search_rows, len(grid))
+    for r in range(limit):
+        top = [cell_text(v).strip() for v in grid[r]]
+        candidates = [(1, _match_row(top, lookup))]
+        if r + 1 < len(grid):
+            below = [cell_text(v).strip() for v in grid[r + 1]]
+            width = max(len(top), len(below))
+            top += [""] * (width - len(top))
+            below += [""] * (width - len(below))
+            joined = [a + b for a, b in zip(top, below, strict=True)]
+            merged = _match_row(joined, lookup)
+            for fld, col in _match_row(below, lookup).items():
+                merged.setdefault(fld, col)
+            for fld, col in _match_row(top, lookup).items():
+                merged.setdefault(fld, col)
+            candidates.append((2, merged))
+        for span, found in candidates:
+            if "name" not in found or len(found) < form.header_min_columns:
+                continue
+            if best is None or len(found) > len(best[2]):
+                best = (r, span, found)
+    return best
+
+
+def find_stamp(grid: Grid, header_row: int, form: FormSpec) -> str:
+    """The bureau named on the stamp line above the header (text after the colon)."""
+    for row in grid[:header_row]:
+        texts = [cell_text(v).strip() for v in row]
+        for i, text in enumerate(texts):
+            if not any(marker in text for marker in form.stamp_markers):
+                continue
+            after = re.split(r"[:：]", unicodedata.normalize("NFKC", text))[-1].strip()
+            if after:
+                return after
+            rest = [t for t in texts[i + 1 :] if t]
+            if rest:
+                return rest[0]
+    return ""
+
+
+# --- from grid to table ---------------------------------------------------------------------------
+
+
+def build_table(name: str, grid: Grid, form: FormSpec) -> SheetTable | None:
+    """Cut the Annex 3 table out of a sheet's grid, or None when the sheet has no header."""
+    found = find_header(grid, form)
+    if found is None:
+        return None
+    start, span, columns = found
+    first_data = start + span
+    body = pd.DataFrame(grid[first_data:], dtype=object)
+    index = pd.RangeIndex(first_data + 1, first_data + 1 + len(body))
+    body.index = index
+    text = pd.DataFrame(
+        {fld: text_column(body[col]) if col in body else "" for fld, col in columns.items()},
+        index=index,
+    )
+    for fld in form.fields:
+        if fld not in text:
+            text[fld] = ""
+    text = text[form.fields]
+    skipped = classify_noise(body, text, form)
+    kept = text.drop(index=list(skipped))
+    header_rows = tuple(range(start + 1, first_data + 1))
+    stamp = find_stamp(grid, start, form)
+    return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped)
+
+
+def classify_noise(body: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> dict[int, str]:
+    """Rows that are not spaces: blank, the template's example row, footer and note lines.
+
+    Everything below the first footer line that fills fewer than three fields is footer too.
+    """
+    stripped = text.apply(lambda s: s.str.strip())
+    filled = stripped.ne("").sum(axis=1)
+    whole = body.map(cell_text, na_action="ignore").fillna("").astype(str)
+    first = whole.apply(lambda s: s.str.strip()).replace("", pd.NA).bfill(axis=1).iloc[:, 0]
+    first = first.fillna("") if len(whole.columns) else pd.Series("", index=text.index)
+    footer = first.str.startswith(form.footer_prefixes)
+    after_footer = footer.cummax() & (filled < 3)
+    example = stripped["name"].str.contains("|".join(map(re.escape, form.example_markers)))
+    reasons = pd.Series("", index=text.index, dtype=object)
+    reasons[filled == 0] = "空行"
+    reasons[example & (filled > 0)] = "填写示例行"
+    reasons[(footer | after_footer) & (filled > 0)] = "表尾说明"
+    return {int(k): v for k, v in reasons[reasons != ""].items()}
+
+
+def cell_problems(
+    file: str, table: SheetTable, formulas: dict[tuple[int, int], str], labels: dict[str, str]
+) -> list[Problem]:
+    """Cells the reader itself must refuse: formula errors and values over Excel's cell limit."""
+    found: list[Problem] = []
+    by_col = {col: fld for fld, col in table.columns.items()}
+    for (row, col), detail in sorted(formulas.items()):
+        fld = by_col.get(col)
+        if fld is None or row not in table.frame.index:
+            continue
+        found.append(
+            problem(
+                "E_FORMULA",
+                file=file,
+                sheet=table.sheet,
+                cell=cell_address(row, col),
+                column=labels[fld],
+                row=row,
+                detail=detail,
+            )
+        )
+    lengths = table.frame.apply(lambda s: s.str.len())
+    for fld in table.frame.columns:
+        for row in lengths.index[lengths[fld] > EXCEL_CELL_LIMIT]:
+            length = int(lengths.at[row, fld])
+            table.frame.at[row, fld] = table.frame.at[row, fld][:60] + "…（内容过长，已截断）"
+            found.append(
+                problem(
+                    "E_TOO_LONG",
+                    file=file,
+                    sheet=table.sheet,
+                    cell=cell_address(int(row), table.columns[fld]),
+                    column=labels[fld],
+                    row=int(row),
+                    length=length,
+                )
+            )
+    return found
+
+
+def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
+    """Read one inbox file. Never raises for bad input: refusals become F_ problems."""
+    fmt = ""
+    try:
+        fmt = sniff(path)
+        sheets = load_sheets(path, fmt)
+        table = pick_table(sheets, form)
+        if table is None:
+            raise FileRefused(
+                "F_NO_HEADER", rows=form.header_search_rows, min=form.header_min_columns
+            )
+        if table.frame.empty:
+            raise FileRefused("F_NO_ROWS", sheet=table.sheet)
+        if len(table.frame) > MAX_DATA_ROWS:
+            raise FileRefused(
+                "F_TOO_MANY_ROWS", sheet=table.sheet, rows=len(table.frame), limit=MAX_DATA_ROWS
+            )
+    except FileRefused as refusal:
+        return ReadResult(
+            file, path, fmt, None, [problem(refusal.code, file=file, **refusal.params)]
+        )
+    except OSError as exc:
+        return ReadResult(
+            file,
+            path,
+            fmt,
+            None,
+            [problem("F_UNREADABLE", file=file, detail=f"读取失败（{exc.strerror}）")],
+        )
+    formulas = formula_issues(path, table.sheet) if fmt == "xlsx" else {}
+    labels = {c.field: c.short_label for c in form.columns}
+    return ReadResult(file, path, fmt, table, cell_problems(file, table, formulas, labels))
+
+
+def pick_table(sheets: list[tuple[str, bool, Grid]], form: FormSpec) -> SheetTable | None:
+    """The sheet that holds Annex 3: the one with the best header and the most rows.
+
+    Visible sheets are preferred; a hidden sheet is used only when no visible one has the header.
+    """
+    best: SheetTable | None = None
+    best_key: tuple[int, int, int] = (-1, -1, -1)
+    for name, visible, grid in sheets:
+        table = build_table(name, grid, form)
+        if table is None:
+            continue
+        key = (int(visible), len(table.columns), len(table.frame))
+        if key > best_key:
+            best, best_key = table, key
+    return best

@@ -1,0 +1,270 @@
+"""The tables every report shows, computed once from a :class:`BatchResult` with pandas.
+
+The workbook writer, the CSV exports, the terminal summary and ``beian status`` render these
+frames; none of them counts anything on its own, so their numbers cannot disagree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.model import DISPOSITIONS, BatchResult
+
+DISPOSITION_LABELS = {
+    "accepted": "受理",
+    "rejected": "未通过",
+    "duplicate_prior": "往批已备案",
+    "duplicate_batch": "本批重复",
+}
+STATUS_LABELS = {
+    "live": "已采用",
+    "superseded": "已被新文件替换",
+    "rejected": "文件未通过",
+    "deferred": "暂缓（文件可能仍在复制）",
+    "ignored": "已忽略",
+}
+NO_ZONE = "不在国家高新区"
+
+
+def bureau_order(result: BatchResult) -> dict[str, int]:
+    return {b.name: i for i, b in enumerate(result.registers.bureaus)}
+
+
+def accepted(result: BatchResult) -> pd.DataFrame:
+    """Accepted rows in binder order: bureau as in the register, then name."""
+    rows = result.rows
+    if rows.empty:
+        return rows
+    ok = rows[rows["disposition"] == "accepted"]
+    order = ok["bureau"].map(bureau_order(result))
+    return ok.assign(_order=order).sort_values(["_order", "name"], kind="stable").drop(
+        columns="_order"
+    )
+
+
+def _answer(flag: pd.Series, name: pd.Series) -> pd.Series:
+    """是，<name> / 否, as the binder prints the two yes/no columns."""
+    return pd.Series("否", index=flag.index).where(flag != "是", "是，" + name).str.rstrip("，")
+
+
+def founded_label(rows: pd.DataFrame) -> pd.Series:
+    """A founding date as printed: 2015年3月15日 / 2015年3月 / 2015年."""
+    start = rows["founded_start"]
+    day = start.dt.year.astype("Int64").astype(str) + "年" + start.dt.month.astype("Int64").astype(
+        str
+    )
+    by_day = day + "月" + start.dt.day.astype("Int64").astype(str) + "日"
+    label = by_day.where(rows["founded_precision"] == "日", day + "月")
+    label = label.where(rows["founded_precision"] != "年", start.dt.year.astype("Int64").astype(str) + "年")
+    return label.where(start.notna(), rows["founded"])
+
+
+def binder_frame(result: BatchResult) -> pd.DataFrame:
+    """汇总表: 序号, the 13 columns as printed in the notice, 推荐单位."""
+    rows = accepted(result)
+    form = result.form
+    values = {
+        "name": rows.get("name"),
+        "founded": founded_label(rows) if len(rows) else rows.get("founded"),
+        "zone": _answer(rows["in_zone"], rows["zone"]) if len(rows) else rows.get("zone"),
+        "incubator": _answer(rows["in_incubator"], rows["incubator"]) if len(rows) else None,
+    }
+    out = pd.DataFrame({"序号": range(1, len(rows) + 1)}, index=rows.index)
+    for col in form.columns:
+        source = values.get(col.field)
+        out[col.label] = source if source is not None else rows.get(col.field, "")
+    out["推荐单位"] = rows["bureau"] if len(rows) else ""
+    return out.reset_index(drop=True)
+
+
+def months_old(start: pd.Series, deadline: pd.Timestamp) -> pd.Series:
+    """Whole months from founding to the deadline."""
+    months = (deadline.year - start.dt.year) * 12 + (deadline.month - start.dt.month)
+    return (months - (start.dt.day > deadline.day).astype(int)).astype("Int64")
+
+
+def detail_frame(result: BatchResult) -> pd.DataFrame:
+    """明细: one typed row per accepted space, flat, for pivot tables and pandas."""
+    rows = accepted(result)
+    labels = {c.field: c.short_label for c in result.form.columns}
+    deadline = pd.Timestamp(result.settings.deadline)
+    start = rows["founded_start"] if len(rows) else pd.Series(dtype="datetime64[ns]")
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(rows) + 1),
+            labels["name"]: rows.get("name"),
+            labels["operator"]: rows.get("operator"),
+            labels["address"]: rows.get("address"),
+            "成立时间": start,
+            "成立时间（原文）": rows.get("founded"),
+            "成立年份": start.dt.year.astype("Int64"),
+            "至截止日月数": months_old(start, deadline),
+            "机构性质": rows.get("institution_type"),
+            labels["head"]: rows.get("head"),
+            labels["contact"]: rows.get("contact"),
+            labels["office_phone"]: rows.get("office_phone"),
+            labels["mobile"]: rows.get("mobile"),
+            labels["fax"]: rows.get("fax"),
+            labels["email"]: rows.get("email"),
+            "是否在国家高新区": rows.get("in_zone"),
+            "所在国家高新区": rows.get("zone"),
+            "是否在孵化器或大学科技园": rows.get("in_incubator"),
+            "所在孵化器或大学科技园": rows.get("incubator"),
+            "推荐单位": rows.get("bureau"),
+            "所在市州": rows.get("city"),
+            "来源文件": rows.get("file"),
+            "来源工作表": rows.get("sheet"),
+            "来源行": rows.get("row"),
+            "提示": rows.get("warnings"),
+        }
+    ).reset_index(drop=True)
+
+
+def by_bureau_and_type(result: BatchResult) -> pd.DataFrame:
+    """Accepted spaces per bureau × institution type, with 合计 row and column."""
+    rows = accepted(result)
+    types = list(result.form.institution_types)
+    if rows.empty:
+        return pd.DataFrame(columns=["推荐单位", *types, "合计"])
+    table = pd.crosstab(rows["bureau"], rows["institution_type"]).reindex(columns=types, fill_value=0)
+    table = table.reindex(sorted(table.index, key=bureau_order(result).get))
+    table["合计"] = table.sum(axis=1)
+    table.loc["合计"] = table.sum()
+    return table.rename_axis("推荐单位").reset_index()
+
+
+def by_zone(result: BatchResult) -> pd.DataFrame:
+    rows = accepted(result)
+    zones = rows["zone"].where(rows["zone"] != "", NO_ZONE) if len(rows) else pd.Series(dtype=str)
+    order = [z.official_name for z in result.registers.zones] + [NO_ZONE]
+    counts = zones.value_counts().reindex(order).dropna().astype(int)
+    return counts.rename_axis("所在国家高新区").reset_index(name="众创空间数")
+
+
+def by_year(result: BatchResult) -> pd.DataFrame:
+    rows = accepted(result)
+    years = rows["founded_start"].dt.year.astype("Int64") if len(rows) else pd.Series(dtype="Int64")
+    counts = years.value_counts().sort_index()
+    return counts.rename_axis("成立年份").reset_index(name="众创空间数")
+
+
+def by_disposition(result: BatchResult) -> pd.DataFrame:
+    """Rows per bureau by disposition, every registered bureau that sent a live file."""
+    rows = result.rows
+    columns = [DISPOSITION_LABELS[d] for d in DISPOSITIONS]
+    if rows.empty:
+        return pd.DataFrame(columns=["推荐单位", *columns, "合计"])
+    table = pd.crosstab(rows["bureau"], rows["disposition"]).reindex(columns=DISPOSITIONS,
+                                                                      fill_value=0)
+    table = table.reindex(sorted(table.index, key=bureau_order(result).get))
+    table.columns = columns
+    table["合计"] = table.sum(axis=1)
+    table.loc["合计"] = table.sum()
+    return table.rename_axis("推荐单位").reset_index()
+
+
+def rejected_frame(result: BatchResult) -> pd.DataFrame:
+    """未通过: every rejected row with every reason, cell by cell."""
+    rows = result.rows
+    columns = ["推荐单位", "文件", "工作表", "行", "众创空间名称", "问题数", "问题", "代码"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    bad = rows[rows["disposition"] == "rejected"]
+    errors = pd.DataFrame(
+        [(p.file, p.row, f"{p.cell} {p.column}：{p.message}{p.hint}", p.code)
+         for p in result.problems if p.severity == "error"],
+        columns=["file", "row", "text", "code"],
+    )
+    grouped = errors.groupby(["file", "row"]).agg(
+        问题=("text", "\n".join), 问题数=("text", "size"), 代码=("code", lambda s: ";".join(s))
+    )
+    merged = bad.merge(grouped, left_on=["file", "row"], right_index=True, how="left")
+    return pd.DataFrame(
+        {
+            "推荐单位": merged["bureau"],
+            "文件": merged["file"],
+            "工作表": merged["sheet"],
+            "行": merged["row"],
+            "众创空间名称": merged["name"],
+            "问题数": merged["问题数"].fillna(0).astype(int),
+            "问题": merged["问题"].fillna(""),
+            "代码": merged["代码"].fillna(""),
+        }
+    ).reset_index(drop=True)
+
+
+MATCH_KINDS = {"prior": "往批已备案", "batch": "本批跨单位重复", "file": "同表重复"}
+
+
+def duplicates_frame(result: BatchResult) -> pd.DataFrame:
+    """重复: every duplicate and possible duplicate beside what it matched, score and reason."""
+    columns = ["类型", "处理", "相似度", "原因", "推荐单位", "文件", "行", "名称", "运营主体",
+               "匹配来源", "匹配文件", "匹配行", "匹配名称", "匹配运营主体"]
+    rows = result.rows.set_index("uid", drop=False) if len(result.rows) else result.rows
+    lines = []
+    for m in result.matches.itertuples() if len(result.matches) else ():
+        row = rows.loc[m.uid]
+        if m.kind == "prior":
+            other = result.prior.set_index("uid").loc[m.other]
+            source = other["batch"]
+        else:
+            other = rows.loc[m.other]
+            source = other["bureau"]
+        action = ("自动剔除" if m.reason in ("名称相同", "名称几乎相同且运营主体相同")
+                  else "人工核定剔除" if m.auto else "待人工核对（暂予受理）")
+        lines.append((MATCH_KINDS[m.kind], action, m.score, m.reason, row["bureau"], row["file"],
+                      row["row"], row["name"], row["operator"], source, other["file"],
+                      other["row"], other["name"], other["operator"]))
+    for p in result.problems:
+        if p.code == "E_DUPLICATE_ROW":
+            lines.append((MATCH_KINDS["file"], "本行未通过", 100.0, "同一文件内名称相同", "",
+                          p.file, p.row, p.value, "", "同一文件", p.file, None, p.value, ""))
+    frame = pd.DataFrame(lines, columns=columns)
+    if len(result.rows):
+        bureau_of = dict(zip(result.rows["file"], result.rows["bureau"], strict=False))
+        frame["推荐单位"] = frame["推荐单位"].where(frame["推荐单位"] != "",
+                                                frame["文件"].map(bureau_of))
+    return frame
+
+
+def submissions_frame(result: BatchResult) -> pd.DataFrame:
+    """报送情况: every registered bureau, submitted or not, then files no bureau owns."""
+    counts = (
+        pd.crosstab(result.rows["file"], result.rows["disposition"])
+        .reindex(columns=DISPOSITIONS, fill_value=0)
+        if len(result.rows)
+        else pd.DataFrame(columns=DISPOSITIONS)
+    )
+    warnings = pd.Series(
+        [p.file for p in result.problems if p.severity == "warning"], dtype=object
+    ).value_counts()
+    lines = []
+    for bureau in result.registers.bureaus:
+        mine = [f for f in result.files if f.bureau is not None and f.bureau.code == bureau.code]
+        live = next((f for f in mine if f.status == "live"), None)
+        others = [f for f in mine if f is not live]
+        c = counts.loc[live.file] if live is not None and live.file in counts.index else None
+        status = "已报送" if live else ("文件未通过" if others else "未报送")
+        lines.append({
+            "推荐单位": bureau.name,
+            "类型": bureau.kind,
+            "状态": status,
+            "采用文件": live.file if live else "",
+            "收到时间": live.received.strftime("%Y-%m-%d %H:%M") if live and live.received else "",
+            "数据行": live.data_rows if live else 0,
+            "受理": int(c["accepted"]) if c is not None else 0,
+            "未通过": int(c["rejected"]) if c is not None else 0,
+            "往批已备案": int(c["duplicate_prior"]) if c is not None else 0,
+            "本批重复": int(c["duplicate_batch"]) if c is not None else 0,
+            "提示": int(warnings.get(live.file, 0)) if live else 0,
+            "其他文件": "；".join(f"{f.file}（{STATUS_LABELS[f.status]}）" for f in others),
+        })
+    for f in result.files:
+        if f.bureau is None:
+            lines.append({
+                "推荐单位": "（无法确定）", "类型": "", "状态": STATUS_LABELS[f.status],
+                "采用文件": "", "收到时间": "", "数据行": 0, "受理": 0, "未通过": 0,
+                "往批已备案": 0, "本批重复": 0, "提示": 0,
+                "其他文件": f"{f.file}（{f.codes or f.note}）",
+            })
+    return pd.DataFrame(lines)

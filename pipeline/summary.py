@@ -1,0 +1,26 @@
+"""The closing summary printed after ``beian run``: counts per bureau, then where the outputs are."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.table import Table
+
+from pipeline.report import DISPOSITION_LABELS
+
+
+def frame_table(frame: pd.DataFrame, title: str = "") -> Table:
+    """Any report frame as a rich table; the 合计 row, when present, in bold."""
+    table = Table(title=title or None, title_justify="left", header_style="bold")
+    for i, col in enumerate(frame.columns):
+        table.add_column(str(col), justify="right" if i and frame[col].dtype.kind in "iuf" else "left")
+    for values in frame.itertuples(index=False):
+        style = "bold" if str(values[0]) == "合计" else None
+        table.add_row(*("" if pd.isna(v) else str(v) for v in values), style=style)
+    return table
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    """数据行 N：受理 a，未通过 b，往批已备案 c，本批重复 d."""
+    total = sum(counts.values())
+    parts = "，".join(f"{DISPOSITION_LABELS[k]} {v}" for k, v in counts.items())
+    return f"数据行 {total}：{parts}"

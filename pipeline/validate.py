@@ -1,0 +1,219 @@
+"""Judge normalised rows against the form's rules, with pandera, and report problems by cell.
+
+The pandera schema is built from the form spec: every column gets one ``Check`` per rule code the
+spec lists for it (``error=code``), so each failure case already carries its code, its column and
+its row (the frame's index is the Excel row number). The rule functions below are the mechanisms;
+which column obeys which rule, and every message, is data in ``schemas/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline.problems import Problem, problem
+from pipeline.read import SheetTable, cell_address
+from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers
+
+_EARLIEST = pd.Timestamp("1949-01-01")
+_PROVINCE_SUFFIX = "(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look at besides the row: the batch's dates and the file's bureau."""
+
+    form: FormSpec
+    registers: Registers
+    deadline: dt.date
+    cutoff: dt.date
+    min_age_months: int
+    bureau: Bureau | None
+
+    @property
+    def national_zone_names(self) -> str:
+        return "、".join(z.short_name for z in self.registers.national_zones(self.deadline))
+
+
+Frame = pd.DataFrame
+RuleCheck = Callable[[Frame, pd.Series, str, Context], pd.Series]
+
+
+def _required(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return present
+
+
+def _date(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    start = norm["founded_start"]
+    bad = start.isna() | (start < _EARLIEST) | (start > pd.Timestamp(ctx.deadline))
+    return ~(present & bad)
+
+
+def _valid_date(norm: Frame, ctx: Context) -> pd.Series:
+    start = norm["founded_start"]
+    return start.notna() & (start >= _EARLIEST) & (start <= pd.Timestamp(ctx.deadline))
+
+
+def _too_young(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return ~(_valid_date(norm, ctx) & (norm["founded_start"] > pd.Timestamp(ctx.cutoff)))
+
+
+def _ambiguous(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    cutoff = pd.Timestamp(ctx.cutoff)
+    straddles = (norm["founded_start"] <= cutoff) & (norm["founded_end"] > cutoff)
+    return ~(_valid_date(norm, ctx) & straddles)
+
+
+def _parsed(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return ~present | norm[f"{field}_valid"]
+
+
+def _area_added(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return ~(present & norm[f"{field}_area_added"])
+
+
+def _named(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    text = norm[f"{field}_text"] if f"{field}_text" in norm else norm[field]
+    return ~((norm[f"in_{field}"] == "是") & (text == ""))
+
+
+def _zone_known(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    named = (norm[f"in_{field}"] == "是") & (norm[f"{field}_text"] != "")
+    national = norm[f"{field}_since"].notna() & (
+        norm[f"{field}_since"] <= pd.Timestamp(ctx.deadline)
+    )
+    return ~(named & ~national)
+
+
+def _zone_bureau(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    if ctx.bureau is None or not ctx.bureau.zone:
+        return pd.Series(True, index=norm.index)
+    return ~((norm[field] != "") & (norm[field] != ctx.bureau.zone))
+
+
+def _outside_pattern(ctx: Context) -> str:
+    names = "|".join(map(re.escape, ctx.form.other_provinces))
+    return f"(?:{names}){_PROVINCE_SUFFIX}"
+
+
+def _address_outside(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    outside = norm[field].str.contains(_outside_pattern(ctx), regex=True)
+    return ~(outside & ~norm[field].str.contains(ctx.form.home_province, regex=False))
+
+
+RULES: dict[str, RuleCheck] = {
+    "E_REQUIRED": _required,
+    "E_DATE": _date,
+    "E_TOO_YOUNG": _too_young,
+    "W_FOUNDED_AMBIGUOUS": _ambiguous,
+    "E_INSTITUTION_TYPE": _parsed,
+    "E_PHONE": _parsed,
+    "W_PHONE_AREA_ADDED": _area_added,
+    "E_MOBILE": _parsed,
+    "E_EMAIL": _parsed,
+    "E_ZONE_NAME_MISSING": _named,
+    "E_ZONE_UNKNOWN": _zone_known,
+    "W_ZONE_BUREAU": _zone_bureau,
+    "E_INCUBATOR_NAME_MISSING": _named,
+    "W_ADDRESS_OUTSIDE": _address_outside,
+}
+
+
+def rules_of(column: ColumnSpec) -> list[str]:
+    """The rule codes a column obeys, E_REQUIRED first when it is required."""
+    return (["E_REQUIRED"] if column.required else []) + list(column.rules)
+
+
+def build_schema(norm: Frame, present: Frame, ctx: Context) -> pa.DataFrameSchema:
+    """The pandera schema of this form, its checks bound to this batch's rows and context."""
+
+    def bound(rule: RuleCheck, field: str) -> Callable[[pd.Series], pd.Series]:
+        def check(series: pd.Series) -> pd.Series:
+            return rule(norm, present[field], field, ctx).reindex(series.index, fill_value=True)
+
+        return check
+
+    columns = {
+        col.field: pa.Column(
+            str,
+            nullable=True,
+            checks=[
+                pa.Check(bound(RULES[code], col.field), name=code, error=code)
+                for code in rules_of(col)
+            ],
+        )
+        for col in ctx.form.columns
+    }
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def failures(norm: Frame, present: Frame, ctx: Context) -> pd.DataFrame:
+    """Run pandera lazily; one line per failing (row, column, code)."""
+    schema = build_schema(norm, present, ctx)
+    try:
+        schema.validate(norm[ctx.form.fields], lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["check"].isin(RULES.keys())]
+        return cases[["index", "column", "check"]].rename(
+            columns={"index": "row", "column": "field", "check": "code"}
+        )
+    return pd.DataFrame(columns=["row", "field", "code"])
+
+
+def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> dict[str, object]:
+    """The extra placeholders a code's message needs, from the failing row."""
+    params: dict[str, object] = {
+        "deadline": ctx.deadline.isoformat(),
+        "cutoff": ctx.cutoff.isoformat(),
+        "months": ctx.min_age_months,
+        "zones": ctx.national_zone_names,
+    }
+    if code == "E_DATE" and pd.notna(row.get("founded_start")):
+        start = row["founded_start"]
+        params["detail"] = "（早于1949年）" if start < _EARLIEST else "（晚于截止日期）"
+    elif code == "W_FOUNDED_AMBIGUOUS":
+        params["precision"] = {"月": "月份", "年": "年份"}.get(row["founded_precision"], "日")
+    elif code == "W_PHONE_AREA_ADDED":
+        params["fixed"] = row[field]
+    elif code == "E_ZONE_UNKNOWN" and row.get(field):
+        since = row[f"{field}_since"].date().isoformat()
+        params["detail"] = f"（{row[field]} {since} 才成为国家高新区）"
+    elif code == "W_ZONE_BUREAU" and ctx.bureau is not None:
+        params.update(bureau=ctx.bureau.name, zone=row[field])
+    elif code == "W_ADDRESS_OUTSIDE":
+        found = re.search(_outside_pattern(ctx), row[field])
+        params["province"] = found.group(0) if found else ""
+    return params
+
+
+def validate(file: str, table: SheetTable, norm: Frame, ctx: Context) -> list[Problem]:
+    """Every rule failure of one file's rows as a problem at its cell, sorted by row and column."""
+    raw = table.frame
+    present = raw.apply(lambda s: s.str.strip() != "")
+    cases = failures(norm, present, ctx)
+    labels = {c.field: c.short_label for c in ctx.form.columns}
+    order = {f: i for i, f in enumerate(ctx.form.fields)}
+    cases = cases.assign(pos=cases["field"].map(order)).sort_values(["row", "pos"], kind="stable")
+    found = []
+    for row_number, field, code in cases[["row", "field", "code"]].itertuples(index=False):
+        row = norm.loc[row_number]
+        col = table.columns.get(field)
+        found.append(
+            problem(
+                code,
+                file=file,
+                sheet=table.sheet,
+                cell=cell_address(int(row_number), col) if col is not None else "",
+                column=labels[field],
+                value=raw.at[row_number, field],
+                row=int(row_number),
+                **message_params(code, row, field, ctx),
+            )
+        )
+    return found

@@ -1,0 +1,229 @@
+"""Write the consolidated provincial workbook with xlsxwriter (SPEC §7).
+
+汇总表 is for the binder: the official Annex 3 layout, A4 landscape, header repeated on every page.
+明细 is for the analyst: one typed row per space as an Excel table. 统计, 重复, 未通过 and 报送情况
+follow. Strings are never turned into formulas, numbers or links: a name such as ``=HYPERLINK(...)``
+arrives as text.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline import report
+from pipeline.atomic import write_atomic
+from pipeline.model import BatchResult
+
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+A4 = 9
+
+
+def consolidated_name(batch: str) -> str:
+    return f"湖南省众创空间备案汇总表_{batch}.xlsx"
+
+
+class Formats:
+    """The workbook's few cell formats, created once."""
+
+    def __init__(self, wb: Workbook) -> None:
+        base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
+        self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16,
+                                    "bold": True, "align": "center"})
+        self.stamp = wb.add_format({**base, "font_size": 11})
+        self.header = wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True,
+                                     "align": "center", "bg_color": "#DDEBF7"})
+        self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
+        self.center = wb.add_format({**base, "border": 1, "align": "center"})
+        self.text = wb.add_format(base)
+        self.wrap = wb.add_format({**base, "text_wrap": True})
+        self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
+        self.int = wb.add_format({**base, "num_format": "0"})
+        self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: a CJK character is two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """Write one value by its type; text is always written as text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, pd.Timestamp):
+        if pd.isna(value):
+            ws.write_blank(row, col, None, fmt)
+        else:
+            ws.write_datetime(row, col, value.to_pydatetime(), fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def column_widths(frame: pd.DataFrame, cap: int = 50) -> list[int]:
+    """Widths that fit the header and the longest value (sampled), capped."""
+    widths = []
+    sample = frame.head(2000)
+    for col in frame.columns:
+        values = sample[col].map(lambda v: display_width(str(v)) if pd.notna(v) else 0)
+        longest = int(values.max()) if len(values) else 0
+        widths.append(min(cap, max(display_width(str(col)) + 2, longest + 2, 6)))
+    return widths
+
+
+def write_table(wb: Workbook, ws: Worksheet, frame: pd.DataFrame, fmt: Formats,
+                first_row: int = 0, formats: dict[str, Any] | None = None) -> None:
+    """A frame as an Excel table with filters, a frozen header and fitting widths."""
+    formats = formats or {}
+    widths = column_widths(frame)
+    for i, (col, width) in enumerate(zip(frame.columns, widths, strict=True)):
+        ws.set_column(i, i, width, formats.get(col))
+    ws.freeze_panes(first_row + 1, 0)
+    last_row = first_row + max(len(frame), 1)
+    if len(frame.columns):
+        ws.add_table(first_row, 0, last_row, len(frame.columns) - 1, {
+            "columns": [{"header": str(c)} for c in frame.columns],
+            "style": "Table Style Light 9",
+            "autofilter": True,
+        })
+    for r, values in enumerate(frame.itertuples(index=False), start=first_row + 1):
+        for c, value in enumerate(values):
+            write_value(ws, r, c, value, formats.get(frame.columns[c]))
+
+
+# --- 汇总表 ---------------------------------------------------------------------------------------
+
+
+def row_height(values: list[str], widths: list[int]) -> float:
+    """A row tall enough to show every wrapped line (13.5 points a line)."""
+    lines = max((math.ceil(display_width(v) / max(w - 1, 1)) for v, w in
+                 zip(values, widths, strict=True) if v), default=1)
+    return max(1, lines) * 13.5 + 4
+
+
+def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
+    ws = wb.add_worksheet("汇总表")
+    frame = report.binder_frame(result)
+    widths = [5] + [c.width for c in result.form.columns] + [18]
+    last_col = len(widths) - 1
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
+    ws.set_row(0, 30)
+    ws.merge_range(0, 0, 0, last_col, result.form.title, fmt.title)
+    ws.merge_range(1, 0, 1, last_col,
+                   f"湖南省科学技术厅（盖章）：            批次：{result.settings.batch}"
+                   f"            共 {len(frame)} 个众创空间", fmt.stamp)
+    header_height = max(row_height([str(c) for c in frame.columns], widths), 30)
+    ws.set_row(2, header_height)
+    for c, label in enumerate(frame.columns):
+        ws.write_string(2, c, str(label), fmt.header)
+    for r, values in enumerate(frame.itertuples(index=False), start=3):
+        texts = ["" if pd.isna(v) else str(v) for v in values]
+        ws.set_row(r, row_height(texts, widths))
+        ws.write_number(r, 0, values[0], fmt.center)
+        for c, text in enumerate(texts[1:], start=1):
+            ws.write_string(r, c, text, fmt.cell)
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.repeat_rows(2)
+    ws.print_area(0, 0, max(2 + len(frame), 2), last_col)
+    ws.set_footer("&C第 &P 页 共 &N 页")
+    ws.freeze_panes(3, 2)
+
+
+# --- 统计 -----------------------------------------------------------------------------------------
+
+
+def write_stats(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
+    """Four crosstabs one under another, each with a native chart to its right."""
+    ws = wb.add_worksheet("统计")
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 8, 11)
+    blocks = [
+        ("按推荐单位和机构性质统计（受理）", report.by_bureau_and_type(result), "bar", True),
+        ("按所在国家高新区统计（受理）", report.by_zone(result), "column", False),
+        ("按成立年份统计（受理）", report.by_year(result), "column", False),
+        ("按推荐单位统计处理结果（全部数据行）", report.by_disposition(result), "bar", True),
+    ]
+    row = 0
+    for title, table, kind, stacked in blocks:
+        ws.write_string(row, 0, title, fmt.header)
+        for c, label in enumerate(table.columns):
+            ws.write_string(row + 1, c, str(label), fmt.header)
+        for r, values in enumerate(table.itertuples(index=False), start=row + 2):
+            for c, value in enumerate(values):
+                write_value(ws, r, c, value, fmt.center if c else fmt.cell)
+        height = max(len(table) + 2, 16)
+        if len(table):
+            add_chart(wb, ws, title, table, row, kind, stacked)
+        row += height + 2
+
+
+def add_chart(wb: Workbook, ws: Worksheet, title: str, table: pd.DataFrame, row: int,
+              kind: str, stacked: bool) -> None:
+    """A chart of a block; the 合计 row and column are left out of the plotted series."""
+    body = len(table) - (1 if str(table.iloc[-1, 0]) == "合计" else 0)
+    series_cols = [c for c in range(1, len(table.columns)) if table.columns[c] != "合计"]
+    chart = wb.add_chart({"type": kind, "subtype": "stacked" if stacked else None}
+                         if stacked else {"type": kind})
+    first, last = row + 2, row + 1 + body
+    for c in series_cols:
+        chart.add_series({
+            "name": ["统计", row + 1, c],
+            "categories": ["统计", first, 0, last, 0],
+            "values": ["统计", first, c, last, c],
+            "data_labels": {"value": not stacked},
+        })
+    chart.set_title({"name": title, "name_font": {"name": BODY_FONT, "size": 11}})
+    chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}} if len(series_cols) > 1
+                     else {"none": True})
+    axis_font = {"num_font": {"name": BODY_FONT, "size": 9}}
+    chart.set_x_axis(axis_font)
+    chart.set_y_axis(axis_font)
+    chart.set_size({"width": 620, "height": max(300, 22 * body + 90)})
+    ws.insert_chart(row, len(table.columns) + 1, chart)
+
+
+# --- the workbook ---------------------------------------------------------------------------------
+
+
+def write_consolidated(result: BatchResult, path: Path) -> None:
+    """Write the whole workbook atomically."""
+    write_atomic(path, lambda tmp: _write(result, tmp))
+
+
+def _write(result: BatchResult, path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    fmt = Formats(wb)
+    wb.set_properties({"title": f"湖南省众创空间备案汇总表（{result.settings.batch}）",
+                       "author": "beian", "comments": "由 beian run 生成"})
+    write_binder(wb, result, fmt)
+    detail = report.detail_frame(result)
+    write_table(wb, wb.add_worksheet("明细"), detail, fmt,
+                formats={"成立时间": fmt.date, "提示": fmt.wrap})
+    write_stats(wb, result, fmt)
+    write_table(wb, wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
+    write_table(wb, wb.add_worksheet("未通过"), report.rejected_frame(result), fmt,
+                formats={"问题": fmt.wrap})
+    write_table(wb, wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
+    wb.worksheets()[0].activate()
+    wb.close()
