@@ -26,7 +26,9 @@ inbox/ (received order)
         text; M10 W_ZONE_BUREAU; B11 麓谷创客工场 duplicate_batch.
   04-12 常德市科技局-众创空间汇总表.xlsx [5-10] header split over rows 3-4 (merged cells, line
         breaks); L6 E_ZONE_UNKNOWN (常德高新区); D8 E_DATE (2015年13月).
-  04-12 娄底市科技局-众创空间汇总表.xlsx 0 bytes: F_EMPTY.
+  04-12 娄底市科技局-众创空间汇总表.xls an HTML table saved as .xls (web export): F_UNSUPPORTED.
+        (Not a 0-byte file: a fresh clone gives every file a new mtime, and an empty file modified
+        minutes ago is deferred as "still being copied", which the sample should not depend on.)
   04-13 郴州市科技局-众创空间汇总表.xlsx sheet 填表说明, data on 附件3 [4-10], hidden 下拉选项;
         A8 E_DUPLICATE_ROW (of row 5); H9 E_PHONE.
   04-13 益阳市科技局-众创空间汇总表.xlsx [4-10] columns reordered, 序号 + 备注, half-width
@@ -35,7 +37,7 @@ inbox/ (received order)
   04-14 邵阳市科技局-众创空间汇总表.xlsx [4-8] notes dropped from headers, stamp
         "填报单位（盖章）："; D4 number 20150315; D5 serial 41640; E6 其它, E7 民办非企业;
         footer rows 10-11.
-Missing bureaus: 张家界, 永州, 怀化 (its spaces are in 汇总表(1)), 湘西, 娄底 (empty file only),
+Missing bureaus: 张家界, 永州, 怀化 (its spaces are in 汇总表(1)), 湘西, 娄底 (web export only),
 and the 株洲/湘潭/益阳/衡阳/郴州 zone committees.
 """
 
@@ -1098,7 +1100,15 @@ def submissions(gen: Gen, prior: dict[str, Space]) -> list[Submission]:
     ]
 
 
-EMPTY_FILE = ("娄底市科技局-众创空间汇总表.xlsx", april(12, 17, 30))
+WEB_EXPORT = ("娄底市科技局-众创空间汇总表.xls", april(12, 17, 30))
+WEB_EXPORT_HTML = """<html><head><meta charset="utf-8">
+<title>申请备案的众创空间信息汇总表</title></head>
+<body><table border="1">
+<tr><td colspan="13">申请备案的众创空间信息汇总表</td></tr>
+<tr><td>众创空间名称</td><td>运营管理主体</td><td>地址</td><td>成立时间</td></tr>
+<tr><td>涟水河创客空间</td><td>娄底涟水创业服务有限公司</td><td>娄底市娄星区乐坪大道8号</td><td>2014-06</td></tr>
+</table></body></html>
+"""
 
 
 def report(path: str, bureau: str, count: int, numbers: list[int], placed: list[Placed]) -> None:
@@ -1125,10 +1135,10 @@ def main() -> None:
         report(sub.path, sub.bureau, len(sub.rows), numbers, placed)
         if sub.notes:
             print(f"    file: {sub.notes}")
-    empty = INBOX / EMPTY_FILE[0]
-    empty.write_bytes(b"")
-    set_received(empty, EMPTY_FILE[1])
-    print(f"{EMPTY_FILE[0]}  [娄底市科学技术局]  0 bytes: F_EMPTY")
+    web = INBOX / WEB_EXPORT[0]
+    web.write_text(WEB_EXPORT_HTML, encoding="utf-8")
+    set_received(web, WEB_EXPORT[1])
+    print(f"{WEB_EXPORT[0]}  [娄底市科学技术局]  HTML table saved as .xls: F_UNSUPPORTED")
 
 
 if __name__ == "__main__":
