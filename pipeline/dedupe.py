@@ -203,9 +203,16 @@ def _best(matches: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop_duplicates("uid").reset_index(drop=True)
 
 
-def within_file(rows: pd.DataFrame) -> pd.Series:
-    """For each repeated row in a file, the Excel row of its first copy (index: uid)."""
+def within_file(rows: pd.DataFrame) -> pd.DataFrame:
+    """Repeated rows within one file: each later copy matched to the file's first copy."""
     named = rows[rows["key"] != ""]
-    first = named.groupby(["file", "key"])["row"].transform("first")
+    first = named.groupby(["file", "key"])["uid"].transform("first")
     repeated = named.duplicated(["file", "key"], keep="first")
-    return pd.Series(first[repeated].to_numpy(), index=named.loc[repeated, "uid"].to_numpy())
+    return pd.DataFrame({
+        "uid": named.loc[repeated, "uid"].to_numpy(),
+        "other": first[repeated].to_numpy(),
+        "kind": "file",
+        "score": 100.0,
+        "reason": "同一文件内名称相同",
+        "auto": True,
+    })

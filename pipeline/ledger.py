@@ -60,6 +60,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX rows_run ON rows (run_id);
     """,
+    """
+    ALTER TABLE runs ADD COLUMN submissions TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 
 
@@ -129,14 +132,13 @@ class Ledger:
         return None if row is None else self.run(row[0])
 
     def run(self, run_id: int) -> dict:
+        keys = ("id", "started", "finished", "inputs", "changed", "counts", "submissions")
         row = self.db.execute(
-            "SELECT id, started, finished, inputs, changed, counts FROM runs WHERE id = ?",
-            (run_id,),
+            f"SELECT {', '.join(keys)} FROM runs WHERE id = ?", (run_id,)
         ).fetchone()
-        keys = ("id", "started", "finished", "inputs", "changed", "counts")
         record = dict(zip(keys, row, strict=True))
-        record["inputs"] = json.loads(record["inputs"])
-        record["counts"] = json.loads(record["counts"])
+        for key in ("inputs", "counts", "submissions"):
+            record[key] = json.loads(record[key])
         return record
 
     def rows_of_run(self, run_id: int) -> pd.DataFrame:
@@ -157,8 +159,10 @@ class Ledger:
         with self.transaction() as db:
             return _insert_run(db, batch, started, inputs, False, counts)
 
-    def record(self, result: BatchResult, inputs: dict[str, str]) -> int:
-        """Record one run that wrote outputs: its files, the run and every row, atomically."""
+    def record(self, result: BatchResult, inputs: dict[str, str],
+               submissions: list[dict[str, object]]) -> int:
+        """Record one run that wrote outputs: its files, the run, every row and the 报送情况
+        table as shown (so ``beian status`` repeats exactly what the workbook said)."""
         batch = result.settings.batch
         seen = result.started.isoformat(sep=" ")
         with self.transaction() as db:
@@ -175,7 +179,8 @@ class Ledger:
                     (batch, f.file, f.sha256, f.size, f.mtime, f.bureau.name if f.bureau else "",
                      first, seen, f.status, f.codes, f.data_rows),
                 )
-            run_id = _insert_run(db, batch, result.started, inputs, True, result.counts())
+            run_id = _insert_run(db, batch, result.started, inputs, True, result.counts(),
+                                 submissions)
             if len(result.rows):
                 frame = result.rows[["file", "bureau", "row", "disposition", "codes", "name"]]
                 db.executemany(
@@ -187,12 +192,15 @@ class Ledger:
 
 
 def _insert_run(db: sqlite3.Connection, batch: str, started: dt.datetime, inputs: dict[str, str],
-                changed: bool, counts: dict[str, int]) -> int:
+                changed: bool, counts: dict[str, int],
+                submissions: list[dict[str, object]] | None = None) -> int:
     finished = dt.datetime.now().replace(microsecond=0)
     cursor = db.execute(
-        "INSERT INTO runs (batch, started, finished, inputs, changed, counts) VALUES (?,?,?,?,?,?)",
+        "INSERT INTO runs (batch, started, finished, inputs, changed, counts, submissions) "
+        "VALUES (?,?,?,?,?,?,?)",
         (batch, started.isoformat(sep=" "), finished.isoformat(sep=" "),
-         json.dumps(inputs, ensure_ascii=False), int(changed), json.dumps(counts)),
+         json.dumps(inputs, ensure_ascii=False), int(changed), json.dumps(counts),
+         json.dumps(submissions or [], ensure_ascii=False, default=str)),
     )
     return int(cursor.lastrowid or 0)
 

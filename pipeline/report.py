@@ -194,6 +194,7 @@ def rejected_frame(result: BatchResult) -> pd.DataFrame:
 
 
 MATCH_KINDS = {"prior": "往批已备案", "batch": "本批跨单位重复", "file": "同表重复"}
+ACTIONS = {"prior": "自动剔除", "batch": "自动剔除", "file": "本行未通过"}
 
 
 def duplicates_frame(result: BatchResult) -> pd.DataFrame:
@@ -210,21 +211,34 @@ def duplicates_frame(result: BatchResult) -> pd.DataFrame:
         else:
             other = rows.loc[m.other]
             source = other["bureau"]
-        action = ("自动剔除" if m.reason in ("名称相同", "名称几乎相同且运营主体相同")
-                  else "人工核定剔除" if m.auto else "待人工核对（暂予受理）")
+        action = ACTIONS[m.kind] if m.reason != "人工核定为重复" else "人工核定剔除"
+        action = action if m.auto else "待人工核对（暂予受理）"
         lines.append((MATCH_KINDS[m.kind], action, m.score, m.reason, row["bureau"], row["file"],
                       row["row"], row["name"], row["operator"], source, other["file"],
                       other["row"], other["name"], other["operator"]))
-    for p in result.problems:
-        if p.code == "E_DUPLICATE_ROW":
-            lines.append((MATCH_KINDS["file"], "本行未通过", 100.0, "同一文件内名称相同", "",
-                          p.file, p.row, p.value, "", "同一文件", p.file, None, p.value, ""))
     frame = pd.DataFrame(lines, columns=columns)
-    if len(result.rows):
-        bureau_of = dict(zip(result.rows["file"], result.rows["bureau"], strict=False))
-        frame["推荐单位"] = frame["推荐单位"].where(frame["推荐单位"] != "",
-                                                frame["文件"].map(bureau_of))
     return frame
+
+
+def review_frame(result: BatchResult) -> pd.DataFrame:
+    """待核对重复.csv: the possible duplicates awaiting a clerk, in the decisions-file layout.
+
+    The clerk writes 保留 or 删除 under 处理意见 and saves the file as the configured decisions
+    file (decisions.csv); 名称 and 匹配名称 are what the decision is keyed on.
+    """
+    dupes = duplicates_frame(result)
+    pending = dupes[dupes["处理"] == "待人工核对（暂予受理）"]
+    return pd.DataFrame({
+        "名称": pending["名称"],
+        "匹配名称": pending["匹配名称"],
+        "处理意见": "",
+        "推荐单位": pending["推荐单位"],
+        "文件": pending["文件"],
+        "行": pending["行"],
+        "匹配来源": pending["匹配来源"],
+        "相似度": pending["相似度"],
+        "原因": pending["原因"],
+    })
 
 
 def submissions_frame(result: BatchResult) -> pd.DataFrame:
@@ -260,7 +274,7 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
             "其他文件": "；".join(f"{f.file}（{STATUS_LABELS[f.status]}）" for f in others),
         })
     for f in result.files:
-        if f.bureau is None:
+        if f.bureau is None and f.status != "ignored":
             lines.append({
                 "推荐单位": "（无法确定）", "类型": "", "状态": STATUS_LABELS[f.status],
                 "采用文件": "", "收到时间": "", "数据行": 0, "受理": 0, "未通过": 0,

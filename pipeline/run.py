@@ -20,6 +20,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from pipeline import __version__, dedupe
+from pipeline.atomic import write_atomic
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, LockedError
@@ -28,6 +29,7 @@ from pipeline.model import BatchResult, FileOutcome
 from pipeline.normalise import normalise
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address, read_file
+from pipeline.report import detail_frame, review_frame, submissions_frame
 from pipeline.schema import FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, validate
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
@@ -65,7 +67,7 @@ def scan_inbox(inbox: Path) -> list[FileOutcome]:
                     problem("F_UNSAFE", file=rel, detail="快捷方式（符号链接）指向收件箱以外")
                 )
             found.append(outcome)
-    return found
+    return sorted(found, key=lambda f: f.file)
 
 
 def fingerprint(outcome: FileOutcome) -> None:
@@ -205,9 +207,10 @@ def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], fo
 
     repeats = dedupe.within_file(rows)
     by_uid = rows.set_index("uid", drop=False)
-    for uid, first in repeats.items():
-        added.append(_row_problem("E_DUPLICATE_ROW", by_uid.loc[uid], form, live, other_row=first))
-    rejected |= rows["uid"].isin(repeats.index)
+    for m in repeats.itertuples():
+        added.append(_row_problem("E_DUPLICATE_ROW", by_uid.loc[m.uid], form, live,
+                                  other_row=by_uid.at[m.other, "row"]))
+    rejected |= rows["uid"].isin(repeats["uid"])
 
     prior_matches = dedupe.match_prior(rows, prior, decisions)
     prior_by_uid = prior.set_index("uid") if len(prior) else prior
@@ -248,7 +251,7 @@ def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], fo
     disposition[dup_batch] = "duplicate_batch"
     disposition[rejected] = "rejected"
     disposition[dup_prior] = "duplicate_prior"
-    matches = pd.concat([auto_prior, auto_batch, possible], ignore_index=True)
+    matches = pd.concat([repeats, auto_prior, auto_batch, possible], ignore_index=True)
     return rows.assign(disposition=disposition), matches, added
 
 
@@ -385,17 +388,25 @@ def input_fingerprint(settings: Settings, files: list[FileOutcome]) -> dict[str,
 
 
 def output_paths(settings: Settings) -> list[Path]:
+    """The batch's outputs: workbook, the two machine CSVs, the clerk's review list, and the
+    明细 table for analysts as CSV (UTF-8 with BOM, so Excel opens it) and Parquet."""
     out = settings.batch_dir
-    return [out / consolidated_name(settings.batch), out / "dispositions.csv", out / "files.csv"]
+    names = [consolidated_name(settings.batch), "dispositions.csv", "files.csv", "待核对重复.csv",
+             "明细.csv", "明细.parquet"]
+    return [out / name for name in names]
 
 
 def write_outputs(result: BatchResult) -> list[Path]:
     """Every output of the batch, each written atomically."""
     paths = output_paths(result.settings)
-    workbook, dispositions, files = paths
+    workbook, dispositions, files, review, detail_csv, detail_parquet = paths
     write_consolidated(result, workbook)
     write_frame_csv(dispositions_frame(result.rows), dispositions)
     write_frame_csv(files_frame(result.files), files)
+    write_frame_csv(review_frame(result), review, bom=True)
+    detail = detail_frame(result)
+    write_frame_csv(detail, detail_csv, bom=True)
+    write_atomic(detail_parquet, lambda tmp: detail.to_parquet(tmp, index=False))
     return paths
 
 
@@ -435,5 +446,5 @@ def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -
     clock = time.perf_counter()
     written = write_outputs(result)
     result.timings["write"] = time.perf_counter() - clock
-    run_id = ledger.record(result, inputs)
+    run_id = ledger.record(result, inputs, submissions_frame(result).to_dict("records"))
     return RunReport(settings, result, True, written, run_id, result.counts(), result.timings)

@@ -87,10 +87,22 @@ def column_widths(frame: pd.DataFrame, cap: int = 50) -> list[int]:
     return widths
 
 
+def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
+    """A4 landscape, fitted to the page width, page numbers in the footer."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页 共 &N 页")
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+
+
 def write_table(wb: Workbook, ws: Worksheet, frame: pd.DataFrame, fmt: Formats,
                 first_row: int = 0, formats: dict[str, Any] | None = None) -> None:
     """A frame as an Excel table with filters, a frozen header and fitting widths."""
     formats = formats or {}
+    print_setup(ws, first_row)
     widths = column_widths(frame)
     for i, (col, width) in enumerate(zip(frame.columns, widths, strict=True)):
         ws.set_column(i, i, width, formats.get(col))
@@ -139,14 +151,9 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
         ws.write_number(r, 0, values[0], fmt.center)
         for c, text in enumerate(texts[1:], start=1):
             ws.write_string(r, c, text, fmt.cell)
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
+    print_setup(ws, header_row=2)
     ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(2)
     ws.print_area(0, 0, max(2 + len(frame), 2), last_col)
-    ws.set_footer("&C第 &P 页 共 &N 页")
     ws.freeze_panes(3, 2)
 
 
@@ -156,6 +163,7 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
 def write_stats(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
     """Four crosstabs one under another, each with a native chart to its right."""
     ws = wb.add_worksheet("统计")
+    print_setup(ws)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 8, 11)
     blocks = [
@@ -183,8 +191,7 @@ def add_chart(wb: Workbook, ws: Worksheet, title: str, table: pd.DataFrame, row:
     """A chart of a block; the 合计 row and column are left out of the plotted series."""
     body = len(table) - (1 if str(table.iloc[-1, 0]) == "合计" else 0)
     series_cols = [c for c in range(1, len(table.columns)) if table.columns[c] != "合计"]
-    chart = wb.add_chart({"type": kind, "subtype": "stacked" if stacked else None}
-                         if stacked else {"type": kind})
+    chart = wb.add_chart({"type": kind, "subtype": "stacked"} if stacked else {"type": kind})
     first, last = row + 2, row + 1 + body
     for c in series_cols:
         chart.add_series({
