@@ -28,8 +28,10 @@ def replacing(path: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}。请检查磁盘空间和文件夹权限，"
-                          "并关闭在 Excel 中打开的输出文件。") from exc
+        raise OutputError(
+            f"无法写入 {path}：{exc.strerror or exc}。请检查磁盘空间和文件夹权限，"
+            "并关闭在 Excel 中打开的输出文件。"
+        ) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

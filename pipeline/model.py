@@ -67,5 +67,3 @@ class BatchResult:
 
     def live(self) -> list[FileOutcome]:
         return [f for f in self.files if f.status == "live"]
-
-

@@ -37,8 +37,10 @@ def accepted(result: BatchResult) -> pd.DataFrame:
         return rows
     ok = rows[rows["disposition"] == "accepted"]
     order = ok["bureau"].map(bureau_order(result))
-    return ok.assign(_order=order).sort_values(["_order", "name"], kind="stable").drop(
-        columns="_order"
+    return (
+        ok.assign(_order=order)
+        .sort_values(["_order", "name"], kind="stable")
+        .drop(columns="_order")
     )
 
 
@@ -50,12 +52,16 @@ def _answer(flag: pd.Series, name: pd.Series) -> pd.Series:
 def founded_label(rows: pd.DataFrame) -> pd.Series:
     """A founding date as printed: 2015年3月15日 / 2015年3月 / 2015年."""
     start = rows["founded_start"]
-    day = start.dt.year.astype("Int64").astype(str) + "年" + start.dt.month.astype("Int64").astype(
-        str
+    day = (
+        start.dt.year.astype("Int64").astype(str)
+        + "年"
+        + start.dt.month.astype("Int64").astype(str)
     )
     by_day = day + "月" + start.dt.day.astype("Int64").astype(str) + "日"
     label = by_day.where(rows["founded_precision"] == "日", day + "月")
-    label = label.where(rows["founded_precision"] != "年", start.dt.year.astype("Int64").astype(str) + "年")
+    label = label.where(
+        rows["founded_precision"] != "年", start.dt.year.astype("Int64").astype(str) + "年"
+    )
     return label.where(start.notna(), rows["founded"])
 
 
@@ -126,7 +132,9 @@ def by_bureau_and_type(result: BatchResult) -> pd.DataFrame:
     types = list(result.form.institution_types)
     if rows.empty:
         return pd.DataFrame(columns=["推荐单位", *types, "合计"])
-    table = pd.crosstab(rows["bureau"], rows["institution_type"]).reindex(columns=types, fill_value=0)
+    table = pd.crosstab(rows["bureau"], rows["institution_type"]).reindex(
+        columns=types, fill_value=0
+    )
     table = table.reindex(sorted(table.index, key=bureau_order(result).get))
     table["合计"] = table.sum(axis=1)
     table.loc["合计"] = table.sum()
@@ -154,8 +162,9 @@ def by_disposition(result: BatchResult) -> pd.DataFrame:
     columns = [DISPOSITION_LABELS[d] for d in DISPOSITIONS]
     if rows.empty:
         return pd.DataFrame(columns=["推荐单位", *columns, "合计"])
-    table = pd.crosstab(rows["bureau"], rows["disposition"]).reindex(columns=DISPOSITIONS,
-                                                                      fill_value=0)
+    table = pd.crosstab(rows["bureau"], rows["disposition"]).reindex(
+        columns=DISPOSITIONS, fill_value=0
+    )
     table = table.reindex(sorted(table.index, key=bureau_order(result).get))
     table.columns = columns
     table["合计"] = table.sum(axis=1)
@@ -171,8 +180,11 @@ def rejected_frame(result: BatchResult) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     bad = rows[rows["disposition"] == "rejected"]
     errors = pd.DataFrame(
-        [(p.file, p.row, f"{p.cell} {p.column}：{p.message}{p.hint}", p.code)
-         for p in result.problems if p.severity == "error"],
+        [
+            (p.file, p.row, f"{p.cell} {p.column}：{p.message}{p.hint}", p.code)
+            for p in result.problems
+            if p.severity == "error"
+        ],
         columns=["file", "row", "text", "code"],
     )
     grouped = errors.groupby(["file", "row"]).agg(
@@ -199,8 +211,22 @@ ACTIONS = {"prior": "自动剔除", "batch": "自动剔除", "file": "本行未�
 
 def duplicates_frame(result: BatchResult) -> pd.DataFrame:
     """重复: every duplicate and possible duplicate beside what it matched, score and reason."""
-    columns = ["类型", "处理", "相似度", "原因", "推荐单位", "文件", "行", "名称", "运营主体",
-               "匹配来源", "匹配文件", "匹配行", "匹配名称", "匹配运营主体"]
+    columns = [
+        "类型",
+        "处理",
+        "相似度",
+        "原因",
+        "推荐单位",
+        "文件",
+        "行",
+        "名称",
+        "运营主体",
+        "匹配来源",
+        "匹配文件",
+        "匹配行",
+        "匹配名称",
+        "匹配运营主体",
+    ]
     rows = result.rows.set_index("uid", drop=False) if len(result.rows) else result.rows
     lines = []
     for m in result.matches.itertuples() if len(result.matches) else ():
@@ -213,9 +239,24 @@ def duplicates_frame(result: BatchResult) -> pd.DataFrame:
             source = other["bureau"]
         action = ACTIONS[m.kind] if m.reason != "人工核定为重复" else "人工核定剔除"
         action = action if m.auto else "待人工核对（暂予受理）"
-        lines.append((MATCH_KINDS[m.kind], action, m.score, m.reason, row["bureau"], row["file"],
-                      row["row"], row["name"], row["operator"], source, other["file"],
-                      other["row"], other["name"], other["operator"]))
+        lines.append(
+            (
+                MATCH_KINDS[m.kind],
+                action,
+                m.score,
+                m.reason,
+                row["bureau"],
+                row["file"],
+                row["row"],
+                row["name"],
+                row["operator"],
+                source,
+                other["file"],
+                other["row"],
+                other["name"],
+                other["operator"],
+            )
+        )
     frame = pd.DataFrame(lines, columns=columns)
     return frame
 
@@ -228,24 +269,27 @@ def review_frame(result: BatchResult) -> pd.DataFrame:
     """
     dupes = duplicates_frame(result)
     pending = dupes[dupes["处理"] == "待人工核对（暂予受理）"]
-    return pd.DataFrame({
-        "名称": pending["名称"],
-        "匹配名称": pending["匹配名称"],
-        "处理意见": "",
-        "推荐单位": pending["推荐单位"],
-        "文件": pending["文件"],
-        "行": pending["行"],
-        "匹配来源": pending["匹配来源"],
-        "相似度": pending["相似度"],
-        "原因": pending["原因"],
-    })
+    return pd.DataFrame(
+        {
+            "名称": pending["名称"],
+            "匹配名称": pending["匹配名称"],
+            "处理意见": "",
+            "推荐单位": pending["推荐单位"],
+            "文件": pending["文件"],
+            "行": pending["行"],
+            "匹配来源": pending["匹配来源"],
+            "相似度": pending["相似度"],
+            "原因": pending["原因"],
+        }
+    )
 
 
 def submissions_frame(result: BatchResult) -> pd.DataFrame:
     """报送情况: every registered bureau, submitted or not, then files no bureau owns."""
     counts = (
-        pd.crosstab(result.rows["file"], result.rows["disposition"])
-        .reindex(columns=DISPOSITIONS, fill_value=0)
+        pd.crosstab(result.rows["file"], result.rows["disposition"]).reindex(
+            columns=DISPOSITIONS, fill_value=0
+        )
         if len(result.rows)
         else pd.DataFrame(columns=DISPOSITIONS)
     )
@@ -259,26 +303,40 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
         others = [f for f in mine if f is not live]
         c = counts.loc[live.file] if live is not None and live.file in counts.index else None
         status = "已报送" if live else ("文件未通过" if others else "未报送")
-        lines.append({
-            "推荐单位": bureau.name,
-            "类型": bureau.kind,
-            "状态": status,
-            "采用文件": live.file if live else "",
-            "收到时间": live.received.strftime("%Y-%m-%d %H:%M") if live and live.received else "",
-            "数据行": live.data_rows if live else 0,
-            "受理": int(c["accepted"]) if c is not None else 0,
-            "未通过": int(c["rejected"]) if c is not None else 0,
-            "往批已备案": int(c["duplicate_prior"]) if c is not None else 0,
-            "本批重复": int(c["duplicate_batch"]) if c is not None else 0,
-            "提示": int(warnings.get(live.file, 0)) if live else 0,
-            "其他文件": "；".join(f"{f.file}（{STATUS_LABELS[f.status]}）" for f in others),
-        })
+        lines.append(
+            {
+                "推荐单位": bureau.name,
+                "类型": bureau.kind,
+                "状态": status,
+                "采用文件": live.file if live else "",
+                "收到时间": live.received.strftime("%Y-%m-%d %H:%M")
+                if live and live.received
+                else "",
+                "数据行": live.data_rows if live else 0,
+                "受理": int(c["accepted"]) if c is not None else 0,
+                "未通过": int(c["rejected"]) if c is not None else 0,
+                "往批已备案": int(c["duplicate_prior"]) if c is not None else 0,
+                "本批重复": int(c["duplicate_batch"]) if c is not None else 0,
+                "提示": int(warnings.get(live.file, 0)) if live else 0,
+                "其他文件": "；".join(f"{f.file}（{STATUS_LABELS[f.status]}）" for f in others),
+            }
+        )
     for f in result.files:
         if f.bureau is None and f.status != "ignored":
-            lines.append({
-                "推荐单位": "（无法确定）", "类型": "", "状态": STATUS_LABELS[f.status],
-                "采用文件": "", "收到时间": "", "数据行": 0, "受理": 0, "未通过": 0,
-                "往批已备案": 0, "本批重复": 0, "提示": 0,
-                "其他文件": f"{f.file}（{f.codes or f.note}）",
-            })
+            lines.append(
+                {
+                    "推荐单位": "（无法确定）",
+                    "类型": "",
+                    "状态": STATUS_LABELS[f.status],
+                    "采用文件": "",
+                    "收到时间": "",
+                    "数据行": 0,
+                    "受理": 0,
+                    "未通过": 0,
+                    "往批已备案": 0,
+                    "本批重复": 0,
+                    "提示": 0,
+                    "其他文件": f"{f.file}（{f.codes or f.note}）",
+                }
+            )
     return pd.DataFrame(lines)

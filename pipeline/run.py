@@ -151,7 +151,9 @@ def load_prior(settings: Settings, form: FormSpec, registers: Registers) -> pd.D
     frames = []
     for prior in settings.priors:
         if not prior.path.is_file():
-            raise ConfigError(f"找不到往批汇总表 {prior.path}（{prior.name}）；请检查配置或 --prior。")
+            raise ConfigError(
+                f"找不到往批汇总表 {prior.path}（{prior.name}）；请检查配置或 --prior。"
+            )
         result = read_file(prior.path, prior.path.name, form)
         if result.table is None:
             reasons = "；".join(p.message for p in result.problems)
@@ -180,20 +182,34 @@ def load_prior(settings: Settings, form: FormSpec, registers: Registers) -> pd.D
 # --- dispositions -------------------------------------------------------------------------------
 
 
-def _row_problem(code: str, row: pd.Series, form: FormSpec, live: dict[str, FileOutcome],
-                 **params: object) -> Problem:
+def _row_problem(
+    code: str, row: pd.Series, form: FormSpec, live: dict[str, FileOutcome], **params: object
+) -> Problem:
     """A duplicate notice at the name cell of a row."""
     outcome = live[row["file"]]
     assert outcome.table is not None
     col = outcome.table.columns.get("name", 0)
-    return problem(code, file=row["file"], sheet=row["sheet"], cell=cell_address(int(row["row"]), col),
-                   column=form.column("name").short_label, value=row["name"], row=int(row["row"]),
-                   **params)
+    return problem(
+        code,
+        file=row["file"],
+        sheet=row["sheet"],
+        cell=cell_address(int(row["row"]), col),
+        column=form.column("name").short_label,
+        value=row["name"],
+        row=int(row["row"]),
+        **params,
+    )
 
 
-def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], form: FormSpec,
-            live: dict[str, FileOutcome], decisions: dedupe.Decisions,
-            batch_name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+def dispose(
+    rows: pd.DataFrame,
+    prior: pd.DataFrame,
+    problems: list[Problem],
+    form: FormSpec,
+    live: dict[str, FileOutcome],
+    decisions: dedupe.Decisions,
+    batch_name: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Give every row exactly one disposition; return rows, duplicate matches, added problems.
 
     Precedence: already filed in a prior batch, then rejected for errors, then a duplicate of
@@ -208,8 +224,15 @@ def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], fo
     repeats = dedupe.within_file(rows)
     by_uid = rows.set_index("uid", drop=False)
     for m in repeats.itertuples():
-        added.append(_row_problem("E_DUPLICATE_ROW", by_uid.loc[m.uid], form, live,
-                                  other_row=by_uid.at[m.other, "row"]))
+        added.append(
+            _row_problem(
+                "E_DUPLICATE_ROW",
+                by_uid.loc[m.uid],
+                form,
+                live,
+                other_row=by_uid.at[m.other, "row"],
+            )
+        )
     rejected |= rows["uid"].isin(repeats["uid"])
 
     prior_matches = dedupe.match_prior(rows, prior, decisions)
@@ -218,8 +241,16 @@ def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], fo
     dup_prior = rows["uid"].isin(auto_prior["uid"])
     for m in auto_prior.itertuples():
         other = prior_by_uid.loc[m.other]
-        added.append(_row_problem("I_DUPLICATE_PRIOR", by_uid.loc[m.uid], form, live,
-                                  batch=other["batch"], other_name=other["name"]))
+        added.append(
+            _row_problem(
+                "I_DUPLICATE_PRIOR",
+                by_uid.loc[m.uid],
+                form,
+                live,
+                batch=other["batch"],
+                other_name=other["name"],
+            )
+        )
 
     open_rows = rows[~rejected & ~dup_prior]
     batch_matches = dedupe.match_batch(open_rows, decisions)
@@ -227,14 +258,34 @@ def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], fo
     dup_batch = rows["uid"].isin(auto_batch["uid"])
     for m in auto_batch.itertuples():
         row, other = by_uid.loc[m.uid], by_uid.loc[m.other]
-        added.append(_row_problem("I_DUPLICATE_BATCH", row, form, live, other_bureau=other["bureau"],
-                                  other_file=other["file"], other_row=other["row"]))
-        added.append(_row_problem("I_SENT_BY_OTHER", other, form, live, other_bureau=row["bureau"],
-                                  other_file=row["file"], other_row=row["row"]))
+        added.append(
+            _row_problem(
+                "I_DUPLICATE_BATCH",
+                row,
+                form,
+                live,
+                other_bureau=other["bureau"],
+                other_file=other["file"],
+                other_row=other["row"],
+            )
+        )
+        added.append(
+            _row_problem(
+                "I_SENT_BY_OTHER",
+                other,
+                form,
+                live,
+                other_bureau=row["bureau"],
+                other_file=row["file"],
+                other_row=row["row"],
+            )
+        )
 
     possible = pd.concat(
-        [prior_matches[~prior_matches["auto"].astype(bool)],
-         batch_matches[~batch_matches["auto"].astype(bool)]],
+        [
+            prior_matches[~prior_matches["auto"].astype(bool)],
+            batch_matches[~batch_matches["auto"].astype(bool)],
+        ],
         ignore_index=True,
     )
     possible = possible[~possible["uid"].isin(rows.loc[rejected | dup_prior | dup_batch, "uid"])]
@@ -243,9 +294,18 @@ def dispose(rows: pd.DataFrame, prior: pd.DataFrame, problems: list[Problem], fo
         source = prior_by_uid if m.kind == "prior" else by_uid
         other = source.loc[m.other]
         where = other["batch"] if m.kind == "prior" else f"{other['bureau']}报送"
-        added.append(_row_problem("W_POSSIBLE_DUPLICATE", by_uid.loc[m.uid], form, live,
-                                  other_where=where, other_name=other["name"],
-                                  other_operator=other["operator"], score=f"{m.score:.0f}"))
+        added.append(
+            _row_problem(
+                "W_POSSIBLE_DUPLICATE",
+                by_uid.loc[m.uid],
+                form,
+                live,
+                other_where=where,
+                other_name=other["name"],
+                other_operator=other["operator"],
+                score=f"{m.score:.0f}",
+            )
+        )
 
     disposition = pd.Series("accepted", index=rows.index, dtype=object)
     disposition[dup_batch] = "duplicate_batch"
@@ -294,9 +354,12 @@ def survey(settings: Settings, known: dict[str, Seen] | None = None) -> list[Fil
     return files
 
 
-def consolidate(settings: Settings, files: list[FileOutcome] | None = None,
-                received: dict[str, dt.datetime] | None = None,
-                progress: Progress | None = None) -> BatchResult:
+def consolidate(
+    settings: Settings,
+    files: list[FileOutcome] | None = None,
+    received: dict[str, dt.datetime] | None = None,
+    progress: Progress | None = None,
+) -> BatchResult:
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
@@ -317,8 +380,10 @@ def consolidate(settings: Settings, files: list[FileOutcome] | None = None,
         outcome.received = (received or {}).get(outcome.sha256, started)
         read_outcome(outcome, form, registers, now)
     choose_live(files)
-    live = sorted((f for f in files if f.status == "live"),
-                  key=lambda f: (f.received or started, f.mtime, f.file))
+    live = sorted(
+        (f for f in files if f.status == "live"),
+        key=lambda f: (f.received or started, f.mtime, f.file),
+    )
     timings["read"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -327,8 +392,9 @@ def consolidate(settings: Settings, files: list[FileOutcome] | None = None,
     ]
     for f in live:
         assert f.table is not None
-        ctx = Context(form, registers, settings.deadline, settings.cutoff,
-                      settings.min_age_months, f.bureau)
+        ctx = Context(
+            form, registers, settings.deadline, settings.cutoff, settings.min_age_months, f.bureau
+        )
         f.norm = normalise(f.table.frame, form, f.bureau, registers)
         found = validate(f.file, f.table, f.norm, ctx)
         f.problems.extend(found)
@@ -341,8 +407,9 @@ def consolidate(settings: Settings, files: list[FileOutcome] | None = None,
     by_file = {f.file: f for f in live}
     decisions = dedupe.load_decisions(settings.decisions)
     if live:
-        rows, matches, added = dispose(rows, prior, problems, form, by_file, decisions,
-                                       settings.batch)
+        rows, matches, added = dispose(
+            rows, prior, problems, form, by_file, decisions, settings.batch
+        )
     else:
         rows, matches, added = rows.assign(disposition=[]), pd.DataFrame(), []
     for p in added:
@@ -350,8 +417,9 @@ def consolidate(settings: Settings, files: list[FileOutcome] | None = None,
     problems.extend(added)
     rows = attach_codes(rows, problems)
     timings["dedupe"] = time.perf_counter() - clock
-    return BatchResult(settings, form, registers, files, rows, problems, matches, prior, started,
-                       timings)
+    return BatchResult(
+        settings, form, registers, files, rows, problems, matches, prior, started, timings
+    )
 
 
 # --- the nightly job ------------------------------------------------------------------------------
@@ -391,8 +459,14 @@ def output_paths(settings: Settings) -> list[Path]:
     """The batch's outputs: workbook, the two machine CSVs, the clerk's review list, and the
     明细 table for analysts as CSV (UTF-8 with BOM, so Excel opens it) and Parquet."""
     out = settings.batch_dir
-    names = [consolidated_name(settings.batch), "dispositions.csv", "files.csv", "待核对重复.csv",
-             "明细.csv", "明细.parquet"]
+    names = [
+        consolidated_name(settings.batch),
+        "dispositions.csv",
+        "files.csv",
+        "待核对重复.csv",
+        "明细.csv",
+        "明细.parquet",
+    ]
     return [out / name for name in names]
 
 
@@ -440,8 +514,15 @@ def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -
     if last is not None and last["inputs"] == inputs and all(p.exists() for p in outputs):
         started = dt.datetime.now().replace(microsecond=0)
         run_id = ledger.record_quiet(settings.batch, started, inputs, last["counts"])
-        return RunReport(settings, None, False, outputs, run_id, last["counts"],
-                         {"survey": time.perf_counter() - clock})
+        return RunReport(
+            settings,
+            None,
+            False,
+            outputs,
+            run_id,
+            last["counts"],
+            {"survey": time.perf_counter() - clock},
+        )
     result = consolidate(settings, files, ledger.first_seen(settings.batch), progress)
     clock = time.perf_counter()
     written = write_outputs(result)

@@ -1,4 +1,4 @@
-"""The closing summary printed after ``beian run``: counts per bureau, then where the outputs are."""
+"""The closing summary after ``beian run``: counts per bureau, then where the outputs are."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ def frame_table(frame: pd.DataFrame, title: str = "") -> Table:
     """Any report frame as a rich table; the 合计 row, when present, in bold."""
     table = Table(title=title or None, title_justify="left", header_style="bold")
     for i, col in enumerate(frame.columns):
-        table.add_column(str(col), justify="right" if i and frame[col].dtype.kind in "iuf" else "left")
+        table.add_column(
+            str(col), justify="right" if i and frame[col].dtype.kind in "iuf" else "left"
+        )
     for values in frame.itertuples(index=False):
         style = "bold" if str(values[0]) == "合计" else None
         table.add_row(*("" if pd.isna(v) else str(v) for v in values), style=style)

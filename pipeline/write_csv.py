@@ -32,8 +32,10 @@ def defuse(frame: pd.DataFrame) -> pd.DataFrame:
 def write_frame_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> None:
     """Write a frame as CSV atomically (UTF-8, with a BOM when Excel users will open it)."""
     encoding = "utf-8-sig" if bom else "utf-8"
-    write_atomic(path, lambda tmp: defuse(frame).to_csv(tmp, index=False, encoding=encoding,
-                                                        lineterminator="\n"))
+    write_atomic(
+        path,
+        lambda tmp: defuse(frame).to_csv(tmp, index=False, encoding=encoding, lineterminator="\n"),
+    )
 
 
 def dispositions_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +48,9 @@ def dispositions_frame(rows: pd.DataFrame) -> pd.DataFrame:
 def files_frame(files: list) -> pd.DataFrame:
     """One line per file in the inbox with its status, file-level codes and data rows read."""
     return pd.DataFrame(
-        [(f.file, f.bureau.name if f.bureau else "", f.status, f.codes, f.data_rows)
-         for f in files],
+        [
+            (f.file, f.bureau.name if f.bureau else "", f.status, f.codes, f.data_rows)
+            for f in files
+        ],
         columns=FILE_COLUMNS,
     )

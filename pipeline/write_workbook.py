@@ -9,9 +9,11 @@ arrives as text.
 from __future__ import annotations
 
 import math
+import numbers
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
@@ -29,6 +31,7 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 A4 = 9
+STATS_PAGE_ROWS = 44
 
 
 def consolidated_name(batch: str) -> str:
@@ -40,11 +43,20 @@ class Formats:
 
     def __init__(self, wb: Workbook) -> None:
         base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16,
-                                    "bold": True, "align": "center"})
+        self.title = wb.add_format(
+            {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
+        )
         self.stamp = wb.add_format({**base, "font_size": 11})
-        self.header = wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True,
-                                     "align": "center", "bg_color": "#DDEBF7"})
+        self.header = wb.add_format(
+            {
+                **base,
+                "bold": True,
+                "border": 1,
+                "text_wrap": True,
+                "align": "center",
+                "bg_color": "#DDEBF7",
+            }
+        )
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.center = wb.add_format({**base, "border": 1, "align": "center"})
         self.text = wb.add_format(base)
@@ -68,10 +80,10 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) 
             ws.write_blank(row, col, None, fmt)
         else:
             ws.write_datetime(row, col, value.to_pydatetime(), fmt)
-    elif isinstance(value, bool):
+    elif isinstance(value, bool | np.bool_):
         ws.write_string(row, col, "是" if value else "否", fmt)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, numbers.Number):
+        ws.write_number(row, col, float(value), fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
 
@@ -98,8 +110,14 @@ def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
         ws.repeat_rows(header_row)
 
 
-def write_table(wb: Workbook, ws: Worksheet, frame: pd.DataFrame, fmt: Formats,
-                first_row: int = 0, formats: dict[str, Any] | None = None) -> None:
+def write_table(
+    wb: Workbook,
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    fmt: Formats,
+    first_row: int = 0,
+    formats: dict[str, Any] | None = None,
+) -> None:
     """A frame as an Excel table with filters, a frozen header and fitting widths."""
     formats = formats or {}
     print_setup(ws, first_row)
@@ -109,11 +127,17 @@ def write_table(wb: Workbook, ws: Worksheet, frame: pd.DataFrame, fmt: Formats,
     ws.freeze_panes(first_row + 1, 0)
     last_row = first_row + max(len(frame), 1)
     if len(frame.columns):
-        ws.add_table(first_row, 0, last_row, len(frame.columns) - 1, {
-            "columns": [{"header": str(c)} for c in frame.columns],
-            "style": "Table Style Light 9",
-            "autofilter": True,
-        })
+        ws.add_table(
+            first_row,
+            0,
+            last_row,
+            len(frame.columns) - 1,
+            {
+                "columns": [{"header": str(c)} for c in frame.columns],
+                "style": "Table Style Light 9",
+                "autofilter": True,
+            },
+        )
     for r, values in enumerate(frame.itertuples(index=False), start=first_row + 1):
         for c, value in enumerate(values):
             write_value(ws, r, c, value, formats.get(frame.columns[c]))
@@ -124,8 +148,14 @@ def write_table(wb: Workbook, ws: Worksheet, frame: pd.DataFrame, fmt: Formats,
 
 def row_height(values: list[str], widths: list[int]) -> float:
     """A row tall enough to show every wrapped line (13.5 points a line)."""
-    lines = max((math.ceil(display_width(v) / max(w - 1, 1)) for v, w in
-                 zip(values, widths, strict=True) if v), default=1)
+    lines = max(
+        (
+            math.ceil(display_width(v) / max(w - 1, 1))
+            for v, w in zip(values, widths, strict=True)
+            if v
+        ),
+        default=1,
+    )
     return max(1, lines) * 13.5 + 4
 
 
@@ -138,9 +168,15 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
         ws.set_column(i, i, width)
     ws.set_row(0, 30)
     ws.merge_range(0, 0, 0, last_col, result.form.title, fmt.title)
-    ws.merge_range(1, 0, 1, last_col,
-                   f"湖南省科学技术厅（盖章）：            批次：{result.settings.batch}"
-                   f"            共 {len(frame)} 个众创空间", fmt.stamp)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        last_col,
+        f"湖南省科学技术厅（盖章）：            批次：{result.settings.batch}"
+        f"            共 {len(frame)} 个众创空间",
+        fmt.stamp,
+    )
     header_height = max(row_height([str(c) for c in frame.columns], widths), 30)
     ws.set_row(2, header_height)
     for c, label in enumerate(frame.columns):
@@ -173,39 +209,50 @@ def write_stats(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
         ("按推荐单位统计处理结果（全部数据行）", report.by_disposition(result), "bar", True),
     ]
     row = 0
+    breaks = []
     for title, table, kind, stacked in blocks:
+        height = max(len(table) + 2, 16)
+        if row and row % STATS_PAGE_ROWS + height > STATS_PAGE_ROWS:
+            row = (row // STATS_PAGE_ROWS + 1) * STATS_PAGE_ROWS
+            breaks.append(row)
         ws.write_string(row, 0, title, fmt.header)
         for c, label in enumerate(table.columns):
             ws.write_string(row + 1, c, str(label), fmt.header)
         for r, values in enumerate(table.itertuples(index=False), start=row + 2):
             for c, value in enumerate(values):
                 write_value(ws, r, c, value, fmt.center if c else fmt.cell)
-        height = max(len(table) + 2, 16)
         if len(table):
             add_chart(wb, ws, title, table, row, kind, stacked)
         row += height + 2
+    ws.set_h_pagebreaks(breaks)
 
 
-def add_chart(wb: Workbook, ws: Worksheet, title: str, table: pd.DataFrame, row: int,
-              kind: str, stacked: bool) -> None:
+def add_chart(
+    wb: Workbook, ws: Worksheet, title: str, table: pd.DataFrame, row: int, kind: str, stacked: bool
+) -> None:
     """A chart of a block; the 合计 row and column are left out of the plotted series."""
     body = len(table) - (1 if str(table.iloc[-1, 0]) == "合计" else 0)
     series_cols = [c for c in range(1, len(table.columns)) if table.columns[c] != "合计"]
     chart = wb.add_chart({"type": kind, "subtype": "stacked"} if stacked else {"type": kind})
     first, last = row + 2, row + 1 + body
     for c in series_cols:
-        chart.add_series({
-            "name": ["统计", row + 1, c],
-            "categories": ["统计", first, 0, last, 0],
-            "values": ["统计", first, c, last, c],
-            "data_labels": {"value": not stacked},
-        })
+        chart.add_series(
+            {
+                "name": ["统计", row + 1, c],
+                "categories": ["统计", first, 0, last, 0],
+                "values": ["统计", first, c, last, c],
+                "data_labels": {"value": not stacked},
+            }
+        )
     chart.set_title({"name": title, "name_font": {"name": BODY_FONT, "size": 11}})
-    chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}} if len(series_cols) > 1
-                     else {"none": True})
+    chart.set_legend(
+        {"position": "bottom", "font": {"name": BODY_FONT}}
+        if len(series_cols) > 1
+        else {"none": True}
+    )
     axis_font = {"num_font": {"name": BODY_FONT, "size": 9}}
     chart.set_x_axis(axis_font)
-    chart.set_y_axis(axis_font)
+    chart.set_y_axis({**axis_font, "reverse": kind == "bar"})
     chart.set_size({"width": 620, "height": max(300, 22 * body + 90)})
     ws.insert_chart(row, len(table.columns) + 1, chart)
 
@@ -221,16 +268,27 @@ def write_consolidated(result: BatchResult, path: Path) -> None:
 def _write(result: BatchResult, path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     fmt = Formats(wb)
-    wb.set_properties({"title": f"湖南省众创空间备案汇总表（{result.settings.batch}）",
-                       "author": "beian", "comments": "由 beian run 生成"})
+    wb.set_properties(
+        {
+            "title": f"湖南省众创空间备案汇总表（{result.settings.batch}）",
+            "author": "beian",
+            "comments": "由 beian run 生成",
+        }
+    )
     write_binder(wb, result, fmt)
     detail = report.detail_frame(result)
-    write_table(wb, wb.add_worksheet("明细"), detail, fmt,
-                formats={"成立时间": fmt.date, "提示": fmt.wrap})
+    write_table(
+        wb, wb.add_worksheet("明细"), detail, fmt, formats={"成立时间": fmt.date, "提示": fmt.wrap}
+    )
     write_stats(wb, result, fmt)
     write_table(wb, wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
-    write_table(wb, wb.add_worksheet("未通过"), report.rejected_frame(result), fmt,
-                formats={"问题": fmt.wrap})
+    write_table(
+        wb,
+        wb.add_worksheet("未通过"),
+        report.rejected_frame(result),
+        fmt,
+        formats={"问题": fmt.wrap},
+    )
     write_table(wb, wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
     wb.worksheets()[0].activate()
     wb.close()

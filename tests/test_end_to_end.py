@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import REPO, good_row
 from typer.testing import CliRunner
 
-from conftest import good_row
 from pipeline.cli import app
 from pipeline.config import Settings
 from pipeline.write_workbook import consolidated_name
@@ -18,8 +19,16 @@ runner = CliRunner()
 
 
 def run_cli(settings: Settings, *extra: str) -> object:
-    args = ["run", "--inbox", str(settings.inbox), "--outbox", str(settings.outbox),
-            "--ledger", str(settings.ledger), *extra]
+    args = [
+        "run",
+        "--inbox",
+        str(settings.inbox),
+        "--outbox",
+        str(settings.outbox),
+        "--ledger",
+        str(settings.ledger),
+        *extra,
+    ]
     return runner.invoke(app, args, catch_exceptions=False)
 
 
@@ -30,8 +39,10 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods", "csv"])
 def test_every_format_is_consolidated(settings: Settings, make_workbook, fmt: str) -> None:
-    make_workbook([good_row(), good_row(name="岳麓山创新工场", founded="2015年3月")],
-                  name=f"长沙市科技局.{fmt}")
+    make_workbook(
+        [good_row(), good_row(name="岳麓山创新工场", founded="2015年3月")],
+        name=f"长沙市科技局.{fmt}",
+    )
     result = run_cli(settings)
     assert result.exit_code == 0, result.output
     out = settings.outbox / settings.batch
@@ -43,3 +54,70 @@ def test_every_format_is_consolidated(settings: Settings, make_workbook, fmt: st
     ]
     book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
     assert book["明细"].max_row == 3
+
+
+def test_sample_batch_conserves_every_row(settings: Settings, tmp_path: Path) -> None:
+    """Every data row of a live file lands in exactly one disposition; counts agree everywhere."""
+    shutil.copytree(REPO / "inbox", settings.inbox, dirs_exist_ok=True)
+    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    args = ["--prior", str(prior)]
+    result = run_cli(settings, *args)
+    assert result.exit_code == 0, result.output
+    out = settings.outbox / settings.batch
+    dispositions = read_csv(out / "dispositions.csv")
+    files = read_csv(out / "files.csv")
+    live_rows = sum(int(f["rows"]) for f in files if f["status"] == "live")
+    assert len(dispositions) == live_rows
+    keys = [(d["file"], d["row"]) for d in dispositions]
+    assert len(set(keys)) == len(keys)
+    assert {d["disposition"] for d in dispositions} == {
+        "accepted",
+        "rejected",
+        "duplicate_prior",
+        "duplicate_batch",
+    }
+    accepted = sum(d["disposition"] == "accepted" for d in dispositions)
+    book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
+    assert book["明细"].max_row - 1 == accepted
+    assert book["汇总表"].max_row - 3 == accepted
+    assert f"受理 {accepted}" in result.output
+    rejected = sum(d["disposition"] == "rejected" for d in dispositions)
+    assert book["未通过"].max_row - 1 == rejected
+    inbox_files = [p for p in settings.inbox.rglob("*") if p.is_file()]
+    assert len(files) == len(inbox_files)
+
+
+def test_formula_text_stays_text_everywhere(settings: Settings, make_workbook) -> None:
+    hostile = '=HYPERLINK("http://evil.example.com","点我")'
+    make_workbook([good_row(address=hostile), good_row(name="+1创客空间", mobile="1380731")])
+    assert run_cli(settings).exit_code == 0
+    out = settings.outbox / settings.batch
+    book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    values = [c.value for row in book["汇总表"].iter_rows() for c in row]
+    assert hostile in values
+    rejected = [c.value for row in book["未通过"].iter_rows() for c in row]
+    assert "+1创客空间" in rejected
+    for name in ("dispositions.csv", "明细.csv"):
+        text = (out / name).read_text(encoding="utf-8-sig")
+        assert "\n=" not in text and ",=" not in text and ",+" not in text
+    assert "'=HYPERLINK" in (out / "明细.csv").read_text(encoding="utf-8-sig")
+
+
+def test_run_help_lists_every_option() -> None:
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    for option in (
+        "--inbox",
+        "--outbox",
+        "--ledger",
+        "--batch",
+        "--deadline",
+        "--prior",
+        "--config",
+        "--wait",
+    ):
+        assert option in result.output
