@@ -1,7 +1,8 @@
-"""Write outputs under a temporary name and rename them into place.
+"""Write outputs under temporary names and rename them into place only when all are finished.
 
-A crash, a full disk or a killed run leaves last night's file whole: readers only ever see a
-complete old file or a complete new one. ``os.replace`` is atomic on Windows and POSIX alike.
+A crash, a full disk or a killed run leaves last night's files whole: readers only ever see a
+complete old file or a complete new one, and a night's outputs are published together, after the
+last of them is written. ``os.replace`` is atomic on Windows and POSIX alike.
 """
 
 from __future__ import annotations
@@ -19,25 +20,45 @@ def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
 
 
+class Staging:
+    """Temporary paths handed out for final paths, published or discarded together."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Path, Path]] = []
+
+    def path(self, final: Path) -> Path:
+        """Where to write the file that will become ``final``."""
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_name(final)
+        self.pending.append((tmp, final))
+        return tmp
+
+    def publish(self) -> None:
+        for tmp, final in self.pending:
+            os.replace(tmp, final)
+
+    def discard(self) -> None:
+        for tmp, _ in self.pending:
+            tmp.unlink(missing_ok=True)
+
+
 @contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """Yield a temporary path to write; on success move it over ``path``, else remove it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(path)
+def staged() -> Iterator[Staging]:
+    """Yield a :class:`Staging`; on success publish every file, on any failure publish none."""
+    staging = Staging()
     try:
-        yield tmp
-        os.replace(tmp, path)
+        yield staging
+        staging.publish()
     except OSError as exc:
         raise OutputError(
-            f"无法写入 {path}：{exc.strerror or exc}。请检查磁盘空间和文件夹权限，"
-            "并关闭在 Excel 中打开的输出文件。"
+            f"无法写入输出文件：{exc}。"
+            "请检查磁盘空间和文件夹权限，并关闭在 Excel 中打开的输出文件。"
         ) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        staging.discard()
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` and move the finished file into place."""
-    with replacing(path) as tmp:
-        write(tmp)
+    """Write one file through a temporary name: ``write(tmp)``, then rename it into place."""
+    with staged() as staging:
+        write(staging.path(path))

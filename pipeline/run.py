@@ -20,7 +20,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from pipeline import __version__, dedupe
-from pipeline.atomic import write_atomic
+from pipeline.atomic import staged
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, LockedError
@@ -471,16 +471,17 @@ def output_paths(settings: Settings) -> list[Path]:
 
 
 def write_outputs(result: BatchResult) -> list[Path]:
-    """Every output of the batch, each written atomically."""
+    """Every output of the batch, staged under temporary names and published together."""
     paths = output_paths(result.settings)
     workbook, dispositions, files, review, detail_csv, detail_parquet = paths
-    write_consolidated(result, workbook)
-    write_frame_csv(dispositions_frame(result.rows), dispositions)
-    write_frame_csv(files_frame(result.files), files)
-    write_frame_csv(review_frame(result), review, bom=True)
     detail = detail_frame(result)
-    write_frame_csv(detail, detail_csv, bom=True)
-    write_atomic(detail_parquet, lambda tmp: detail.to_parquet(tmp, index=False))
+    with staged() as staging:
+        write_consolidated(result, staging.path(workbook))
+        write_frame_csv(dispositions_frame(result.rows), staging.path(dispositions))
+        write_frame_csv(files_frame(result.files), staging.path(files))
+        write_frame_csv(review_frame(result), staging.path(review), bom=True)
+        write_frame_csv(detail, staging.path(detail_csv), bom=True)
+        detail.to_parquet(staging.path(detail_parquet), index=False)
     return paths
 
 

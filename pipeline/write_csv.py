@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.atomic import write_atomic
-
 DISPOSITION_COLUMNS = ["bureau", "file", "sheet", "row", "disposition", "codes", "name"]
 FILE_COLUMNS = ["file", "bureau", "status", "codes", "rows"]
 _FORMULA_START = ("=", "+", "-", "@")
@@ -30,12 +28,9 @@ def defuse(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_frame_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> None:
-    """Write a frame as CSV atomically (UTF-8, with a BOM when Excel users will open it)."""
+    """Write a frame as CSV (UTF-8, with a BOM when Excel users will open it)."""
     encoding = "utf-8-sig" if bom else "utf-8"
-    write_atomic(
-        path,
-        lambda tmp: defuse(frame).to_csv(tmp, index=False, encoding=encoding, lineterminator="\n"),
-    )
+    defuse(frame).to_csv(path, index=False, encoding=encoding, lineterminator="\n")
 
 
 def dispositions_frame(rows: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,6 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import report
-from pipeline.atomic import write_atomic
 from pipeline.model import BatchResult
 
 BODY_FONT = "宋体"
@@ -261,11 +260,7 @@ def add_chart(
 
 
 def write_consolidated(result: BatchResult, path: Path) -> None:
-    """Write the whole workbook atomically."""
-    write_atomic(path, lambda tmp: _write(result, tmp))
-
-
-def _write(result: BatchResult, path: Path) -> None:
+    """Write the whole workbook to ``path`` (the caller stages it under a temporary name)."""
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     fmt = Formats(wb)
     wb.set_properties(
