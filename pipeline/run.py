@@ -32,6 +32,7 @@ from pipeline.read import cell_address, read_file
 from pipeline.report import detail_frame, review_frame, submissions_frame
 from pipeline.schema import FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, validate
+from pipeline.write_feedback import write_all_feedback
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
 from pipeline.write_workbook import consolidated_name, write_consolidated
 
@@ -482,7 +483,8 @@ def write_outputs(result: BatchResult) -> list[Path]:
         write_frame_csv(review_frame(result), staging.path(review), bom=True)
         write_frame_csv(detail, staging.path(detail_csv), bom=True)
         detail.to_parquet(staging.path(detail_parquet), index=False)
-    return paths
+        receipts = write_all_feedback(result, result.settings.batch_dir / "回执", staging)
+    return paths + receipts
 
 
 def run(settings: Settings, progress: Progress | None = None, wait: float = 5.0) -> RunReport:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.report import DISPOSITION_LABELS
 
 
-def frame_table(frame: pd.DataFrame, title: str = "") -> Table:
-    """Any report frame as a rich table; the 合计 row, when present, in bold."""
+def frame_table(frame: pd.DataFrame, title: str = "", highlight: pd.Series | None = None) -> Table:
+    """Any report frame as a rich table: values escaped (a cell may hold ``[/b]``), long text
+    folded, the 合计 row in bold, rows flagged in ``highlight`` in red."""
     table = Table(title=title or None, title_justify="left", header_style="bold")
     for i, col in enumerate(frame.columns):
+        numeric = i > 0 and frame[col].dtype.kind in "iuf"
         table.add_column(
-            str(col), justify="right" if i and frame[col].dtype.kind in "iuf" else "left"
+            str(col), justify="right" if numeric else "left", overflow="fold", no_wrap=i == 0
         )
-    for values in frame.itertuples(index=False):
-        style = "bold" if str(values[0]) == "合计" else None
-        table.add_row(*("" if pd.isna(v) else str(v) for v in values), style=style)
+    marked = highlight if highlight is not None else pd.Series(False, index=frame.index)
+    for values, mark in zip(frame.itertuples(index=False), marked, strict=True):
+        style = "bold" if str(values[0]) == "合计" else "bold red" if mark else None
+        table.add_row(*("" if pd.isna(v) else escape(str(v)) for v in values), style=style)
     return table
 
 

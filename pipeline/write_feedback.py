@@ -1,0 +1,340 @@
+"""The feedback workbook (回执) a bureau receives: what was taken, what is wrong, and where.
+
+One workbook per live file (named after the bureau) and per rejected file, with three sheets:
+概况 — the counts and what to do next, in a few plain sentences; 问题清单 — one line per problem,
+sorted by row, with the value as sent and how to fix it; 标注 — the bureau's own sheet with every
+value at its original address, errors filled red and warnings yellow, each with a comment.
+
+标注 is rebuilt from the cells the reader kept (:attr:`SheetTable.grid`) for every input format, so
+a .csv, .xls or .ods looks the same as an .xlsx, and no macro, link or formula of the original is
+ever copied. Everything is computed from the :class:`BatchResult`; nothing here judges a value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from contextlib import nullcontext
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from openpyxl.utils.cell import coordinate_to_tuple
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.atomic import Staging, staged, write_atomic
+from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
+from pipeline.problems import Problem
+from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
+from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
+from pipeline.schema import FormSpec
+from pipeline.write_workbook import (
+    BODY_FONT,
+    WORKBOOK_OPTIONS,
+    Formats,
+    display_width,
+    write_table,
+)
+
+UNKNOWN_BUREAU = "未识别单位"
+FEEDBACK_STATUSES = ("live", "rejected")
+SEVERITY_LABELS = {"file": "文件未受理", "error": "错误", "warning": "提示", "notice": "说明"}
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
+NUMBER_FORMATS = {
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "time": "hh:mm:ss",
+    "duration": "[h]:mm:ss",
+    "integer": "0",
+}
+PROBLEM_COLUMNS = ["单元格", "列", "填写内容", "问题", "修改建议", "类别", "本行处理"]
+COMMENT_WIDTH = 320
+COMMENT_LINE = COMMENT_WIDTH // 7
+"""Width units (about 7 pixels each, a CJK character two) on one line of a comment."""
+
+
+def feedback_name(outcome: FileOutcome) -> str:
+    """回执 file name: the bureau's registered name for its live file; bureau and file otherwise."""
+    if outcome.status == "live" and outcome.bureau is not None:
+        return f"{outcome.bureau.name}.xlsx"
+    owner = outcome.bureau.name if outcome.bureau is not None else UNKNOWN_BUREAU
+    stem = PurePosixPath(outcome.file).with_suffix("").as_posix().replace("/", "_")
+    return f"{owner}-{stem}.xlsx"
+
+
+def position(p: Problem) -> tuple[int, int]:
+    """(Excel row, column number) of a problem; file-level problems come first."""
+    return coordinate_to_tuple(p.cell) if p.cell else (p.row or 0, 0)
+
+
+def file_problems(outcome: FileOutcome) -> list[Problem]:
+    """The file's problems in reading order: by row, then column."""
+    return sorted(outcome.problems, key=position)
+
+
+def has_errors(outcome: FileOutcome) -> bool:
+    """Whether anything in the file must be fixed (a refused file or a rejected cell)."""
+    return any(p.severity in ("file", "error") for p in outcome.problems)
+
+
+def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
+    rows = result.rows
+    return rows[rows["file"] == outcome.file] if len(rows) else rows
+
+
+def file_counts(result: BatchResult, outcome: FileOutcome) -> dict[str, int]:
+    """Data rows of this file by disposition (all zero for a refused file)."""
+    rows = file_rows(result, outcome)
+    counts = rows["disposition"].value_counts() if len(rows) else pd.Series(dtype=int)
+    return {d: int(counts.get(d, 0)) for d in DISPOSITIONS}
+
+
+def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
+    """问题清单: cell, column, value as sent, what is wrong, how to fix, kind, the row's fate."""
+    rows = file_rows(result, outcome)
+    fate = dict(zip(rows["row"], rows["disposition"], strict=True)) if len(rows) else {}
+    lines = [
+        (
+            p.cell or (f"第 {p.row} 行" if p.row else "整个文件"),
+            p.column,
+            p.value,
+            p.message,
+            p.hint,
+            SEVERITY_LABELS[p.severity],
+            DISPOSITION_LABELS.get(fate.get(p.row, ""), ""),
+        )
+        for p in file_problems(outcome)
+    ]
+    return pd.DataFrame(lines, columns=PROBLEM_COLUMNS)
+
+
+def next_steps(result: BatchResult, outcome: FileOutcome) -> list[str]:
+    """What the bureau should do now, in a few plain sentences."""
+    deadline = result.settings.deadline
+    refusals = [p for p in outcome.problems if p.severity == "file"]
+    if refusals:
+        return [f"本文件未能受理：{p.message}处理办法：{p.hint}" for p in refusals] + [
+            f"请修改后在截止日期 {deadline} 前重新报送完整的附件3。"
+        ]
+    counts = file_counts(result, outcome)
+    accepted, rejected = counts["accepted"], counts["rejected"]
+    prior, batch = counts["duplicate_prior"], counts["duplicate_batch"]
+    warnings = sum(p.severity == "warning" for p in outcome.problems)
+    if accepted == sum(counts.values()) and not warnings:
+        return [f"本次报送的 {accepted} 个众创空间已全部受理，无需任何处理。"]
+    steps = [f"已受理 {accepted} 个众创空间。"]
+    if rejected:
+        steps.append(
+            f"有 {rejected} 行未通过，未列入汇总：请按“问题清单”逐项修改（“标注”表中红色单元格为"
+            f"错误，鼠标指向单元格可看到说明），在截止日期 {deadline} 前重新报送完整的附件3"
+            "（已受理的行也要保留），新文件将整体替换本文件。"
+        )
+    if warnings:
+        steps.append(
+            f"有 {warnings} 处提示（黄色单元格），相关行已受理，请核实；"
+            "如确有错误，请更正后重新报送完整的附件3。"
+        )
+    if prior:
+        steps.append(
+            f"有 {prior} 个众创空间此前已报送备案（见“问题清单”），"
+            "按通知不需要重复报送，本次不再汇总。"
+        )
+    if batch:
+        steps.append(
+            f"有 {batch} 个众创空间已由其他推荐单位在本批报送（见“问题清单”），本次不再重复汇总。"
+        )
+    if not rejected and not warnings:
+        steps.append("无需任何处理。")
+    return steps
+
+
+def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]:
+    """概况: (label, value) lines: the bureau, the file, when received, counts, what next."""
+    bureau = outcome.bureau
+    others = [
+        f"{f.file}（{STATUS_LABELS.get(f.status, f.status)}）"
+        for f in result.files
+        if f is not outcome
+        and bureau is not None
+        and f.bureau is not None
+        and f.bureau.code == bureau.code
+    ]
+    counts = file_counts(result, outcome)
+    received = outcome.received.strftime("%Y-%m-%d %H:%M") if outcome.received else ""
+    lines: list[tuple[str, Any]] = [
+        ("推荐单位", f"{bureau.name}（依据：{outcome.bureau_source}）" if bureau else "未能识别"),
+        ("批次", f"{result.settings.batch}（截止日期 {result.settings.deadline}）"),
+        ("采用文件" if outcome.status == "live" else "未受理文件", outcome.file),
+        ("工作表", outcome.table.sheet if outcome.table is not None else ""),
+        ("收到时间", received),
+        ("数据行", sum(counts.values())),
+        *((DISPOSITION_LABELS[d], counts[d]) for d in DISPOSITIONS),
+        ("提示", sum(p.severity == "warning" for p in outcome.problems)),
+    ]
+    if others:
+        lines.append(("本单位其他文件", "；".join(others)))
+    steps = next_steps(result, outcome)
+    lines += [("下一步" if i == 0 else "", step) for i, step in enumerate(steps)]
+    return lines
+
+
+def cell_marks(problems: list[Problem]) -> dict[str, list[Problem]]:
+    """Errors and warnings by cell address; notices and file-level problems mark no cell."""
+    marks: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.cell and p.severity in FILLS:
+            marks.setdefault(p.cell, []).append(p)
+    return marks
+
+
+def comment_text(found: list[Problem]) -> str:
+    return "\n".join(
+        f"{SEVERITY_LABELS[p.severity]}：{p.message}\n修改建议：{p.hint}" for p in found
+    )
+
+
+def value_kind(value: Any) -> str:
+    """Which number format a value needs to look as it did in the bureau's sheet."""
+    if isinstance(value, dt.datetime):
+        return "datetime" if value.time() != dt.time() else "date"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, dt.timedelta):
+        return "duration"
+    if isinstance(value, float) and value.is_integer():
+        return "integer"
+    return "general"
+
+
+def shown(value: Any) -> Any:
+    """A value as written back: empty as blank, text cut to what an Excel cell can hold."""
+    if isinstance(value, str):
+        if value == "":
+            return None
+        if len(value) > EXCEL_CELL_LIMIT:
+            return value[:200] + "…（内容过长，已截断）"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+class CellStyles:
+    """Formats of 标注, one per (value kind, mark), created on first use."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self._wb = wb
+        self._made: dict[tuple[str, str], Format] = {}
+
+    def __call__(self, value: Any, mark: str = "") -> Format:
+        key = (value_kind(value), mark)
+        if key not in self._made:
+            props: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 10}
+            if key[0] in NUMBER_FORMATS:
+                props["num_format"] = NUMBER_FORMATS[key[0]]
+            if mark:
+                props.update(bg_color=FILLS[mark], pattern=1)
+            self._made[key] = self._wb.add_format(props)
+        return self._made[key]
+
+
+def write_overview(ws: Worksheet, lines: list[tuple[str, Any]], title: str, fmt: Formats) -> None:
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    ws.set_row(0, 24)
+    ws.merge_range(0, 0, 0, 1, title, fmt.header)
+    for row, (label, value) in enumerate(lines, start=2):
+        ws.write_string(row, 0, label, fmt.text)
+        ws.write(row, 1, value, fmt.wrap)
+
+
+def grid_value(table: SheetTable, row: int, col: int) -> Any:
+    """The value read at 0-based (row, col), None outside the grid."""
+    if row < len(table.grid) and col < len(table.grid[row]):
+        return table.grid[row][col]
+    return None
+
+
+def write_marked(
+    ws: Worksheet, table: SheetTable, problems: list[Problem], form: FormSpec, styles: CellStyles
+) -> None:
+    """标注: every value at its original address; marked cells filled and commented."""
+    for field, col in table.columns.items():
+        ws.set_column(col, col, form.column(field).width)
+    for r, values in enumerate(table.grid):
+        for c, value in enumerate(values):
+            written = shown(value)
+            if written is not None:
+                ws.write(r, c, written, styles(value))
+    for cell, found in cell_marks(problems).items():
+        row, col = coordinate_to_tuple(cell)
+        value = grid_value(table, row - 1, col - 1)
+        mark = "error" if any(p.severity == "error" for p in found) else "warning"
+        ws.write(row - 1, col - 1, shown(value), styles(value, mark))
+        text = comment_text(found)
+        lines = sum(-(-display_width(line) // COMMENT_LINE) for line in text.splitlines())
+        ws.write_comment(
+            row - 1,
+            col - 1,
+            text,
+            {
+                "author": "beian",
+                "font_name": BODY_FONT,
+                "font_size": 10,
+                "width": COMMENT_WIDTH,
+                "height": 18 * lines + 12,
+            },
+        )
+    if table.header_rows:
+        ws.freeze_panes(table.header_rows[-1], 0)
+
+
+def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    fmt = Formats(wb)
+    owner = outcome.bureau.name if outcome.bureau is not None else UNKNOWN_BUREAU
+    title = f"{result.settings.batch}众创空间备案回执：{owner}"
+    wb.set_properties({"title": title, "author": "beian", "comments": "由 beian 生成"})
+    write_overview(wb.add_worksheet("概况"), overview(result, outcome), title, fmt)
+    write_table(
+        wb,
+        wb.add_worksheet("问题清单"),
+        problems_frame(result, outcome),
+        fmt,
+        formats={"问题": fmt.wrap, "修改建议": fmt.wrap, "填写内容": fmt.wrap},
+    )
+    if outcome.table is not None:
+        write_marked(
+            wb.add_worksheet("标注"), outcome.table, outcome.problems, result.form, CellStyles(wb)
+        )
+    wb.worksheets()[0].activate()
+    wb.close()
+
+
+def write_feedback(result: BatchResult, outcome: FileOutcome, path: Path) -> Path:
+    """Write one file's 回执 atomically at ``path``."""
+    write_atomic(path, lambda tmp: _write(result, outcome, tmp))
+    return path
+
+
+def write_all_feedback(
+    result: BatchResult, directory: Path, staging: Staging | None = None
+) -> list[Path]:
+    """A 回执 for every bureau with a live file and for every rejected file, in ``directory``.
+
+    The receipts are published together; given the night's ``staging``, they join it and are
+    published with the other outputs instead.
+    """
+    targets = [
+        (outcome, Path(directory) / feedback_name(outcome))
+        for outcome in result.files
+        if outcome.status in FEEDBACK_STATUSES
+    ]
+    with nullcontext(staging) if staging is not None else staged() as stage:
+        for outcome, path in targets:
+            _write(result, outcome, stage.path(path))
+    return [path for _, path in targets]
