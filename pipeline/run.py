@@ -32,8 +32,8 @@ from pipeline.read import cell_address, read_file
 from pipeline.report import detail_frame, review_frame, submissions_frame
 from pipeline.schema import FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, validate
-from pipeline.write_feedback import write_all_feedback
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
+from pipeline.write_feedback import write_all_feedback
 from pipeline.write_workbook import consolidated_name, write_consolidated
 
 DEFER_SECONDS = 10 * 60
