@@ -24,8 +24,8 @@ POSSIBLE_SCORE = 85.0
 SAME_OPERATOR_SCORE = 70.0
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
-_PROVINCE_PREFIX = re.compile(r"^湖南省?")
-_COMPANY_SUFFIX = re.compile(r"(股份有限公司|有限责任公司|有限公司)$")
+_PROVINCE_PREFIX = re.compile(r"^(?:湖南省?)+")
+_COMPANY_SUFFIX = re.compile(r"(?:股份)?有限(?:责任)?公司$")
 _KEEP = {"保留", "keep", "不是重复", "否"}
 _DROP = {"删除", "drop", "剔除", "是重复", "重复", "是"}
 MATCH_COLUMNS = ["uid", "other", "kind", "score", "reason", "auto"]
@@ -96,13 +96,37 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _similarity(a: pd.Series, b: pd.Series, ca: pd.Series, cb: pd.Series) -> pd.Series:
-    """Name similarity 0–100: the better of the plain keys and the keys without a city prefix."""
-    if a.empty:
+def _city_prefix(keys: pd.Series, city_keys: pd.Series) -> np.ndarray:
+    """The city each name key starts with, 长沙市 and 长沙 alike; "" when it names none."""
+    return np.array(
+        [k[: len(k) - len(c)].removesuffix("市") for k, c in zip(keys, city_keys, strict=True)],
+        dtype=object,
+    )
+
+
+def _same_place(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether two names may be one space: the same city prefix, or one of them names none.
+
+    Without this, 长沙优客工场 and 株洲优客工场 (one chain, one operator, two cities) would score
+    100 once both city names are stripped, and one of the two would lose its filing.
+    """
+    return (a == b) | (a == "") | (b == "")
+
+
+def _pair_scores(pairs: pd.DataFrame) -> pd.Series:
+    """Name similarity 0–100 of each pair: the better of the plain keys and, for names of the
+    same place, the keys without their city prefix."""
+    if pairs.empty:
         return pd.Series(dtype=float)
-    plain = process.cpdist(a.tolist(), b.tolist(), scorer=fuzz.ratio, workers=1)
-    city = process.cpdist(ca.tolist(), cb.tolist(), scorer=fuzz.ratio, workers=1)
-    return pd.Series(plain, index=a.index).combine(pd.Series(city, index=a.index), max)
+    plain = process.cpdist(pairs["key_a"].tolist(), pairs["key_b"].tolist(), scorer=fuzz.ratio)
+    city = process.cpdist(
+        pairs["city_key_a"].tolist(), pairs["city_key_b"].tolist(), scorer=fuzz.ratio
+    )
+    place = _same_place(
+        _city_prefix(pairs["key_a"], pairs["city_key_a"]),
+        _city_prefix(pairs["key_b"], pairs["city_key_b"]),
+    )
+    return pd.Series(np.maximum(plain, np.where(place, city, 0)), index=pairs.index, dtype=float)
 
 
 def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame:
@@ -154,10 +178,15 @@ def match_prior(rows: pd.DataFrame, prior: pd.DataFrame, decisions: Decisions) -
     rows = rows[rows["key"] != ""]
     prior = prior[prior["key"] != ""]
     options = {"scorer": fuzz.ratio, "dtype": np.uint8, "score_cutoff": SAME_OPERATOR_SCORE}
-    score = np.maximum(
-        process.cdist(rows["key"].tolist(), prior["key"].tolist(), **options),
-        process.cdist(rows["city_key"].tolist(), prior["city_key"].tolist(), **options),
+    plain = process.cdist(rows["key"].tolist(), prior["key"].tolist(), **options)
+    city = process.cdist(rows["city_key"].tolist(), prior["city_key"].tolist(), **options)
+    i, j = np.nonzero(city)
+    apart = ~_same_place(
+        _city_prefix(rows["key"], rows["city_key"])[i],
+        _city_prefix(prior["key"], prior["city_key"])[j],
     )
+    city[i[apart], j[apart]] = 0
+    score = np.maximum(plain, city)
     i, j = np.nonzero(score)
     cols = ["uid", "key", "opkey"]
     pairs = pd.concat(
@@ -189,9 +218,7 @@ def match_batch(rows: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
     pairs = pairs.drop_duplicates(["uid_a", "uid_b"])
     if pairs.empty:
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    pairs = pairs.assign(
-        score=_similarity(pairs["key_a"], pairs["key_b"], pairs["city_key_a"], pairs["city_key_b"])
-    )
+    pairs = pairs.assign(score=_pair_scores(pairs))
     return _best(_judge(pairs, decisions, "batch"))
 
 
@@ -208,11 +235,13 @@ def within_file(rows: pd.DataFrame) -> pd.DataFrame:
     named = rows[rows["key"] != ""]
     first = named.groupby(["file", "key"])["uid"].transform("first")
     repeated = named.duplicated(["file", "key"], keep="first")
-    return pd.DataFrame({
-        "uid": named.loc[repeated, "uid"].to_numpy(),
-        "other": first[repeated].to_numpy(),
-        "kind": "file",
-        "score": 100.0,
-        "reason": "同一文件内名称相同",
-        "auto": True,
-    })
+    return pd.DataFrame(
+        {
+            "uid": named.loc[repeated, "uid"].to_numpy(),
+            "other": first[repeated].to_numpy(),
+            "kind": "file",
+            "score": 100.0,
+            "reason": "同一文件内名称相同",
+            "auto": True,
+        }
+    )

@@ -82,12 +82,12 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db)
+            self.db = _open(path)
         except sqlite3.DatabaseError as exc:
-            raise BeianError(f"台账文件 {path} 无法打开或已损坏：{exc}。请从备份恢复，"
-                             "或改用新的 --ledger 文件（将从头建立台账）。") from exc
+            raise BeianError(
+                f"台账文件 {path} 无法打开或已损坏：{exc}。请从备份恢复，"
+                "或改用新的 --ledger 文件（将从头建立台账）。"
+            ) from exc
 
     def close(self) -> None:
         self.db.close()
@@ -106,7 +106,8 @@ class Ledger:
         """Per inbox path, the newest content recorded for it (to skip hashing unchanged files)."""
         rows = self.db.execute(
             "SELECT path, sha256, size, mtime, first_seen FROM files WHERE batch = ? "
-            "ORDER BY last_seen", (batch,)
+            "ORDER BY last_seen",
+            (batch,),
         ).fetchall()
         return {p: Seen(s, z, m, dt.datetime.fromisoformat(f)) for p, s, z, m, f in rows}
 
@@ -118,18 +119,24 @@ class Ledger:
         return {sha: dt.datetime.fromisoformat(when) for sha, when in rows}
 
     def last_run(self, batch: str) -> dict | None:
-        row = self.db.execute(
-            "SELECT MAX(id) FROM runs WHERE batch = ?", (batch,)
-        ).fetchone()
+        row = self.db.execute("SELECT MAX(id) FROM runs WHERE batch = ?", (batch,)).fetchone()
         return None if row[0] is None else self.run(row[0])
 
     def last_changed_run(self, batch: str, before: int | None = None) -> dict | None:
         """The latest run that produced outputs (optionally before run id ``before``)."""
         row = self.db.execute(
             "SELECT id FROM runs WHERE batch = ? AND changed = 1 AND id < ? ORDER BY id DESC "
-            "LIMIT 1", (batch, before if before is not None else 1 << 62)
+            "LIMIT 1",
+            (batch, before if before is not None else 1 << 62),
         ).fetchone()
         return None if row is None else self.run(row[0])
+
+    def runs_after(self, batch: str, run_id: int) -> int:
+        """How many runs of the batch came after run ``run_id``."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM runs WHERE batch = ? AND id > ?", (batch, run_id)
+        ).fetchone()
+        return int(row[0])
 
     def run(self, run_id: int) -> dict:
         keys = ("id", "started", "finished", "inputs", "changed", "counts", "submissions")
@@ -144,23 +151,28 @@ class Ledger:
     def rows_of_run(self, run_id: int) -> pd.DataFrame:
         return pd.read_sql_query(
             "SELECT file, bureau, row, disposition, codes, name FROM rows WHERE run_id = ?",
-            self.db, params=(run_id,),
+            self.db,
+            params=(run_id,),
         )
 
     def files(self, batch: str) -> pd.DataFrame:
         return pd.read_sql_query(
             "SELECT path, sha256, size, bureau, first_seen, last_seen, status, codes, rows "
-            "FROM files WHERE batch = ? ORDER BY first_seen, path", self.db, params=(batch,),
+            "FROM files WHERE batch = ? ORDER BY first_seen, path",
+            self.db,
+            params=(batch,),
         )
 
-    def record_quiet(self, batch: str, started: dt.datetime, inputs: dict[str, str],
-                     counts: dict[str, int]) -> int:
+    def record_quiet(
+        self, batch: str, started: dt.datetime, inputs: dict[str, str], counts: dict[str, int]
+    ) -> int:
         """Record a run that found nothing new and wrote nothing."""
         with self.transaction() as db:
             return _insert_run(db, batch, started, inputs, False, counts)
 
-    def record(self, result: BatchResult, inputs: dict[str, str],
-               submissions: list[dict[str, object]]) -> int:
+    def record(
+        self, result: BatchResult, inputs: dict[str, str], submissions: list[dict[str, object]]
+    ) -> int:
         """Record one run that wrote outputs: its files, the run, every row and the 报送情况
         table as shown (so ``beian status`` repeats exactly what the workbook said)."""
         batch = result.settings.batch
@@ -173,14 +185,27 @@ class Ledger:
                 db.execute(
                     "INSERT INTO files (batch, path, sha256, size, mtime, bureau, first_seen, "
                     "last_seen, status, codes, rows) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-                    "ON CONFLICT (batch, path, sha256) DO UPDATE SET last_seen = excluded.last_seen,"
-                    " status = excluded.status, codes = excluded.codes, rows = excluded.rows, "
+                    "ON CONFLICT (batch, path, sha256) DO UPDATE SET "
+                    "last_seen = excluded.last_seen, status = excluded.status, "
+                    "codes = excluded.codes, rows = excluded.rows, "
                     "bureau = excluded.bureau, mtime = excluded.mtime",
-                    (batch, f.file, f.sha256, f.size, f.mtime, f.bureau.name if f.bureau else "",
-                     first, seen, f.status, f.codes, f.data_rows),
+                    (
+                        batch,
+                        f.file,
+                        f.sha256,
+                        f.size,
+                        f.mtime,
+                        f.bureau.name if f.bureau else "",
+                        first,
+                        seen,
+                        f.status,
+                        f.codes,
+                        f.data_rows,
+                    ),
                 )
-            run_id = _insert_run(db, batch, result.started, inputs, True, result.counts(),
-                                 submissions)
+            run_id = _insert_run(
+                db, batch, result.started, inputs, True, result.counts(), submissions
+            )
             if len(result.rows):
                 frame = result.rows[["file", "bureau", "row", "disposition", "codes", "name"]]
                 db.executemany(
@@ -191,16 +216,41 @@ class Ledger:
         return run_id
 
 
-def _insert_run(db: sqlite3.Connection, batch: str, started: dt.datetime, inputs: dict[str, str],
-                changed: bool, counts: dict[str, int],
-                submissions: list[dict[str, object]] | None = None) -> int:
+def _open(path: Path) -> sqlite3.Connection:
+    """Connect and bring the schema up to date; never leave a connection open on failure (on
+    Windows it would keep the file locked)."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _insert_run(
+    db: sqlite3.Connection,
+    batch: str,
+    started: dt.datetime,
+    inputs: dict[str, str],
+    changed: bool,
+    counts: dict[str, int],
+    submissions: list[dict[str, object]] | None = None,
+) -> int:
     finished = dt.datetime.now().replace(microsecond=0)
     cursor = db.execute(
         "INSERT INTO runs (batch, started, finished, inputs, changed, counts, submissions) "
         "VALUES (?,?,?,?,?,?,?)",
-        (batch, started.isoformat(sep=" "), finished.isoformat(sep=" "),
-         json.dumps(inputs, ensure_ascii=False), int(changed), json.dumps(counts),
-         json.dumps(submissions or [], ensure_ascii=False, default=str)),
+        (
+            batch,
+            started.isoformat(sep=" "),
+            finished.isoformat(sep=" "),
+            json.dumps(inputs, ensure_ascii=False),
+            int(changed),
+            json.dumps(counts),
+            json.dumps(submissions or [], ensure_ascii=False, default=str),
+        ),
     )
     return int(cursor.lastrowid or 0)
 
@@ -212,6 +262,11 @@ def _plain(value: object) -> object:
 def migrate(db: sqlite3.Connection) -> None:
     """Apply the migrations this ledger has not seen yet, each in its own transaction."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise BeianError(
+            f"台账由更新版本的 beian 建立（台账版本 {version}，本程序只认识到 {len(MIGRATIONS)}）。"
+            "请升级 beian 后再运行，或改用新的 --ledger 文件。"
+        )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         db.execute("BEGIN IMMEDIATE")
         try:

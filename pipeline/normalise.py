@@ -21,14 +21,19 @@ from email_validator import EmailNotValidError, validate_email
 from pipeline.schema import Bureau, FormSpec, Registers, Zone, fold
 
 _SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"\(.*?\)|（.*?）|\[.*?\]|【.*?】")
 _PHONE_CHARS = re.compile(r"^[\d\s\-()（）+.—－]+$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_TIME_OF_DAY = r"[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 _DATE_SEPARATED = (
-    r"^(?P<y>\d{4})\s*(?:[年./\-]\s*(?P<m>\d{1,2})\s*(?:[月./\-]\s*(?P<d>\d{1,2})\s*[日号]?)?\s*月?)?"
-    r"\s*年?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+    r"^(?P<y>\d{4})(?:[年./\-](?P<m>\d{1,2})(?:[月./\-](?P<d>\d{1,2})[日号]?|月份?)?)?[年./\-]?$"
 )
 _DATE_COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$"
-_DATE_SERIAL = r"^(?P<serial>\d{5})(?:\.0+)?$"
+_DATE_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"
+_FLOAT_INTEGER = re.compile(r"(\d+)\.0+")
+_EXTENSION = re.compile(
+    r"(?P<main>.*\d)\s*(?:转|分机|ext\.?|x|-)\s*(?P<ext>\d{1,5})", re.IGNORECASE
+)
 
 
 def map_unique(values: pd.Series, parse: Callable[[str], Any]) -> pd.Series:
@@ -54,9 +59,9 @@ def parse_dates(text: pd.Series) -> pd.DataFrame:
     """Read every founding date as an interval [start, end] with its precision (日/月/年).
 
     ``2015年3月`` is 2015-03-01..2015-03-31, ``2015`` the whole year; five-digit numbers are Excel
-    serial dates. Unparseable or impossible dates get NaT.
+    serial dates; a time of day after the date is ignored. Unparseable or impossible dates get NaT.
     """
-    compact = text.str.replace(r"\s", "", regex=True)
+    compact = text.str.replace(_TIME_OF_DAY, "", regex=True).str.replace(r"\s", "", regex=True)
     parts = compact.str.extract(_DATE_SEPARATED)
     fallback = compact.str.extract(_DATE_COMPACT)
     parts = parts.fillna(fallback)
@@ -88,7 +93,7 @@ def parse_dates(text: pd.Series) -> pd.DataFrame:
 
 
 def format_founded(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
-    """Canonical founding date: ISO day, ``YYYY-MM`` or ``YYYY`` by precision; raw text if invalid."""
+    """Canonical founding date: ISO day, ``YYYY-MM`` or ``YYYY`` by precision; else the text."""
     start = dates["founded_start"]
     iso = start.dt.strftime("%Y-%m-%d")
     out = iso.where(dates["founded_precision"] == "日", start.dt.strftime("%Y-%m"))
@@ -100,23 +105,20 @@ def format_founded(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
 
 
 def _digits(text: str) -> str | None:
-    """The digits of a phone-like text without a +86/0086 prefix; None if it holds other things."""
+    """The digits of a phone-like text without a +86/0086 prefix; None if it holds other things.
+
+    Full-width digits count, and so does a number that went through a float (``13807310000.0``).
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
     if not text or not _PHONE_CHARS.match(text):
         return None
-    digits = re.sub(r"\D", "", text)
+    as_float = _FLOAT_INTEGER.fullmatch(text)
+    digits = re.sub(r"\D", "", as_float[1] if as_float else text)
     if digits.startswith("0086"):
         digits = digits[4:]
     elif text.lstrip().startswith("+86") or (digits.startswith("86") and len(digits) in (12, 13)):
         digits = digits[2:]
     return digits
-
-
-def _parse_cn(digits: str) -> phonenumbers.PhoneNumber | None:
-    try:
-        number = phonenumbers.parse(digits, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
 
 
 _FIXED_TYPES = {
@@ -129,27 +131,50 @@ _MOBILE_TYPES = {
 }
 
 
+def _parse_cn(digits: str, types: set[int]) -> phonenumbers.PhoneNumber | None:
+    """A valid mainland number of one of ``types`` (an invalid number's type is UNKNOWN)."""
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 86 or phonenumbers.number_type(number) not in types:
+        return None
+    return number
+
+
 def parse_fixed(text: str, area_code: str) -> tuple[str, bool, bool]:
     """A fixed line as ``0731-88988998``: (formatted or text, valid, area code added).
 
     A local number without area code takes the bureau's; a leading 0 lost because the cell was
-    a number is put back.
+    a number is put back. An extension (``转801``, ``分机801``, ``-801``) is kept as ``转801``.
     """
+    found = _fixed_number(text, area_code)
+    if found is not None:
+        return found[0], True, found[1]
+    split = _EXTENSION.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    found = _fixed_number(split["main"], area_code) if split else None
+    if split is None or found is None:
+        return text, False, False
+    return f"{found[0]}转{split['ext']}", True, found[1]
+
+
+def _fixed_number(text: str, area_code: str) -> tuple[str, bool] | None:
+    """The formatted fixed line and whether the area code was added, or None."""
     digits = _digits(text)
     if digits is None:
-        return text, False, False
+        return None
     added = False
     if not digits.startswith("0"):
         if len(digits) in (7, 8) and area_code:
             digits, added = area_code + digits, True
         elif len(digits) in (10, 11) and not digits.startswith("1"):
             digits = "0" + digits
-    number = _parse_cn(digits)
-    if number is None or phonenumbers.number_type(number) not in _FIXED_TYPES:
-        return text, False, False
+    number = _parse_cn(digits, _FIXED_TYPES)
+    if number is None:
+        return None
     nsn = phonenumbers.national_significant_number(number)
     ndc = phonenumbers.length_of_geographical_area_code(number) or 3
-    return f"0{nsn[:ndc]}-{nsn[ndc:]}", True, added
+    return f"0{nsn[:ndc]}-{nsn[ndc:]}", added
 
 
 def parse_mobile(text: str) -> tuple[str, bool]:
@@ -157,21 +182,26 @@ def parse_mobile(text: str) -> tuple[str, bool]:
     digits = _digits(text)
     if digits is None or len(digits) != 11 or not digits.startswith("1"):
         return text, False
-    number = _parse_cn(digits)
-    if number is None or phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        return text, False
-    return digits, True
+    return (digits, True) if _parse_cn(digits, _MOBILE_TYPES) else (text, False)
 
 
 def parse_email(text: str) -> tuple[str, bool]:
     """Syntax only, offline (no DNS): (normalised address or text, valid)."""
-    candidate = text.replace(" ", "").replace("。", ".")
+    candidate = "".join(unicodedata.normalize("NFKC", text).split()).replace("。", ".")
     if not candidate:
         return text, False
     try:
         return validate_email(candidate, check_deliverability=False).normalized, True
     except EmailNotValidError:
         return text, False
+
+
+def institution_type(text: str, form: FormSpec) -> str:
+    """The canonical institution type of a cell, or ``""``; a note in brackets is ignored
+    when the whole text is not a known spelling (民营企业（有限公司）)."""
+    lookup = form.institution_lookup
+    folded = fold(text)
+    return lookup.get(folded) or lookup.get(_BRACKETED.sub("", folded), "")
 
 
 # --- free-text answers ----------------------------------------------------------------------------
@@ -181,13 +211,14 @@ def parse_answer(text: str, form: FormSpec) -> tuple[str, str]:
     """A yes/no cell with a name: ("是" | "否" | "", the named thing).
 
     否/无/不在/``/`` mean no; 是…/在…, or any other text, means yes with that text as the name.
+    The words are the form's (schemas/): ``no`` whole answers, ``no_prefixes`` that start one.
     """
     folded = fold(text)
     if not folded:
         return "", ""
     no_words = {fold(w) for w in form.no_answers}
     stripped = folded.rstrip("。.,，;；")
-    if stripped in no_words or stripped.startswith(("否", "不在", "不是")):
+    if stripped in no_words or stripped.startswith(tuple(fold(w) for w in form.no_prefixes)):
         return "否", ""
     rest = unicodedata.normalize("NFKC", text).strip()
     for prefix in sorted(form.yes_prefixes, key=len, reverse=True):
@@ -204,13 +235,18 @@ def parse_answer(text: str, form: FormSpec) -> tuple[str, str]:
 
 
 def match_zone(name: str, zones: tuple[Zone, ...]) -> Zone | None:
-    """The register zone named in ``name`` (longest spelling wins), national or not."""
+    """The register zone named in ``name`` (longest spelling wins), national or not.
+
+    The zone's city may be written in full (长沙市高新区 for 长沙高新区).
+    """
     folded = fold(name)
     best: tuple[int, Zone] | None = None
     for zone in zones:
+        city = fold(zone.city)
+        text = folded.replace(city, city.removesuffix("市")) if city.endswith("市") else folded
         for spelling in zone.spellings:
             key = fold(spelling)
-            if key and key in folded and (best is None or len(key) > best[0]):
+            if key and key in text and (best is None or len(key) > best[0]):
                 best = (len(key), zone)
     return best[1] if best else None
 
@@ -234,8 +270,7 @@ def normalise(
             out[col.field] = format_founded(dates, values)
             out = out.join(dates)
         elif col.kind == "choice":
-            lookup = form.institution_lookup
-            canonical = map_unique(values, lambda v: lookup.get(fold(v), ""))
+            canonical = map_unique(values, lambda v: institution_type(v, form))
             out[col.field] = canonical.where(canonical != "", values)
             out[f"{col.field}_valid"] = canonical != ""
         elif col.kind == "fixed_phone":

@@ -55,7 +55,7 @@ def problem(
     """Build a problem record with its Chinese message and hint filled in from the catalogue."""
     spec = load_catalogue()[code]
     text = "" if value is None else str(value)
-    fill = _Blank(column=column, value=text, **params)
+    fill = _Blank(column=column, value=text, sheet=sheet, **params)
     return Problem(
         file=file,
         sheet=sheet,

@@ -4,22 +4,25 @@ Files are known by their content, never their name. Zip-based workbooks are insp
 parser sees them (size, compression ratio, XML entity declarations), so hostile files are refused
 in bounded time and memory. Cell values come from python-calamine (cached values of formulas);
 for .xlsx the sheet XML is scanned once more only when it holds formulas or error values, because
-calamine reports both as empty cells.
+calamine reports both as empty cells; other formats carry an error value as its text (#REF!).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
 import python_calamine
 
@@ -36,11 +39,29 @@ Grid = list[list[Any]]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BOMB = "解压后体积异常巨大（疑似压缩炸弹）"
+_ENTITY_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_MARKER_OVERLAP = max(map(len, _ENTITY_MARKERS))
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
 )
 _PAREN = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
 _HEADER_NOISE = re.compile(r"[*＊:：\s]")
+_ERROR_VALUES = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+)
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -124,66 +145,97 @@ def sniff(path: Path) -> str:
         if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
             raise FileRefused("F_ENCRYPTED")
         return "xls"
+    if head.startswith(_UTF16_BOMS):
+        return "csv"
     if b"\x00" in head:
         raise FileRefused("F_UNREADABLE", detail="不是 Excel、WPS 或 CSV 文件")
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lowered.startswith((b"<", b"{")):
-        kind = "网页（HTML/XML）" if lowered.startswith(b"<") else "JSON 数据"
+    if lowered.startswith((b"<", b"{", b"mime-version:")):
+        kind = "JSON 数据" if lowered.startswith(b"{") else "网页（HTML/XML/MHT）"
         raise FileRefused("F_UNSUPPORTED", detail=f"文件内容是{kind}，只是扩展名像表格")
     return "csv"
 
 
 def inspect_zip(path: Path) -> str:
-    """Check a zip container before parsing: its kind, its size inflated, XML entity tricks."""
+    """Check a zip container before parsing: its kind, its size inflated, XML entity tricks.
+
+    Sizes are first judged from the zip directory, which costs nothing; then every XML part is
+    inflated in chunks, never past the size it declares, and scanned for entity declarations.
+    """
     try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+        with zipfile.ZipFile(path) as archive:
+            kind = _zip_kind({i.filename for i in archive.infolist()})
+            _check_declared_sizes(archive.infolist())
+            for info in archive.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    _inspect_part(archive, info)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise FileRefused(
             "F_UNREADABLE", detail="压缩结构损坏（文件可能未完整保存或传输中断）"
         ) from exc
-    with archive:
-        infos = archive.infolist()
-        names = {i.filename for i in infos}
-        if "xl/workbook.bin" in names:
-            raise FileRefused("F_UNSUPPORTED", detail="Excel 二进制工作簿（.xlsb）")
-        if "mimetype" in names:
-            kind = "ods"
-        elif "xl/workbook.xml" in names:
-            kind = "xlsx"
-        else:
-            raise FileRefused("F_UNSUPPORTED", detail="压缩包，不是 Excel 或 WPS 表格")
-        total = 0
-        for info in infos:
-            if info.flag_bits & 0x1:
-                raise FileRefused("F_ENCRYPTED")
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_UNZIPPED_BYTES or (
-                info.file_size > 10_000_000 and ratio > MAX_PART_RATIO
-            ):
-                raise FileRefused("F_UNSAFE", detail="解压后体积异常巨大（疑似压缩炸弹）")
-        for info in infos:
-            if info.filename.endswith(".xml") and _declares_entities(archive, info):
-                raise FileRefused("F_UNSAFE", detail="XML 中含有实体声明（DOCTYPE/ENTITY）")
     return kind
 
 
-def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """A DOCTYPE must precede the root element, so the first few KB of a part tell."""
-    with archive.open(info) as part:
-        prologue = part.read(4096)
-    return b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue
+def _zip_kind(names: set[str]) -> str:
+    if "xl/workbook.bin" in names:
+        raise FileRefused("F_UNSUPPORTED", detail="Excel 二进制工作簿（.xlsb）")
+    if "mimetype" in names:
+        return "ods"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise FileRefused("F_UNSUPPORTED", detail="压缩包，不是 Excel 或 WPS 表格")
+
+
+def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise FileRefused("F_ENCRYPTED")
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > MAX_UNZIPPED_BYTES or (info.file_size > 10_000_000 and ratio > MAX_PART_RATIO):
+            raise FileRefused("F_UNSAFE", detail=_BOMB)
+
+
+def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Inflate one part in chunks: refuse it when it outgrows its declared size (a bomb that lies
+    in the directory) or declares XML entities anywhere (a DOCTYPE may follow a long comment)."""
+    probe = copy.copy(info)
+    probe.file_size = info.file_size + 1  # zipfile stops at the declared size: look one past it
+    probe.CRC = None  # checked below, once the whole part is known to be no larger than declared
+    seen, crc, tail = 0, 0, b""
+    with archive.open(probe) as part:
+        while chunk := part.read(1 << 20):
+            seen += len(chunk)
+            if seen > info.file_size:
+                raise FileRefused("F_UNSAFE", detail=_BOMB)
+            crc = zlib.crc32(chunk, crc)
+            window = tail + chunk
+            if any(marker in window for marker in _ENTITY_MARKERS):
+                raise FileRefused("F_UNSAFE", detail="XML 中含有实体声明（DOCTYPE/ENTITY）")
+            tail = window[-_MARKER_OVERLAP:]
+    if crc != info.CRC or seen != info.file_size:
+        raise zipfile.BadZipFile(f"{info.filename} is damaged")
 
 
 # --- loading grids ------------------------------------------------------------------------------
 
 
+def row_cap() -> int:
+    """Rows loaded per sheet: a sheet that reaches this many holds too many to be Annex 3."""
+    return MAX_DATA_ROWS + 100
+
+
 def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
-    """Every sheet as (name, visible, rows of values); CSV is one visible sheet."""
+    """Every sheet as (name, visible, rows of values), at most ``row_cap() + 1`` rows each.
+
+    CSV is one visible sheet. Workbooks are opened by content (calamine sniffs the format), so a
+    workbook with the wrong extension reads as what it is.
+    """
     if fmt == "csv":
         return [(path.stem, True, _csv_grid(path))]
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except Exception as exc:  # calamine raises its own types for every kind of damage
         raise _calamine_refusal(exc) from exc
     sheets = []
@@ -193,13 +245,9 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
                 continue
             try:
                 sheet = book.get_sheet_by_name(meta.name)
-                grid = sheet.to_python(skip_empty_area=False, nrows=MAX_DATA_ROWS + 100)
+                grid = sheet.to_python(skip_empty_area=False, nrows=row_cap() + 1)
             except Exception as exc:
                 raise _calamine_refusal(exc) from exc
-            if len(grid) > MAX_DATA_ROWS + 50:
-                raise FileRefused(
-                    "F_TOO_MANY_ROWS", sheet=meta.name, rows=f"{len(grid)}+", limit=MAX_DATA_ROWS
-                )
             visible = str(meta.visible).endswith("Visible")
             sheets.append((meta.name, visible, grid))
     return sheets
@@ -207,15 +255,17 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
 
 def _calamine_refusal(exc: Exception) -> FileRefused:
     text = str(exc).lower()
-    if "password" in text or "encrypt" in text:
+    if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
         return FileRefused("F_ENCRYPTED")
     return FileRefused("F_UNREADABLE", detail=f"解析失败（{str(exc)[:120]}）")
 
 
 def _csv_grid(path: Path) -> Grid:
-    """Decode a CSV as UTF-8 (with or without BOM) or, as Chinese Excel saves it, GB18030."""
+    """Decode a CSV as UTF-16 (Excel's "Unicode text", with its BOM), UTF-8 (with or without BOM)
+    or, as Chinese Excel saves it, GB18030."""
     data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    encodings = ("utf-16",) if data.startswith(_UTF16_BOMS) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
@@ -223,13 +273,17 @@ def _csv_grid(path: Path) -> Grid:
             continue
     else:
         raise FileRefused("F_UNREADABLE", detail="文本编码无法识别")
+    # The most frequent separator in the first lines: csv.Sniffer guesses wrong when a title line
+    # without separators comes first, as in Annex 3.
+    delimiter = max(",\t;", key=text[:4096].count)
+    limit = csv.field_size_limit(MAX_FILE_BYTES)  # a long cell is E_TOO_LONG, not a crash
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    if len(rows) > MAX_DATA_ROWS + 50:
-        raise FileRefused("F_TOO_MANY_ROWS", sheet=path.stem, rows=len(rows), limit=MAX_DATA_ROWS)
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        rows = [row for _, row in zip(range(row_cap() + 1), reader, strict=False)]
+    except csv.Error as exc:
+        raise FileRefused("F_UNREADABLE", detail=f"CSV 格式错误（{exc}）") from exc
+    finally:
+        csv.field_size_limit(limit)
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
 
@@ -238,31 +292,32 @@ def formula_issues(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     """Cells of an .xlsx sheet holding a formula error or a formula without a cached value.
 
     Keys are (Excel row, 0-based column). Only sheets that contain formulas or error values are
-    parsed, so the common case costs one decompression and a substring test.
+    parsed, so the common case costs one decompression and a substring test. A formula whose
+    cached value is the empty string (``t="str"`` with an empty ``<v>``) has been calculated.
     """
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, sheet_name)
         if part is None:
             return {}
         data = archive.read(part)
-        if b"<f" not in data and b't="e"' not in data:
-            return {}
-        issues: dict[tuple[int, int], str] = {}
-        for _, elem in ElementTree.iterparse(io.BytesIO(data)):
-            if elem.tag != f"{_SHEET_NS}c":
-                if elem.tag == f"{_SHEET_NS}row":
-                    elem.clear()
-                continue
-            formula = elem.find(f"{_SHEET_NS}f")
-            value = elem.find(f"{_SHEET_NS}v")
-            ref = elem.get("r", "")
-            if elem.get("t") == "e":
-                issues[_parse_ref(ref)] = (
-                    f"计算结果为错误值 {value.text if value is not None else ''}"
-                )
-            elif formula is not None and (value is None or value.text is None):
-                issues[_parse_ref(ref)] = "没有保存计算结果（公式未计算）"
-        return issues
+    if b"<f" not in data and b't="e"' not in data:
+        return {}
+    issues: dict[tuple[int, int], str] = {}
+    for _, elem in ElementTree.iterparse(io.BytesIO(data)):
+        if elem.tag == f"{_SHEET_NS}row":
+            elem.clear()
+        if elem.tag != f"{_SHEET_NS}c":
+            continue
+        formula = elem.find(f"{_SHEET_NS}f")
+        value = elem.find(f"{_SHEET_NS}v")
+        ref = elem.get("r", "")
+        if elem.get("t") == "e":
+            issues[_parse_ref(ref)] = f"计算结果为错误值 {value.text if value is not None else ''}"
+        elif formula is not None and (
+            value is None or (value.text is None and elem.get("t") != "str")
+        ):
+            issues[_parse_ref(ref)] = "没有保存计算结果（公式未计算）"
+    return issues
 
 
 def _parse_ref(ref: str) -> tuple[int, int]:
@@ -350,33 +405,45 @@ def _match_row(cells: list[str], lookup: dict[str, str]) -> dict[str, int]:
 def find_header(grid: Grid, form: FormSpec) -> tuple[int, int, dict[str, int]] | None:
     """Locate the header: (first 0-based header row, rows it spans, field -> column).
 
-    A header may span two rows (merged group cells above, or a label broken across rows), so each
-    candidate row is scored alone and joined with the row below; the best score wins.
+    A header may span two rows (labels under a merged group cell, or a label broken across rows):
+    a row continues the one above when every filled cell of it is a label, a note in brackets, or
+    the rest of the label above it. The best score wins; the first row wins a tie.
     """
     lookup = header_lookup(form)
     best: tuple[int, int, dict[str, int]] | None = None
     limit = min(form.header_search_rows, len(grid))
+    rows = [[cell_text(v).strip() for v in grid[r]] for r in range(min(limit + 1, len(grid)))]
     for r in range(limit):
-        top = [cell_text(v).strip() for v in grid[r]]
-        candidates = [(1, _match_row(top, lookup))]
-        if r + 1 < len(grid):
-            below = [cell_text(v).strip() for v in grid[r + 1]]
-            width = max(len(top), len(below))
-            top += [""] * (width - len(top))
-            below += [""] * (width - len(below))
-            joined = [a + b for a, b in zip(top, below, strict=True)]
-            merged = _match_row(joined, lookup)
-            for fld, col in _match_row(below, lookup).items():
-                merged.setdefault(fld, col)
-            for fld, col in _match_row(top, lookup).items():
-                merged.setdefault(fld, col)
-            candidates.append((2, merged))
-        for span, found in candidates:
-            if "name" not in found or len(found) < form.header_min_columns:
-                continue
-            if best is None or len(found) > len(best[2]):
-                best = (r, span, found)
+        found, span = _match_row(rows[r], lookup), 1
+        if r + 1 < len(rows) and _continues(rows[r], rows[r + 1], lookup):
+            pair = _match_pair(rows[r], rows[r + 1], lookup)
+            if len(pair) > len(_match_row(rows[r + 1], lookup)):
+                found, span = pair, 2
+        if "name" not in found or len(found) < form.header_min_columns:
+            continue
+        if best is None or len(found) > len(best[2]):
+            best = (r, span, found)
     return best
+
+
+def _continues(top: list[str], below: list[str], lookup: dict[str, str]) -> bool:
+    cells = [(a, b) for a, b in zip(top, below, strict=False) if b]
+    return bool(cells) and all(
+        not header_key(b) or header_key(b) in lookup or header_key(a + b) in lookup
+        for a, b in cells
+    )
+
+
+def _match_pair(top: list[str], below: list[str], lookup: dict[str, str]) -> dict[str, int]:
+    """Fields of a two-row header: labels joined down each column, else either row's label."""
+    width = max(len(top), len(below))
+    top = top + [""] * (width - len(top))
+    below = below + [""] * (width - len(below))
+    found = _match_row([a + b for a, b in zip(top, below, strict=True)], lookup)
+    for single in (below, top):
+        for fld, col in _match_row(single, lookup).items():
+            found.setdefault(fld, col)
+    return found
 
 
 def find_stamp(grid: Grid, header_row: int, form: FormSpec) -> str:
@@ -406,34 +473,28 @@ def build_table(name: str, grid: Grid, form: FormSpec) -> SheetTable | None:
     start, span, columns = found
     first_data = start + span
     body = pd.DataFrame(grid[first_data:], dtype=object)
-    index = pd.RangeIndex(first_data + 1, first_data + 1 + len(body))
-    body.index = index
+    body.index = pd.RangeIndex(first_data + 1, first_data + 1 + len(body))
+    whole = body.apply(text_column) if len(body.columns) else body
     text = pd.DataFrame(
-        {fld: text_column(body[col]) if col in body else "" for fld, col in columns.items()},
-        index=index,
+        {fld: whole[columns[fld]] if columns.get(fld) in whole else "" for fld in form.fields},
+        index=body.index,
     )
-    for fld in form.fields:
-        if fld not in text:
-            text[fld] = ""
-    text = text[form.fields]
-    skipped = classify_noise(body, text, form)
+    skipped = classify_noise(whole, text, form)
     kept = text.drop(index=list(skipped))
     header_rows = tuple(range(start + 1, first_data + 1))
     stamp = find_stamp(grid, start, form)
     return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped)
 
 
-def classify_noise(body: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> dict[int, str]:
+def classify_noise(whole: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> dict[int, str]:
     """Rows that are not spaces: blank, the template's example row, footer and note lines.
 
-    Everything below the first footer line that fills fewer than three fields is footer too.
+    ``whole`` is every column of the rows as text, ``text`` the form's fields. Everything below
+    the first footer line that fills fewer than three fields is footer too.
     """
     stripped = text.apply(lambda s: s.str.strip())
     filled = stripped.ne("").sum(axis=1)
-    whole = body.map(cell_text, na_action="ignore").fillna("").astype(str)
-    first = whole.apply(lambda s: s.str.strip()).replace("", pd.NA).bfill(axis=1).iloc[:, 0]
-    first = first.fillna("") if len(whole.columns) else pd.Series("", index=text.index)
-    footer = first.str.startswith(form.footer_prefixes)
+    footer = first_filled(whole).str.startswith(form.footer_prefixes)
     after_footer = footer.cummax() & (filled < 3)
     example = stripped["name"].str.contains("|".join(map(re.escape, form.example_markers)))
     reasons = pd.Series("", index=text.index, dtype=object)
@@ -441,6 +502,25 @@ def classify_noise(body: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> di
     reasons[example & (filled > 0)] = "填写示例行"
     reasons[(footer | after_footer) & (filled > 0)] = "表尾说明"
     return {int(k): v for k, v in reasons[reasons != ""].items()}
+
+
+def first_filled(whole: pd.DataFrame) -> pd.Series:
+    """The first non-blank cell of each row (``""`` for a blank row)."""
+    if whole.empty:
+        return pd.Series("", index=whole.index, dtype=object)
+    cells = whole.apply(lambda s: s.str.strip()).to_numpy(dtype=object)
+    first = (cells != "").argmax(axis=1)
+    return pd.Series(cells[np.arange(len(cells)), first], index=whole.index, dtype=object)
+
+
+def error_values(table: SheetTable) -> dict[tuple[int, int], str]:
+    """Cells whose text is an Excel error value: how .xls, .ods and CSV carry a formula error."""
+    issues: dict[tuple[int, int], str] = {}
+    for fld, col in table.columns.items():
+        values = table.frame[fld].str.strip()
+        for row, value in values[values.isin(_ERROR_VALUES)].items():
+            issues[(int(row), col)] = f"计算结果为错误值 {value}"
+    return issues
 
 
 def cell_problems(
@@ -468,7 +548,9 @@ def cell_problems(
     for fld in table.frame.columns:
         for row in lengths.index[lengths[fld] > EXCEL_CELL_LIMIT]:
             length = int(lengths.at[row, fld])
-            table.frame.at[row, fld] = table.frame.at[row, fld][:60] + "…（内容过长，已截断）"
+            shortened = table.frame.at[row, fld][:60] + "…（内容过长，已截断）"
+            table.frame.at[row, fld] = shortened
+            table.grid[int(row) - 1][table.columns[fld]] = shortened
             found.append(
                 problem(
                     "E_TOO_LONG",
@@ -488,33 +570,33 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     fmt = ""
     try:
         fmt = sniff(path)
-        sheets = load_sheets(path, fmt)
-        table = pick_table(sheets, form)
+        table = pick_table(load_sheets(path, fmt), form)
         if table is None:
             raise FileRefused(
                 "F_NO_HEADER", rows=form.header_search_rows, min=form.header_min_columns
             )
+        truncated = len(table.grid) > row_cap()
+        if truncated or len(table.frame) > MAX_DATA_ROWS:
+            rows = f"{row_cap()}+" if truncated else len(table.frame)
+            raise FileRefused("F_TOO_MANY_ROWS", sheet=table.sheet, rows=rows, limit=MAX_DATA_ROWS)
         if table.frame.empty:
             raise FileRefused("F_NO_ROWS", sheet=table.sheet)
-        if len(table.frame) > MAX_DATA_ROWS:
-            raise FileRefused(
-                "F_TOO_MANY_ROWS", sheet=table.sheet, rows=len(table.frame), limit=MAX_DATA_ROWS
-            )
+        formulas = formula_issues(path, table.sheet) if fmt == "xlsx" else {}
+        formulas |= error_values(table)
     except FileRefused as refusal:
-        return ReadResult(
-            file, path, fmt, None, [problem(refusal.code, file=file, **refusal.params)]
-        )
+        return _refused(path, file, fmt, refusal.code, **refusal.params)
     except OSError as exc:
-        return ReadResult(
-            file,
-            path,
-            fmt,
-            None,
-            [problem("F_UNREADABLE", file=file, detail=f"读取失败（{exc.strerror}）")],
-        )
-    formulas = formula_issues(path, table.sheet) if fmt == "xlsx" else {}
+        detail = f"读取失败（{exc.strerror or exc}）"
+        return _refused(path, file, fmt, "F_UNREADABLE", detail=detail)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        detail = f"工作表结构损坏（{str(exc)[:120]}）"
+        return _refused(path, file, fmt, "F_UNREADABLE", detail=detail)
     labels = {c.field: c.short_label for c in form.columns}
     return ReadResult(file, path, fmt, table, cell_problems(file, table, formulas, labels))
+
+
+def _refused(path: Path, file: str, fmt: str, code: str, **params: object) -> ReadResult:
+    return ReadResult(file, path, fmt, None, [problem(code, file=file, **params)])
 
 
 def pick_table(sheets: list[tuple[str, bool, Grid]], form: FormSpec) -> SheetTable | None:

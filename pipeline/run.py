@@ -397,7 +397,8 @@ def consolidate(
             form, registers, settings.deadline, settings.cutoff, settings.min_age_months, f.bureau
         )
         f.norm = normalise(f.table.frame, form, f.bureau, registers)
-        found = validate(f.file, f.table, f.norm, ctx)
+        refused = {p.cell for p in f.problems if p.row is not None}
+        found = [p for p in validate(f.file, f.table, f.norm, ctx) if p.cell not in refused]
         f.problems.extend(found)
         problems.extend(found)
     timings["normalise_validate"] = time.perf_counter() - clock

@@ -56,6 +56,7 @@ class FormSpec:
     ignored_headers: tuple[str, ...]
     institution_types: dict[str, tuple[str, ...]]
     no_answers: tuple[str, ...]
+    no_prefixes: tuple[str, ...]
     yes_prefixes: tuple[str, ...]
     answer_filler: tuple[str, ...]
     home_province: str
@@ -181,6 +182,7 @@ def load_form(path: Path) -> FormSpec:
         ignored_headers=tuple(data["extra_columns"]["ignored"]),
         institution_types={k: tuple(v) for k, v in data["institution_types"].items()},
         no_answers=tuple(data["answers"]["no"]),
+        no_prefixes=tuple(data["answers"]["no_prefixes"]),
         yes_prefixes=tuple(data["answers"]["yes_prefixes"]),
         answer_filler=tuple(data["answers"]["filler"]),
         home_province=data["provinces"]["home"],

@@ -72,9 +72,13 @@ def batch_status(settings: Settings) -> Status:
         latest = ledger.last_changed_run(settings.batch)
         if latest is None:
             raise BeianError(f"台账中没有批次“{settings.batch}”的汇总记录：请先运行 beian run。")
+        if not latest["submissions"]:
+            raise BeianError(
+                f"批次“{settings.batch}”最近一次汇总由旧版本 beian 记录，台账中没有报送情况；"
+                "收件箱下次有变化、运行 beian run 之后即可查看。"
+            )
         previous = ledger.last_changed_run(settings.batch, before=latest["id"])
-        last = ledger.last_run(settings.batch)
-        quiet = (last["id"] - latest["id"]) if last else 0
+        quiet = ledger.runs_after(settings.batch, latest["id"])
     finally:
         ledger.close()
     table = pd.DataFrame(latest["submissions"])

@@ -97,8 +97,10 @@ def _zone_bureau(norm: Frame, present: pd.Series, field: str, ctx: Context) -> p
 
 
 def _outside_pattern(ctx: Context) -> str:
+    """Another province named where an address names its province: at the start (中国 aside),
+    so 长沙市…北京市场 stays home."""
     names = "|".join(map(re.escape, ctx.form.other_provinces))
-    return f"(?:{names}){_PROVINCE_SUFFIX}"
+    return f"^(?:中国)?(?:{names}){_PROVINCE_SUFFIX}"
 
 
 def _address_outside(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
@@ -188,7 +190,7 @@ def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> dict[
         params.update(bureau=ctx.bureau.name, zone=row[field])
     elif code == "W_ADDRESS_OUTSIDE":
         found = re.search(_outside_pattern(ctx), row[field])
-        params["province"] = found.group(0) if found else ""
+        params["province"] = found.group(0).removeprefix("中国") if found else ""
     return params
 
 

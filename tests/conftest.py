@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +83,9 @@ def write_grid(path: Path, grid: list[list[Any]], fmt: str, sheet: str = "附件
 
         width = max(len(r) for r in grid)
         padded = [list(r) + [None] * (width - len(r)) for r in grid]
-        pd.DataFrame(padded).to_excel(path, engine="odf", header=False, index=False,
-                                    sheet_name=sheet)
+        pd.DataFrame(padded).to_excel(
+            path, engine="odf", header=False, index=False, sheet_name=sheet
+        )
     elif fmt == "csv":
         with path.open("w", encoding="gb18030", newline="") as f:
             csv.writer(f).writerows([["" if v is None else v for v in row] for row in grid])
@@ -100,8 +101,13 @@ MakeWorkbook = Callable[..., Path]
 def make_workbook(tmp_path: Path) -> MakeWorkbook:
     """make_workbook(rows, name=..., fmt=..., stamp=...) -> path of a real Annex 3 file."""
 
-    def make(rows: Sequence[dict[str, Any]], name: str = "长沙市科技局.xlsx", fmt: str | None = None,
-             stamp: str = "长沙市科学技术局", folder: Path | None = None) -> Path:
+    def make(
+        rows: Sequence[dict[str, Any]],
+        name: str = "长沙市科技局.xlsx",
+        fmt: str | None = None,
+        stamp: str = "长沙市科学技术局",
+        folder: Path | None = None,
+    ) -> Path:
         fmt = fmt or Path(name).suffix.lstrip(".")
         return write_grid((folder or tmp_path / "inbox") / name, annex3_grid(rows, stamp), fmt)
 

@@ -1,0 +1,160 @@
+"""Meta-tests on schemas/: every code has its Chinese words, every rule its mechanism, and the
+form's lists and registers never say two things about one spelling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import FORM
+
+from pipeline.read import header_key, header_lookup
+from pipeline.schema import SCHEMAS_DIR, fold, load_catalogue, load_registers
+from pipeline.validate import RULES, rules_of
+
+PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
+CATALOGUE = load_catalogue()
+REGISTERS = load_registers()
+CJK = re.compile(r"[\u4e00-\u9fff]")
+CODE_LITERAL = re.compile(r"""["']([FEWI]_[A-Z_]+)["']""")
+
+
+def form_codes() -> set[str]:
+    data = tomllib.loads((SCHEMAS_DIR / "annex3_2016.toml").read_text(encoding="utf-8"))
+    return {code for column in data["columns"] for code in column.get("rules", ())}
+
+
+def source_codes() -> set[str]:
+    return {
+        code for path in PIPELINE.glob("*.py") for code in CODE_LITERAL.findall(path.read_text())
+    }
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE.codes))
+def test_every_code_has_a_chinese_message_and_hint(code: str) -> None:
+    spec = CATALOGUE[code]
+    assert CJK.search(spec.message), code
+    assert CJK.search(spec.hint), code
+    assert spec.severity in ("file", "error", "warning", "notice")
+    for text in (spec.message, spec.hint):
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name]
+        assert all(name.isidentifier() for name in fields), (code, fields)
+
+
+def test_every_rule_of_the_form_is_in_the_catalogue_and_has_a_check() -> None:
+    codes = form_codes() | {"E_REQUIRED"}
+    assert codes - set(CATALOGUE.codes) == set()
+    assert codes - set(RULES) == set()
+
+
+def test_every_check_is_a_catalogued_rule_the_form_uses() -> None:
+    assert set(RULES) - set(CATALOGUE.codes) == set()
+    assert set(RULES) - form_codes() - {"E_REQUIRED"} == set()
+
+
+def test_every_code_the_pipeline_raises_is_catalogued() -> None:
+    found = source_codes()
+    assert "F_NO_HEADER" in found and "E_FORMULA" in found
+    assert found - set(CATALOGUE.codes) == set()
+
+
+def test_rules_of_put_required_first() -> None:
+    assert rules_of(FORM.column("founded"))[:2] == ["E_REQUIRED", "E_DATE"]
+    assert rules_of(FORM.column("fax")) == ["E_PHONE", "W_PHONE_AREA_ADDED"]
+
+
+# --- the form -----------------------------------------------------------------------------------
+
+
+def test_columns_in_the_printed_order() -> None:
+    assert [c.short_label for c in FORM.columns] == [
+        "众创空间名称",
+        "运营管理主体",
+        "地址",
+        "成立时间",
+        "机构性质",
+        "负责人",
+        "联系人",
+        "办公电话",
+        "手机",
+        "传真",
+        "电子邮件",
+        "是否在国家高新区",
+        "是否在国家级科技企业孵化器或大学科技园",
+    ]
+    assert [c.required for c in FORM.columns].count(False) == 1
+
+
+def test_no_header_spelling_names_two_columns() -> None:
+    owners: dict[str, set[str]] = {}
+    for column in FORM.columns:
+        for text in (column.label, *column.aliases):
+            owners.setdefault(header_key(text), set()).add(column.field)
+    assert {key: fields for key, fields in owners.items() if len(fields) > 1} == {}
+
+
+def test_every_label_and_alias_finds_its_column() -> None:
+    lookup = header_lookup(FORM)
+    for column in FORM.columns:
+        for text in (column.label, *column.aliases):
+            assert lookup[header_key(text)] == column.field, text
+
+
+def test_ignored_headers_are_not_columns() -> None:
+    lookup = header_lookup(FORM)
+    assert [h for h in FORM.ignored_headers if header_key(h) in lookup] == []
+
+
+def test_no_spelling_means_two_institution_types() -> None:
+    spellings = Counter(
+        fold(s)
+        for canonical, synonyms in FORM.institution_types.items()
+        for s in (canonical, *synonyms)
+    )
+    assert [s for s, n in spellings.items() if n > 1] == []
+    assert list(FORM.institution_types) == ["事业单位", "国有企业", "民营企业", "其他"]
+
+
+def test_yes_and_no_words_do_not_overlap() -> None:
+    no = {fold(w) for w in (*FORM.no_answers, *FORM.no_prefixes)}
+    assert no & {fold(w) for w in FORM.yes_prefixes} == set()
+    assert (FORM.yes_prefixes[0], FORM.no_answers[0]) == ("是", "否")
+
+
+# --- the registers ------------------------------------------------------------------------------
+
+
+def test_bureau_codes_and_spellings_are_unique() -> None:
+    codes = Counter(b.code for b in REGISTERS.bureaus)
+    spellings = Counter(fold(s) for b in REGISTERS.bureaus for s in b.spellings)
+    assert [c for c, n in codes.items() if n > 1] == []
+    assert [s for s, n in spellings.items() if n > 1] == []
+
+
+def test_zone_committees_name_register_zones() -> None:
+    official = {z.official_name for z in REGISTERS.zones}
+    committees = [b for b in REGISTERS.bureaus if b.zone]
+    assert committees and {b.zone for b in committees} <= official
+    assert all(re.fullmatch(r"0\d{2,3}", b.area_code) for b in REGISTERS.bureaus)
+
+
+def test_zone_spellings_are_unique() -> None:
+    spellings = Counter(fold(s) for z in REGISTERS.zones for s in z.spellings)
+    assert [s for s, n in spellings.items() if n > 1] == []
+
+
+def test_six_national_zones_on_the_deadline() -> None:
+    national = REGISTERS.national_zones(dt.date(2016, 4, 14))
+    assert [z.short_name for z in national] == [
+        "长沙高新区",
+        "株洲高新区",
+        "湘潭高新区",
+        "益阳高新区",
+        "衡阳高新区",
+        "郴州高新区",
+    ]
