@@ -14,10 +14,19 @@ from pathlib import Path
 
 from pipeline.errors import OutputError
 
+TEMP_MARK = ".beian-tmp"
 
-def temp_name(path: Path) -> Path:
-    """A sibling name no reader looks for, unique per process."""
-    return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+
+def temp_name(path: Path, role: str = "new") -> Path:
+    """A hidden sibling name no reader looks for, unique per process and role."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.{role}{TEMP_MARK}{path.suffix}")
+
+
+def clear_leftovers(directory: Path) -> None:
+    """Remove temporary files a killed run left behind (call under the run lock)."""
+    if directory.is_dir():
+        for leftover in directory.rglob(f".*{TEMP_MARK}*"):
+            leftover.unlink(missing_ok=True)
 
 
 class Staging:
@@ -34,8 +43,30 @@ class Staging:
         return tmp
 
     def publish(self) -> None:
-        for tmp, final in self.pending:
-            os.replace(tmp, final)
+        """Rename every staged file into place; if any rename fails, put last night's back.
+
+        Existing outputs are first moved aside, so a failure part-way restores all of them and
+        never leaves tonight's first files beside last night's others.
+        """
+        moved: list[tuple[Path, Path]] = []
+        placed: list[Path] = []
+        try:
+            for _, final in self.pending:
+                if final.exists():
+                    aside = temp_name(final, "old")
+                    os.replace(final, aside)
+                    moved.append((aside, final))
+            for tmp, final in self.pending:
+                os.replace(tmp, final)
+                placed.append(final)
+        except OSError:
+            for final in placed:
+                final.unlink(missing_ok=True)
+            for aside, final in moved:
+                os.replace(aside, final)
+            raise
+        for aside, _ in moved:
+            aside.unlink(missing_ok=True)
 
     def discard(self) -> None:
         for tmp, _ in self.pending:

@@ -74,6 +74,7 @@ class Seen:
     size: int
     mtime: float
     first_seen: dt.datetime
+    status: str = ""
 
 
 class Ledger:
@@ -105,11 +106,25 @@ class Ledger:
     def known(self, batch: str) -> dict[str, Seen]:
         """Per inbox path, the newest content recorded for it (to skip hashing unchanged files)."""
         rows = self.db.execute(
-            "SELECT path, sha256, size, mtime, first_seen FROM files WHERE batch = ? "
+            "SELECT path, sha256, size, mtime, first_seen, status FROM files WHERE batch = ? "
             "ORDER BY last_seen",
             (batch,),
         ).fetchall()
-        return {p: Seen(s, z, m, dt.datetime.fromisoformat(f)) for p, s, z, m, f in rows}
+        return {p: Seen(s, z, m, dt.datetime.fromisoformat(f), st) for p, s, z, m, f, st in rows}
+
+    def row_history(self, batch: str) -> pd.DataFrame:
+        """Per bureau and space name, the first night a valid copy of it was received.
+
+        Rejected rows do not count: the first copy that could be filed is the one that stays.
+        """
+        return pd.read_sql_query(
+            "SELECT r.bureau, r.name, MIN(u.started) AS first_seen FROM rows r "
+            "JOIN runs u ON u.id = r.run_id WHERE u.batch = ? "
+            "AND r.disposition IN ('accepted', 'duplicate_batch') GROUP BY r.bureau, r.name",
+            self.db,
+            params=(batch,),
+            parse_dates=["first_seen"],
+        )
 
     def first_seen(self, batch: str) -> dict[str, dt.datetime]:
         """Per content (SHA-256), when the ledger first saw it in this batch."""

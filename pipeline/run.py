@@ -20,7 +20,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from pipeline import __version__, dedupe
-from pipeline.atomic import staged
+from pipeline.atomic import clear_leftovers, staged
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, LockedError
@@ -117,10 +117,10 @@ def choose_live(files: list[FileOutcome]) -> None:
 # --- rows -----------------------------------------------------------------------------------------
 
 
-def rows_of(live: list[FileOutcome], registers: Registers) -> pd.DataFrame:
+def rows_of(live: list[FileOutcome]) -> pd.DataFrame:
     """One frame of every data row of the live files, in received order, with a unique id."""
     frames = []
-    for rank, f in enumerate(live):
+    for f in live:
         assert f.norm is not None and f.table is not None and f.bureau is not None
         frame = f.norm.copy()
         frame.insert(0, "row", frame.index.astype(int))
@@ -128,13 +128,31 @@ def rows_of(live: list[FileOutcome], registers: Registers) -> pd.DataFrame:
         frame.insert(0, "file", f.file)
         frame.insert(0, "city", f.bureau.city)
         frame.insert(0, "bureau", f.bureau.name)
-        frame.insert(0, "rank", rank)
+        frame.insert(0, "received", pd.Timestamp(f.received))
         frames.append(frame.reset_index(drop=True))
     if not frames:
-        return pd.DataFrame(columns=["rank", "bureau", "city", "file", "sheet", "row", "name"])
+        return pd.DataFrame(columns=["received", "bureau", "city", "file", "sheet", "row", "name"])
     rows = pd.concat(frames, ignore_index=True)
     rows.insert(0, "uid", range(len(rows)))
     return rows
+
+
+def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
+    """Order rows by when each space was first received from its bureau, then by file order.
+
+    A bureau that resubmits keeps its place for the rows it sent before, so a space sent first
+    by a city and later by a zone committee stays the city's even after the city corrects
+    another row of its file.
+    """
+    first = rows["received"]
+    if history is not None and len(history):
+        known = history.assign(key=dedupe.name_key(history["name"]))
+        known = known.groupby(["bureau", "key"], as_index=False)["first_seen"].min()
+        merged = rows[["bureau", "key"]].merge(known, on=["bureau", "key"], how="left")
+        first = merged["first_seen"].set_axis(rows.index).fillna(first).combine(first, min)
+    order = pd.DataFrame({"first": first, "uid": rows["uid"]})
+    rank = order.sort_values(["first", "uid"], kind="stable").reset_index()
+    return rows.assign(rank=pd.Series(rank.index, index=rank["index"]))
 
 
 def add_keys(frame: pd.DataFrame, registers: Registers) -> pd.DataFrame:
@@ -360,11 +378,12 @@ def consolidate(
     files: list[FileOutcome] | None = None,
     received: dict[str, dt.datetime] | None = None,
     progress: Progress | None = None,
+    history: pd.DataFrame | None = None,
 ) -> BatchResult:
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
-    received now.
+    received now. ``history`` (from the ledger) says when each bureau first sent each space.
     """
     started = dt.datetime.now().replace(microsecond=0)
     clock = time.perf_counter()
@@ -405,7 +424,8 @@ def consolidate(
 
     clock = time.perf_counter()
     prior = load_prior(settings, form, registers)
-    rows = add_keys(rows_of(live, registers), registers) if live else rows_of(live, registers)
+    rows = rows_of(live)
+    rows = rank_rows(add_keys(rows, registers), history) if live else rows
     by_file = {f.file: f for f in live}
     decisions = dedupe.load_decisions(settings.decisions)
     if live:
@@ -477,6 +497,7 @@ def write_outputs(result: BatchResult) -> list[Path]:
     paths = output_paths(result.settings)
     workbook, dispositions, files, review, detail_csv, detail_parquet = paths
     detail = detail_frame(result)
+    clear_leftovers(result.settings.batch_dir)
     with staged() as staging:
         write_consolidated(result, staging.path(workbook))
         write_frame_csv(dispositions_frame(result.rows), staging.path(dispositions))
@@ -511,11 +532,14 @@ def run(settings: Settings, progress: Progress | None = None, wait: float = 5.0)
 
 def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -> RunReport:
     clock = time.perf_counter()
-    files = survey(settings, ledger.known(settings.batch))
+    known = ledger.known(settings.batch)
+    files = survey(settings, known)
     inputs = input_fingerprint(settings, files)
     last = ledger.last_run(settings.batch)
     outputs = output_paths(settings)
-    if last is not None and last["inputs"] == inputs and all(p.exists() for p in outputs):
+    waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)
+    unchanged = last is not None and last["inputs"] == inputs and not waiting
+    if unchanged and all(p.exists() for p in outputs):
         started = dt.datetime.now().replace(microsecond=0)
         run_id = ledger.record_quiet(settings.batch, started, inputs, last["counts"])
         return RunReport(
@@ -527,7 +551,10 @@ def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -
             last["counts"],
             {"survey": time.perf_counter() - clock},
         )
-    result = consolidate(settings, files, ledger.first_seen(settings.batch), progress)
+    batch = settings.batch
+    result = consolidate(
+        settings, files, ledger.first_seen(batch), progress, ledger.row_history(batch)
+    )
     clock = time.perf_counter()
     written = write_outputs(result)
     result.timings["write"] = time.perf_counter() - clock

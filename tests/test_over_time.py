@@ -270,11 +270,6 @@ def test_on_one_night_the_older_file_is_the_first_received(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/run.py:131 (rows_of) ranks a row by its file's received time, so a city "
-    "that resubmits (another row fixed) loses its unchanged row to the zone that sent it later",
-)
 def test_a_resubmission_keeps_its_first_received_rows(
     settings: Settings, make_workbook, night: Night
 ) -> None:
@@ -542,11 +537,6 @@ def test_an_old_unreadable_file_is_rejected_not_deferred(
     assert file_statuses(settings) == [("长沙市科技局.xlsx", "rejected", "F_UNREADABLE")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/run.py:517 (_run_locked) treats the night as quiet when the inputs' hashes "
-    "are unchanged, but a deferred file's fate depends on its age: it stays 'deferred' for ever",
-)
 def test_a_deferred_file_that_never_completes_is_rejected_a_night_later(
     settings: Settings, make_workbook, tmp_path: Path
 ) -> None:

@@ -164,17 +164,7 @@ def failing_rename(settings: Settings, call: int) -> Callable[..., None]:
     return replace
 
 
-PARTIAL_PUBLISH = pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/atomic.py:36-38 (Staging.publish) renames the staged outputs one by one "
-    "and does not undo the renames already done when a later one fails: tonight's first files "
-    "end up beside last night's others",
-)
-
-
-@pytest.mark.parametrize(
-    "call", [1, *(pytest.param(k, marks=PARTIAL_PUBLISH) for k in range(2, 7))]
-)
+@pytest.mark.parametrize("call", range(1, 7))
 def test_a_run_failing_to_rename_leaves_last_nights_outputs(
     settings: Settings, make_workbook, monkeypatch: pytest.MonkeyPatch, call: int
 ) -> None:
@@ -283,12 +273,6 @@ def test_a_process_killed_outright_leaves_things_whole(
     assert report.changed and report.counts["accepted"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/atomic.py:18 (temp_name) is unique per process and nothing removes a killed "
-    "run's staged files: every .<name>.<pid>.tmp.* file stays in the batch folder for ever "
-    "(visible on Windows)",
-)
 def test_the_next_run_clears_a_killed_runs_temporary_files(
     settings: Settings, make_workbook
 ) -> None:
