@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 import python_calamine
+from openpyxl.utils import get_column_letter
 
 from pipeline.problems import Problem, problem
 from pipeline.schema import FormSpec, fold
@@ -108,19 +109,9 @@ class FileRefused(Exception):
         self.params = params
 
 
-def column_letter(index: int) -> str:
-    """0-based column index to Excel letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def cell_address(row: int, col: int) -> str:
     """1-based Excel row and 0-based column to an address such as ``E7``."""
-    return f"{column_letter(col)}{row}"
+    return f"{get_column_letter(col + 1)}{row}"
 
 
 def human_size(size: int) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from openpyxl.utils import get_column_letter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 
@@ -24,7 +25,6 @@ from pipeline.bureau import match_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.problems import problem
-from pipeline.read import column_letter
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, message_params
 from pipeline.write_workbook import (
@@ -219,7 +219,7 @@ def stamp_span(form: FormSpec) -> int:
 
 def stamp_name_cell(form: FormSpec) -> str:
     """Where the bureau writes its name on the stamp line, e.g. ``E2``."""
-    return f"{column_letter(stamp_span(form))}{STAMP_ROW + 1}"
+    return f"{get_column_letter(stamp_span(form) + 1)}{STAMP_ROW + 1}"
 
 
 def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
@@ -269,7 +269,7 @@ def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
         ws.data_validation(
             HEADER_ROW, col, HEADER_ROW, col, {"validate": "any", **input_hint(column, spec)}
         )
-        first_cell = f"{column_letter(col)}{FIRST_DATA_ROW + 1}"
+        first_cell = f"{get_column_letter(col + 1)}{FIRST_DATA_ROW + 1}"
         ws.data_validation(
             FIRST_DATA_ROW, col, checked_to, col, column_check(column, spec, first_cell)
         )

@@ -60,9 +60,12 @@ import xlwt
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
+from openpyxl.utils import get_column_letter
 from rapidfuzz import fuzz
 from xlsxwriter.format import Format as XlsxFormat
 from xlsxwriter.worksheet import Worksheet
+
+from pipeline.schema import SCHEMAS_DIR, load_form
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "inbox"
@@ -71,45 +74,12 @@ SEED = 20160408
 CST = dt.timezone(dt.timedelta(hours=8))
 ZIP_TIME = (2016, 4, 1, 0, 0, 0)
 
-TITLE = "申请备案的众创空间信息汇总表"
-STAMP_LABEL = "市州、省直管县市科技局或国家级高新区管委会（盖章）："
-FIELDS = (
-    "name",
-    "operator",
-    "address",
-    "founded",
-    "institution_type",
-    "head",
-    "contact",
-    "office_phone",
-    "mobile",
-    "fax",
-    "email",
-    "zone",
-    "incubator",
-)
-# The 13 headers exactly as printed in Annex 3 of the 2016-04-08 notice.
-OFFICIAL = dict(
-    zip(
-        FIELDS,
-        (
-            "众创空间名称",
-            "运营管理主体",
-            "地址",
-            "成立时间",
-            "机构性质（事业、国有企业、民营企业等）",
-            "负责人",
-            "联系人",
-            "办公电话",
-            "手机",
-            "传真",
-            "电子邮件",
-            "是否在国家高新区（请注明所在高新区名称）",
-            "是否在国家级科技企业孵化器或大学科技园（请注明所在机构名称）",
-        ),
-        strict=True,
-    )
-)
+# The form as the pipeline knows it: title, stamp line, the 13 headers as printed in Annex 3.
+FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")
+TITLE = FORM.title
+STAMP_LABEL = FORM.stamp_label
+FIELDS = tuple(FORM.fields)
+OFFICIAL = {c.field: c.label for c in FORM.columns}
 EXTRA_LABELS = {"serial": "序号", "remark": "备注", "bureau": "推荐单位"}
 WIDTHS = {"name": 22, "operator": 26, "address": 30, "email": 24, "zone": 20, "incubator": 24}
 CONTACT_GROUP = ("office_phone", "mobile", "fax", "email")
@@ -473,16 +443,6 @@ class Layout:
     footer: tuple[str, ...] = ()
 
 
-def column_letter(index: int) -> str:
-    """0-based column index -> Excel letters."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def columns_of(layout: Layout) -> list[str]:
     """Column keys left to right: fields plus serial / remark / bureau."""
     return [
@@ -536,7 +496,7 @@ def resolve(value: Cell, keys: list[str], excel_row: int) -> Cell:
     """Fill a formula's ``{field}`` placeholders with the addresses of this row's cells."""
     if not isinstance(value, Formula):
         return value
-    where = {k: f"{column_letter(i)}{excel_row}" for i, k in enumerate(keys)}
+    where = {k: f"{get_column_letter(1 + i)}{excel_row}" for i, k in enumerate(keys)}
     return replace(value, expr=value.expr.format(**where))
 
 
@@ -581,7 +541,7 @@ def build_sheet(rows: Sequence[Space], layout: Layout) -> tuple[Grid, list[Place
         grid.append(data_cells(space, keys, number, excel_row, layout))
         numbers.append(excel_row)
         for tag, key in space.expect:
-            cell = f"{column_letter(keys.index(key))}{excel_row}"
+            cell = f"{get_column_letter(1 + keys.index(key))}{excel_row}"
             placed.append(Placed(layout.sheet, cell, tag, str(space.name).strip()))
         if number in layout.blank_after:
             grid.append([])
