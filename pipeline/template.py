@@ -249,7 +249,7 @@ def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
         spec.bureau.name if spec.bureau else "",
         fmt.stamp_name,
     )
-    ws.set_row(HEADER_ROW, row_height(labels, widths))
+    ws.set_row(HEADER_ROW, row_height(labels, widths, bold=True))
     for col, label in enumerate(labels):
         ws.write_string(HEADER_ROW, col, label, fmt.header)
     for number, row in enumerate(range(FIRST_DATA_ROW, last_row + 1), start=1):

@@ -145,17 +145,23 @@ def write_table(
 # --- 汇总表 ---------------------------------------------------------------------------------------
 
 
-def row_height(values: list[str], widths: list[int]) -> float:
-    """A row tall enough to show every wrapped line (13.5 points a line)."""
+def row_height(values: list[str], widths: list[int], bold: bool = False) -> float:
+    """A row tall enough to show every wrapped line (13.5 points a line).
+
+    Wrapping breaks early at punctuation and bold glyphs are wider, so the estimate leaves a
+    tenth of slack (a fifth for bold); looking at the PDF of 汇总表 showed the header cut
+    without it.
+    """
+    slack = 1.2 if bold else 1.1
     lines = max(
         (
-            math.ceil(display_width(v) / max(w - 1, 1))
+            math.ceil(display_width(v) * slack / max(w - 2, 1))
             for v, w in zip(values, widths, strict=True)
             if v
         ),
         default=1,
     )
-    return max(1, lines) * 13.5 + 4
+    return max(1, lines) * 13.5 + 6
 
 
 def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
@@ -176,7 +182,7 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
         f"            共 {len(frame)} 个众创空间",
         fmt.stamp,
     )
-    header_height = max(row_height([str(c) for c in frame.columns], widths), 30)
+    header_height = max(row_height([str(c) for c in frame.columns], widths, bold=True), 30)
     ws.set_row(2, header_height)
     for c, label in enumerate(frame.columns):
         ws.write_string(2, c, str(label), fmt.header)
