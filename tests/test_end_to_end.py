@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import Settings
+from pipeline.schema import load_registers
 from pipeline.write_workbook import consolidated_name
 
 runner = CliRunner()
@@ -121,3 +122,24 @@ def test_run_help_lists_every_option() -> None:
         "--wait",
     ):
         assert option in result.output
+
+
+def test_status_after_two_runs_shows_every_registered_bureau(settings: Settings) -> None:
+    shutil.copytree(REPO / "inbox", settings.inbox, dirs_exist_ok=True)
+    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    assert run_cli(settings, "--prior", str(prior)).exit_code == 0
+    second = run_cli(settings, "--prior", str(prior))
+    assert second.exit_code == 0
+    assert "没有变化，未重写任何输出" in second.output
+    status = runner.invoke(app, ["status", "--ledger", str(settings.ledger)], terminal_width=200)
+    assert status.exit_code == 0, status.output
+    for bureau in load_registers().bureaus:
+        assert bureau.name in status.output
+    assert "尚未报送（9）" in status.output
+    assert "此后又运行 1 次，收件箱均无变化。" in status.output
+
+
+def test_status_before_any_run_says_what_to_do(settings: Settings) -> None:
+    result = runner.invoke(app, ["status", "--ledger", str(settings.ledger)])
+    assert result.exit_code == 2
+    assert "请先运行 beian run" in result.output
