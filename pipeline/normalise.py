@@ -132,14 +132,18 @@ _MOBILE_TYPES = {
 
 
 def _parse_cn(digits: str, types: set[int]) -> phonenumbers.PhoneNumber | None:
-    """A valid mainland number of one of ``types`` (an invalid number's type is UNKNOWN)."""
-    try:
-        number = phonenumbers.parse(digits, "CN")
-    except phonenumbers.NumberParseException:
+    """A valid mainland number of one of ``types`` (an invalid number's type is UNKNOWN).
+
+    ``digits`` are already clean, so the number is built directly (the trunk 0 dropped) rather
+    than through ``phonenumbers.parse``, which costs three times as much.
+    """
+    if not digits.isdigit() or not 3 <= len(digits) <= 17:
         return None
-    if number.country_code != 86 or phonenumbers.number_type(number) not in types:
+    national = digits[1:] if digits.startswith("0") else digits
+    if not national or national.startswith("0"):
         return None
-    return number
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
+    return number if phonenumbers.number_type(number) in types else None
 
 
 def parse_fixed(text: str, area_code: str) -> tuple[str, bool, bool]:
@@ -173,8 +177,17 @@ def _fixed_number(text: str, area_code: str) -> tuple[str, bool] | None:
     if number is None:
         return None
     nsn = phonenumbers.national_significant_number(number)
-    ndc = phonenumbers.length_of_geographical_area_code(number) or 3
+    ndc = area_code_length(nsn)
     return f"0{nsn[:ndc]}-{nsn[ndc:]}", added
+
+
+def area_code_length(nsn: str) -> int:
+    """Digits of the area code in a mainland fixed line's national number (without the 0).
+
+    The numbering plan gives two digits to 10 and 20–29 and three to every other area; this
+    is what phonenumbers' length_of_geographical_area_code answers, at a fraction of its cost.
+    """
+    return 2 if nsn.startswith(("10", "2")) else 3
 
 
 def parse_mobile(text: str) -> tuple[str, bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 A4 = 9
+_WIDE = "[^\x00-\u2e7f]"
+LARGE_BATCH_ROWS = 20_000
 STATS_PAGE_ROWS = 44
 
 
@@ -65,9 +68,15 @@ class Formats:
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
 
 
+def display_widths(texts: pd.Series) -> pd.Series:
+    """Width of each text in Excel character units: a CJK character counts two."""
+    text = texts.astype(object).where(texts.notna(), "").astype(str)
+    return text.str.len() + text.str.count(_WIDE)
+
+
 def display_width(text: str) -> int:
-    """Width in Excel character units: a CJK character is two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    """:func:`display_widths` for one text."""
+    return len(text) + len(re.findall(_WIDE, text))
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
@@ -88,14 +97,22 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) 
 
 
 def column_widths(frame: pd.DataFrame, cap: int = 50) -> list[int]:
-    """Widths that fit the header and the longest value (sampled), capped."""
-    widths = []
+    """Widths that fit the header and the longest value (of the first 2,000 rows), capped."""
     sample = frame.head(2000)
+    widths = []
     for col in frame.columns:
-        values = sample[col].map(lambda v: display_width(str(v)) if pd.notna(v) else 0)
-        longest = int(values.max()) if len(values) else 0
+        longest = int(display_widths(sample[col]).max()) if len(sample) else 0
         widths.append(min(cap, max(display_width(str(col)) + 2, longest + 2, 6)))
     return widths
+
+
+def python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The frame's rows as tuples of plain Python values, missing values as None.
+
+    Converting column by column first keeps the per-cell write loop free of pandas indexing.
+    """
+    columns = [s.astype(object).where(s.notna(), None).tolist() for _, s in frame.items()]
+    return list(zip(*columns, strict=True)) if columns else []
 
 
 def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
@@ -117,7 +134,11 @@ def write_table(
     first_row: int = 0,
     formats: dict[str, Any] | None = None,
 ) -> None:
-    """A frame as an Excel table with filters, a frozen header and fitting widths."""
+    """A frame as an Excel table with filters, a frozen header and fitting widths.
+
+    In constant-memory mode (large batches) xlsxwriter cannot add a table; the header row then
+    gets an autofilter instead, which filters the same way ("套用表格格式" is one click away).
+    """
     formats = formats or {}
     print_setup(ws, first_row)
     widths = column_widths(frame)
@@ -125,7 +146,11 @@ def write_table(
         ws.set_column(i, i, width, formats.get(col))
     ws.freeze_panes(first_row + 1, 0)
     last_row = first_row + max(len(frame), 1)
-    if len(frame.columns):
+    if len(frame.columns) and ws.constant_memory:
+        for c, label in enumerate(frame.columns):
+            ws.write_string(first_row, c, str(label), fmt.header)
+        ws.autofilter(first_row, 0, last_row, len(frame.columns) - 1)
+    elif len(frame.columns):
         ws.add_table(
             first_row,
             0,
@@ -137,31 +162,36 @@ def write_table(
                 "autofilter": True,
             },
         )
-    for r, values in enumerate(frame.itertuples(index=False), start=first_row + 1):
+    column_formats = [formats.get(c) for c in frame.columns]
+    for r, values in enumerate(python_rows(frame), start=first_row + 1):
         for c, value in enumerate(values):
-            write_value(ws, r, c, value, formats.get(frame.columns[c]))
+            write_value(ws, r, c, value, column_formats[c])
 
 
 # --- 汇总表 ---------------------------------------------------------------------------------------
 
 
-def row_height(values: list[str], widths: list[int], bold: bool = False) -> float:
-    """A row tall enough to show every wrapped line (13.5 points a line).
+def row_heights(frame: pd.DataFrame, widths: list[int], bold: bool = False) -> pd.Series:
+    """Each row tall enough to show every wrapped line (13.5 points a line).
 
     Wrapping breaks early at punctuation and bold glyphs are wider, so the estimate leaves a
     tenth of slack (a fifth for bold); looking at the PDF of 汇总表 showed the header cut
     without it.
     """
     slack = 1.2 if bold else 1.1
-    lines = max(
-        (
-            math.ceil(display_width(v) * slack / max(w - 2, 1))
-            for v, w in zip(values, widths, strict=True)
-            if v
-        ),
-        default=1,
+    lines = pd.DataFrame(
+        {
+            i: np.ceil(display_widths(frame[col]) * slack / max(width - 2, 1))
+            for i, (col, width) in enumerate(zip(frame.columns, widths, strict=True))
+        },
+        index=frame.index,
     )
-    return max(1, lines) * 13.5 + 6
+    return lines.max(axis=1).clip(lower=1) * 13.5 + 6
+
+
+def row_height(values: list[str], widths: list[int], bold: bool = False) -> float:
+    """The height of one row of texts, as :func:`row_heights` computes it."""
+    return float(row_heights(pd.DataFrame([values]), widths, bold).iloc[0])
 
 
 def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
@@ -186,12 +216,12 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
     ws.set_row(2, header_height)
     for c, label in enumerate(frame.columns):
         ws.write_string(2, c, str(label), fmt.header)
-    for r, values in enumerate(frame.itertuples(index=False), start=3):
-        texts = ["" if pd.isna(v) else str(v) for v in values]
-        ws.set_row(r, row_height(texts, widths))
+    heights = row_heights(frame, widths).tolist()
+    for r, (height, values) in enumerate(zip(heights, python_rows(frame), strict=True), start=3):
+        ws.set_row(r, height)
         ws.write_number(r, 0, values[0], fmt.center)
-        for c, text in enumerate(texts[1:], start=1):
-            ws.write_string(r, c, text, fmt.cell)
+        for c, text in enumerate(values[1:], start=1):
+            ws.write_string(r, c, "" if text is None else str(text), fmt.cell)
     print_setup(ws, header_row=2)
     ws.center_horizontally()
     ws.print_area(0, 0, max(2 + len(frame), 2), last_col)
@@ -267,7 +297,8 @@ def add_chart(
 
 def write_consolidated(result: BatchResult, path: Path) -> None:
     """Write the whole workbook to ``path`` (the caller stages it under a temporary name)."""
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    large = len(result.rows) > LARGE_BATCH_ROWS
+    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "constant_memory": large})
     fmt = Formats(wb)
     wb.set_properties(
         {

@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+import phonenumbers
 import pytest
 from conftest import FORM, good_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.normalise import (
+    area_code_length,
     chinese_brackets,
     clean_text,
     institution_type,
@@ -403,3 +405,12 @@ def test_parsers_never_raise_on_number_like_text(text: str) -> None:
     dates = parse_dates(pd.Series([text]))
     start, end = dates.loc[0, "founded_start"], dates.loc[0, "founded_end"]
     assert start is pd.NaT or start <= end
+
+
+@pytest.mark.parametrize(
+    "number", ["01062345678", "02162345678", "02012345678", "073188988998", "07348612345"]
+)
+def test_area_code_length_agrees_with_phonenumbers(number: str) -> None:
+    parsed = phonenumbers.parse(number, "CN")
+    nsn = phonenumbers.national_significant_number(parsed)
+    assert area_code_length(nsn) == phonenumbers.length_of_geographical_area_code(parsed)
