@@ -37,6 +37,7 @@ from pipeline.write_workbook import (
     Formats,
     display_width,
     write_table,
+    write_value,
 )
 
 UNKNOWN_BUREAU = "未识别单位"
@@ -269,12 +270,12 @@ def write_marked(
         for c, value in enumerate(values):
             written = shown(value)
             if written is not None:
-                ws.write(r, c, written, styles(value))
+                write_value(ws, r, c, written, styles(value))
     for cell, found in cell_marks(problems).items():
         row, col = coordinate_to_tuple(cell)
         value = grid_value(table, row - 1, col - 1)
         mark = "error" if any(p.severity == "error" for p in found) else "warning"
-        ws.write(row - 1, col - 1, shown(value), styles(value, mark))
+        write_value(ws, row - 1, col - 1, shown(value), styles(value, mark))
         text = comment_text(found)
         lines = sum(-(-display_width(line) // COMMENT_LINE) for line in text.splitlines())
         ws.write_comment(

@@ -8,6 +8,7 @@ arrives as text.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
 import re
@@ -80,18 +81,21 @@ def display_width(text: str) -> int:
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    """Write one value by its type; text is always written as text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    """Write one value by its type; text is always written as text, never as a formula."""
+    if value is None or value is pd.NA or value is pd.NaT:
         ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, pd.Timestamp):
-        if pd.isna(value):
-            ws.write_blank(row, col, None, fmt)
-        else:
-            ws.write_datetime(row, col, value.to_pydatetime(), fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, fmt)
     elif isinstance(value, bool | np.bool_):
         ws.write_string(row, col, "是" if value else "否", fmt)
     elif isinstance(value, numbers.Number):
-        ws.write_number(row, col, float(value), fmt)
+        number = float(value)  # type: ignore[arg-type]
+        if math.isfinite(number):
+            ws.write_number(row, col, number, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, dt.datetime | dt.date | dt.time):
+        ws.write_datetime(row, col, value, fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
 
