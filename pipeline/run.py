@@ -31,7 +31,7 @@ from pipeline.problems import Problem, problem
 from pipeline.read import cell_address, read_file
 from pipeline.report import detail_frame, review_frame, submissions_frame
 from pipeline.schema import FormSpec, Registers, load_form, load_registers
-from pipeline.validate import Context, validate
+from pipeline.validate import Context, Part, validate_batch
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
 from pipeline.write_feedback import write_all_feedback
 from pipeline.write_workbook import consolidated_name, write_consolidated
@@ -410,14 +410,17 @@ def consolidate(
     problems: list[Problem] = [
         p for f in files for p in f.problems if f.status == "live" or p.severity == "file"
     ]
+    parts = []
     for f in live:
         assert f.table is not None
-        ctx = Context(
-            form, registers, settings.deadline, settings.cutoff, settings.min_age_months, f.bureau
-        )
         f.norm = normalise(f.table.frame, form, f.bureau, registers)
+        parts.append(Part(f.file, f.table, f.norm, f.bureau))
+    ctx = Context(
+        form, registers, settings.deadline, settings.cutoff, settings.min_age_months, None
+    )
+    for f, judged in zip(live, validate_batch(parts, ctx), strict=True):
         refused = {p.cell for p in f.problems if p.row is not None}
-        found = [p for p in validate(f.file, f.table, f.norm, ctx) if p.cell not in refused]
+        found = [p for p in judged if p.cell not in refused]
         f.problems.extend(found)
         problems.extend(found)
     timings["normalise_validate"] = time.perf_counter() - clock

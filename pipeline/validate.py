@@ -21,12 +21,16 @@ from pipeline.read import SheetTable, cell_address
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers
 
 _EARLIEST = pd.Timestamp("1949-01-01")
+# Columns validate_batch adds to each row: its bureau, and the zone a zone committee governs.
+BUREAU_NAME = "_bureau"
+BUREAU_ZONE = "_bureau_zone"
 _PROVINCE_SUFFIX = "(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)"
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may look at besides the row: the batch's dates and the file's bureau."""
+    """What a rule may look at besides the row: the batch's dates, the registers, and (for
+    :func:`validate` on one file) that file's bureau."""
 
     form: FormSpec
     registers: Registers
@@ -91,9 +95,8 @@ def _zone_known(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd
 
 
 def _zone_bureau(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
-    if ctx.bureau is None or not ctx.bureau.zone:
-        return pd.Series(True, index=norm.index)
-    return ~((norm[field] != "") & (norm[field] != ctx.bureau.zone))
+    own = norm[BUREAU_ZONE]
+    return ~((own != "") & (norm[field] != "") & (norm[field] != own))
 
 
 def _outside_pattern(ctx: Context) -> str:
@@ -186,36 +189,75 @@ def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> dict[
     elif code == "E_ZONE_UNKNOWN" and row.get(field):
         since = row[f"{field}_since"].date().isoformat()
         params["detail"] = f"（{row[field]} {since} 才成为国家高新区）"
-    elif code == "W_ZONE_BUREAU" and ctx.bureau is not None:
-        params.update(bureau=ctx.bureau.name, zone=row[field])
+    elif code == "W_ZONE_BUREAU":
+        params.update(bureau=row[BUREAU_NAME], zone=row[field])
     elif code == "W_ADDRESS_OUTSIDE":
         found = re.search(_outside_pattern(ctx), row[field])
         params["province"] = found.group(0).removeprefix("中国") if found else ""
     return params
 
 
-def validate(file: str, table: SheetTable, norm: Frame, ctx: Context) -> list[Problem]:
-    """Every rule failure of one file's rows as a problem at its cell, sorted by row and column."""
-    raw = table.frame
+@dataclass(frozen=True)
+class Part:
+    """One file's rows to validate: its table as read, its normalised rows, its bureau."""
+
+    file: str
+    table: SheetTable
+    norm: Frame
+    bureau: Bureau | None
+
+
+def validate_batch(parts: list[Part], ctx: Context) -> list[list[Problem]]:
+    """Every rule failure of every file, as problems at their cells, per file in ``parts`` order.
+
+    All files are judged in one pandera call (its fixed cost per call is large beside a bureau's
+    few dozen rows); problems come sorted by row, then by column in form order.
+    """
+    if not parts:
+        return []
+    norm = pd.concat(
+        [
+            p.norm.assign(
+                **{
+                    BUREAU_NAME: p.bureau.name if p.bureau else "",
+                    BUREAU_ZONE: p.bureau.zone if p.bureau else "",
+                }
+            )
+            for p in parts
+        ],
+        ignore_index=True,
+    )
+    raw = pd.concat([p.table.frame for p in parts], ignore_index=True)
+    part_of = [i for i, p in enumerate(parts) for _ in range(len(p.norm))]
+    row_of = [int(r) for p in parts for r in p.norm.index]
     present = raw.apply(lambda s: s.str.strip() != "")
     cases = failures(norm, present, ctx)
     labels = {c.field: c.short_label for c in ctx.form.columns}
     order = {f: i for i, f in enumerate(ctx.form.fields)}
-    cases = cases.assign(pos=cases["field"].map(order)).sort_values(["row", "pos"], kind="stable")
-    found = []
-    for row_number, field, code in cases[["row", "field", "code"]].itertuples(index=False):
-        row = norm.loc[row_number]
-        col = table.columns.get(field)
-        found.append(
+    cases = cases.assign(
+        part=cases["row"].map(part_of.__getitem__),
+        excel_row=cases["row"].map(row_of.__getitem__),
+        pos=cases["field"].map(order),
+    ).sort_values(["part", "excel_row", "pos"], kind="stable")
+    found: list[list[Problem]] = [[] for _ in parts]
+    for uid, field, code, index in cases[["row", "field", "code", "part"]].itertuples(index=False):
+        part, row_number = parts[index], row_of[uid]
+        col = part.table.columns.get(field)
+        found[index].append(
             problem(
                 code,
-                file=file,
-                sheet=table.sheet,
-                cell=cell_address(int(row_number), col) if col is not None else "",
+                file=part.file,
+                sheet=part.table.sheet,
+                cell=cell_address(row_number, col) if col is not None else "",
                 column=labels[field],
-                value=raw.at[row_number, field],
-                row=int(row_number),
-                **message_params(code, row, field, ctx),
+                value=raw.at[uid, field],
+                row=row_number,
+                **message_params(code, norm.loc[uid], field, ctx),
             )
         )
     return found
+
+
+def validate(file: str, table: SheetTable, norm: Frame, ctx: Context) -> list[Problem]:
+    """:func:`validate_batch` for one file, whose bureau is the context's."""
+    return validate_batch([Part(file, table, norm, ctx.bureau)], ctx)[0]

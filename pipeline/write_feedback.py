@@ -295,7 +295,7 @@ def write_marked(
 
 
 def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "in_memory": True})
     fmt = Formats(wb)
     owner = outcome.bureau.name if outcome.bureau is not None else UNKNOWN_BUREAU
     title = f"{result.settings.batch}众创空间备案回执：{owner}"

@@ -302,7 +302,8 @@ def add_chart(
 def write_consolidated(result: BatchResult, path: Path) -> None:
     """Write the whole workbook to ``path`` (the caller stages it under a temporary name)."""
     large = len(result.rows) > LARGE_BATCH_ROWS
-    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "constant_memory": large})
+    options = {**WORKBOOK_OPTIONS, "constant_memory": large, "in_memory": not large}
+    wb = xlsxwriter.Workbook(str(path), options)
     fmt = Formats(wb)
     wb.set_properties(
         {
