@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Settings
-from pipeline.model import BatchResult, FileOutcome
+from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.run import consolidate, fingerprint
 from pipeline.write_feedback import has_errors, write_feedback
 
@@ -34,7 +34,7 @@ class Checked:
 
 def feedback_path(path: Path, out: Path | None = None) -> Path:
     """<file stem>-回执.xlsx, beside the file or in ``out``."""
-    return (out or path.parent) / f"{path.stem}-回执.xlsx"
+    return (out or path.parent) / f"{path.stem}{RECEIPT_SUFFIX}.xlsx"
 
 
 def check_file(settings: Settings, path: Path) -> BatchResult:

@@ -15,6 +15,8 @@ from pipeline.schema import Bureau, FormSpec, Registers
 
 DISPOSITIONS = ("accepted", "rejected", "duplicate_prior", "duplicate_batch")
 FILE_STATUSES = ("live", "superseded", "rejected", "deferred", "ignored")
+# ``beian check`` names its receipt <file stem>-回执.xlsx; the nightly run never reads one.
+RECEIPT_SUFFIX = "-回执"
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, LockedError
 from pipeline.ledger import Ledger, Seen
-from pipeline.model import BatchResult, FileOutcome
+from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.normalise import normalise
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address, read_file
@@ -44,8 +44,13 @@ _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
 
 
 def ignored_name(name: str) -> bool:
-    """Lock files of Excel, WPS and LibreOffice, and hidden files, are not submissions."""
-    return name.startswith(_IGNORED_PREFIXES) or name.lower() in {"thumbs.db", "desktop.ini"}
+    """Lock files of Excel, WPS and LibreOffice, hidden files, and the receipts ``beian check``
+    writes beside a checked file are not submissions."""
+    return (
+        name.startswith(_IGNORED_PREFIXES)
+        or name.lower() in {"thumbs.db", "desktop.ini"}
+        or Path(name).stem.endswith(RECEIPT_SUFFIX)
+    )
 
 
 def scan_inbox(inbox: Path) -> list[FileOutcome]:
@@ -227,7 +232,6 @@ def dispose(
     form: FormSpec,
     live: dict[str, FileOutcome],
     decisions: dedupe.Decisions,
-    batch_name: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Give every row exactly one disposition; return rows, duplicate matches, added problems.
 
@@ -432,9 +436,7 @@ def consolidate(
     by_file = {f.file: f for f in live}
     decisions = dedupe.load_decisions(settings.decisions)
     if live:
-        rows, matches, added = dispose(
-            rows, prior, problems, form, by_file, decisions, settings.batch
-        )
+        rows, matches, added = dispose(rows, prior, problems, form, by_file, decisions)
     else:
         rows, matches, added = rows.assign(disposition=[]), pd.DataFrame(), []
     for p in added:

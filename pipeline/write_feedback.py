@@ -302,7 +302,6 @@ def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
     wb.set_properties({"title": title, "author": "beian", "comments": "由 beian 生成"})
     write_overview(wb.add_worksheet("概况"), overview(result, outcome), title, fmt)
     write_table(
-        wb,
         wb.add_worksheet("问题清单"),
         problems_frame(result, outcome),
         fmt,

@@ -131,7 +131,6 @@ def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
 
 
 def write_table(
-    wb: Workbook,
     ws: Worksheet,
     frame: pd.DataFrame,
     fmt: Formats,
@@ -315,17 +314,16 @@ def write_consolidated(result: BatchResult, path: Path) -> None:
     write_binder(wb, result, fmt)
     detail = report.detail_frame(result)
     write_table(
-        wb, wb.add_worksheet("明细"), detail, fmt, formats={"成立时间": fmt.date, "提示": fmt.wrap}
+        wb.add_worksheet("明细"), detail, fmt, formats={"成立时间": fmt.date, "提示": fmt.wrap}
     )
     write_stats(wb, result, fmt)
-    write_table(wb, wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
+    write_table(wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
     write_table(
-        wb,
         wb.add_worksheet("未通过"),
         report.rejected_frame(result),
         fmt,
         formats={"问题": fmt.wrap},
     )
-    write_table(wb, wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
+    write_table(wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
     wb.worksheets()[0].activate()
     wb.close()

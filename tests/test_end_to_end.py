@@ -143,3 +143,15 @@ def test_status_before_any_run_says_what_to_do(settings: Settings) -> None:
     result = runner.invoke(app, ["status", "--ledger", str(settings.ledger)])
     assert result.exit_code == 2
     assert "请先运行 beian run" in result.output
+
+
+def test_a_receipt_left_in_the_inbox_is_not_a_submission(settings: Settings, make_workbook) -> None:
+    checked = make_workbook([good_row()])
+    assert runner.invoke(app, ["check", str(checked)]).exit_code == 0
+    assert (settings.inbox / "长沙市科技局-回执.xlsx").is_file()
+    assert run_cli(settings).exit_code == 0
+    files = read_csv(settings.outbox / settings.batch / "files.csv")
+    assert [(f["file"], f["status"]) for f in files] == [
+        ("长沙市科技局-回执.xlsx", "ignored"),
+        ("长沙市科技局.xlsx", "live"),
+    ]
