@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from openpyxl.utils import get_column_letter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
@@ -30,8 +29,8 @@ from pipeline.validate import Context, message_params
 from pipeline.write_workbook import (
     BODY_FONT,
     TITLE_FONT,
-    WORKBOOK_OPTIONS,
     display_width,
+    new_workbook,
     row_height,
 )
 
@@ -340,15 +339,8 @@ def write_guide(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
 
 
 def _write(spec: TemplateSpec, path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb = new_workbook(path, f"{ANNEX} {spec.form.title}", "beian template")
     fmt = Formats(wb)
-    wb.set_properties(
-        {
-            "title": f"{ANNEX} {spec.form.title}",
-            "author": "beian",
-            "comments": "由 beian template 生成",
-        }
-    )
     write_form(wb, spec, fmt)
     write_guide(wb, spec, fmt)
     wb.worksheets()[0].activate()

@@ -19,7 +19,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from openpyxl.utils.cell import coordinate_to_tuple
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
@@ -33,9 +32,9 @@ from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
 from pipeline.schema import FormSpec
 from pipeline.write_workbook import (
     BODY_FONT,
-    WORKBOOK_OPTIONS,
     Formats,
     display_width,
+    new_workbook,
     write_table,
     write_value,
 )
@@ -295,11 +294,10 @@ def write_marked(
 
 
 def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "in_memory": True})
-    fmt = Formats(wb)
     owner = outcome.bureau.name if outcome.bureau is not None else UNKNOWN_BUREAU
     title = f"{result.settings.batch}众创空间备案回执：{owner}"
-    wb.set_properties({"title": title, "author": "beian", "comments": "由 beian 生成"})
+    wb = new_workbook(path, title, "beian", in_memory=True)
+    fmt = Formats(wb)
     write_overview(wb.add_worksheet("概况"), overview(result, outcome), title, fmt)
     write_table(
         wb.add_worksheet("问题清单"),

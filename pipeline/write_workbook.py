@@ -69,6 +69,13 @@ class Formats:
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
 
 
+def new_workbook(path: Path, title: str, made_by: str, **options: bool) -> Workbook:
+    """An xlsxwriter workbook that never turns text into formulas, numbers or links."""
+    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, **options})
+    wb.set_properties({"title": title, "author": "beian", "comments": f"由 {made_by} 生成"})
+    return wb
+
+
 def display_widths(texts: pd.Series) -> pd.Series:
     """Width of each text in Excel character units: a CJK character counts two."""
     text = texts.astype(object).where(texts.notna(), "").astype(str)
@@ -301,16 +308,9 @@ def add_chart(
 def write_consolidated(result: BatchResult, path: Path) -> None:
     """Write the whole workbook to ``path`` (the caller stages it under a temporary name)."""
     large = len(result.rows) > LARGE_BATCH_ROWS
-    options = {**WORKBOOK_OPTIONS, "constant_memory": large, "in_memory": not large}
-    wb = xlsxwriter.Workbook(str(path), options)
+    title = f"湖南省众创空间备案汇总表（{result.settings.batch}）"
+    wb = new_workbook(path, title, "beian run", constant_memory=large, in_memory=not large)
     fmt = Formats(wb)
-    wb.set_properties(
-        {
-            "title": f"湖南省众创空间备案汇总表（{result.settings.batch}）",
-            "author": "beian",
-            "comments": "由 beian run 生成",
-        }
-    )
     write_binder(wb, result, fmt)
     detail = report.detail_frame(result)
     write_table(
