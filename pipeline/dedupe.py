@@ -167,6 +167,13 @@ def _pairs(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFrame:
     return left.merge(right, on="_block", suffixes=("_a", "_b")).drop(columns="_block")
 
 
+def _scores(names: list[str], prior_names: list[str]) -> np.ndarray:
+    """Every name scored against every prior name; scores below the lowest threshold are 0."""
+    return process.cdist(
+        names, prior_names, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=SAME_OPERATOR_SCORE
+    )
+
+
 def match_prior(rows: pd.DataFrame, prior: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
     """Matches of this batch's rows against earlier batches (uid -> prior uid), best per row.
 
@@ -177,9 +184,8 @@ def match_prior(rows: pd.DataFrame, prior: pd.DataFrame, decisions: Decisions) -
         return pd.DataFrame(columns=MATCH_COLUMNS)
     rows = rows[rows["key"] != ""]
     prior = prior[prior["key"] != ""]
-    options = {"scorer": fuzz.ratio, "dtype": np.uint8, "score_cutoff": SAME_OPERATOR_SCORE}
-    plain = process.cdist(rows["key"].tolist(), prior["key"].tolist(), **options)
-    city = process.cdist(rows["city_key"].tolist(), prior["city_key"].tolist(), **options)
+    plain = _scores(rows["key"].tolist(), prior["key"].tolist())
+    city = _scores(rows["city_key"].tolist(), prior["city_key"].tolist())
     i, j = np.nonzero(city)
     apart = ~_same_place(
         _city_prefix(rows["key"], rows["city_key"])[i],

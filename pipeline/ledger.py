@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import SupportsInt
 
 import pandas as pd
 
@@ -271,7 +272,9 @@ def _insert_run(
 
 
 def _plain(value: object) -> object:
-    return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
+    """A numpy integer (the row number) as a Python int, which sqlite3 can store."""
+    numpy_number = hasattr(value, "item") and not isinstance(value, str)
+    return int(value) if numpy_number and isinstance(value, SupportsInt) else value
 
 
 def migrate(db: sqlite3.Connection) -> None:

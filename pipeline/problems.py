@@ -7,9 +7,13 @@ The Chinese message and fix hint come from ``schemas/codes.toml`` through :func:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from pipeline.schema import load_catalogue
+
+# The placeholders of a code's message, passed on to problem() as keywords. They may name one of
+# problem()'s own fields (a refused file's ``sheet``), so the values stay loosely typed.
+MessageParams: TypeAlias = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

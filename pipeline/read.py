@@ -27,7 +27,7 @@ import pandas as pd
 import python_calamine
 from openpyxl.utils import get_column_letter
 
-from pipeline.problems import Problem, problem
+from pipeline.problems import MessageParams, Problem, problem
 from pipeline.schema import FormSpec, fold
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -103,10 +103,10 @@ class ReadResult:
 class FileRefused(Exception):
     """Raised inside this module only, turned into an F_ problem by :func:`read_file`."""
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code = code
-        self.params = params
+        self.params: MessageParams = params
 
 
 def cell_address(row: int, col: int) -> str:
@@ -193,7 +193,8 @@ def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     in the directory) or declares XML entities anywhere (a DOCTYPE may follow a long comment)."""
     probe = copy.copy(info)
     probe.file_size = info.file_size + 1  # zipfile stops at the declared size: look one past it
-    probe.CRC = None  # checked below, once the whole part is known to be no larger than declared
+    # typeshed types ZipInfo.CRC as int, but zipfile skips its own check when it is None
+    probe.CRC = None  # type: ignore[assignment]  # checked below, once the whole part is known to be no larger than declared
     seen, crc, tail = 0, 0, b""
     with archive.open(probe) as part:
         while chunk := part.read(1 << 20):
@@ -586,7 +587,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     return ReadResult(file, path, fmt, table, cell_problems(file, table, formulas, labels))
 
 
-def _refused(path: Path, file: str, fmt: str, code: str, **params: object) -> ReadResult:
+def _refused(path: Path, file: str, fmt: str, code: str, **params: Any) -> ReadResult:
     return ReadResult(file, path, fmt, None, [problem(code, file=file, **params)])
 
 

@@ -135,7 +135,7 @@ def by_bureau_and_type(result: BatchResult) -> pd.DataFrame:
     table = pd.crosstab(rows["bureau"], rows["institution_type"]).reindex(
         columns=types, fill_value=0
     )
-    table = table.reindex(sorted(table.index, key=bureau_order(result).get))
+    table = table.reindex(sorted(table.index, key=bureau_order(result).__getitem__))
     table["合计"] = table.sum(axis=1)
     table.loc["合计"] = table.sum()
     return table.rename_axis("推荐单位").reset_index()
@@ -165,7 +165,7 @@ def by_disposition(result: BatchResult) -> pd.DataFrame:
     table = pd.crosstab(rows["bureau"], rows["disposition"]).reindex(
         columns=DISPOSITIONS, fill_value=0
     )
-    table = table.reindex(sorted(table.index, key=bureau_order(result).get))
+    table = table.reindex(sorted(table.index, key=bureau_order(result).__getitem__))
     table.columns = columns
     table["合计"] = table.sum(axis=1)
     table.loc["合计"] = table.sum()

@@ -544,7 +544,7 @@ def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -
     outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)
     unchanged = last is not None and last["inputs"] == inputs and not waiting
-    if unchanged and all(p.exists() for p in outputs):
+    if unchanged and last is not None and all(p.exists() for p in outputs):
         started = dt.datetime.now().replace(microsecond=0)
         run_id = ledger.record_quiet(settings.batch, started, inputs, last["counts"])
         return RunReport(

@@ -23,7 +23,7 @@ from pipeline.atomic import write_atomic
 from pipeline.bureau import match_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
-from pipeline.problems import problem
+from pipeline.problems import MessageParams, problem
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, message_params
 from pipeline.write_workbook import (
@@ -72,7 +72,7 @@ class TemplateSpec:
         )
 
     @property
-    def params(self) -> dict[str, object]:
+    def params(self) -> MessageParams:
         """The batch-level placeholders of the code hints (deadline, cutoff, months, zones)."""
         return message_params("", pd.Series(dtype=object), "", self.context)
 

@@ -12,11 +12,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.problems import Problem, problem
+from pipeline.problems import MessageParams, Problem, problem
 from pipeline.read import SheetTable, cell_address
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers
 
@@ -44,7 +45,7 @@ class Context:
         return "、".join(z.short_name for z in self.registers.national_zones(self.deadline))
 
 
-Frame = pd.DataFrame
+Frame: TypeAlias = pd.DataFrame
 RuleCheck = Callable[[Frame, pd.Series, str, Context], pd.Series]
 
 
@@ -171,9 +172,9 @@ def failures(norm: Frame, present: Frame, ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(columns=["row", "field", "code"])
 
 
-def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> dict[str, object]:
+def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> MessageParams:
     """The extra placeholders a code's message needs, from the failing row."""
-    params: dict[str, object] = {
+    params: MessageParams = {
         "deadline": ctx.deadline.isoformat(),
         "cutoff": ctx.cutoff.isoformat(),
         "months": ctx.min_age_months,

@@ -1,0 +1,23 @@
+"""mypy on pipeline/ is part of the checks: it type-checks cleanly under pyproject's config."""
+
+from pathlib import Path
+
+import pytest
+
+api = pytest.importorskip("mypy.api")
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_pipeline_type_checks(tmp_path_factory: pytest.TempPathFactory) -> None:
+    cache = tmp_path_factory.getbasetemp() / "mypy_cache"
+    stdout, stderr, status = api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(cache),
+            str(ROOT / "pipeline"),
+        ]
+    )
+    assert status == 0, stdout + stderr
