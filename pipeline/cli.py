@@ -90,6 +90,12 @@ def _print_run(outcome: RunReport) -> None:
     )
     if missing:
         console.print(f"[yellow]尚未报送（{len(missing)}）：[/]" + "、".join(missing))
+    refused_rows = (statuses["状态"] == "文件未通过") & (
+        statuses["推荐单位"] != report.UNKNOWN_BUREAU
+    )
+    refused = statuses.loc[refused_rows, "推荐单位"].tolist()
+    if refused:
+        console.print(f"[yellow]文件未通过、需重新报送（{len(refused)}）：[/]" + "、".join(refused))
     console.print(f"输出：{settings.batch_dir}")
 
 
@@ -125,8 +131,8 @@ def run_command(
         ) as bar:
             task = bar.add_task("", total=None)
 
-            def step(name: str) -> None:
-                bar.update(task, advance=1, description=name)
+            def step(name: str, total: int) -> None:
+                bar.update(task, advance=1, total=total, description=escape(name))
 
             outcome = run(settings, progress=step, wait=wait)
     except BeianError as exc:

@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "ignored": "已忽略",
 }
 NO_ZONE = "不在国家高新区"
+UNKNOWN_BUREAU = "（无法确定）"
 
 
 def bureau_order(result: BatchResult) -> dict[str, int]:
@@ -325,7 +326,7 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
         if f.bureau is None and f.status != "ignored":
             lines.append(
                 {
-                    "推荐单位": "（无法确定）",
+                    "推荐单位": UNKNOWN_BUREAU,
                     "类型": "",
                     "状态": STATUS_LABELS[f.status],
                     "采用文件": "",

@@ -358,7 +358,8 @@ def attach_codes(rows: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
 # --- the whole consolidation --------------------------------------------------------------------
 
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int], None]
+"""Called before each file is read, with its inbox path and how many files are to be read."""
 
 
 def survey(settings: Settings, known: dict[str, Seen] | None = None) -> list[FileOutcome]:
@@ -396,11 +397,10 @@ def consolidate(
     registers = load_registers(settings.form.parent)
     files = survey(settings) if files is None else files
     now = time.time()
-    for outcome in files:
-        if outcome.status:
-            continue
+    pending = [f for f in files if not f.status]
+    for outcome in pending:
         if progress:
-            progress(outcome.file)
+            progress(outcome.file, len(pending))
         outcome.received = (received or {}).get(outcome.sha256, started)
         read_outcome(outcome, form, registers, now)
     choose_live(files)

@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.config import Settings
 from pipeline.errors import BeianError
 from pipeline.ledger import Ledger
+from pipeline.report import UNKNOWN_BUREAU
 
 COUNT_COLUMNS = ("受理", "未通过", "往批已备案", "本批重复")
 
@@ -39,7 +40,7 @@ def describe_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
     lines = []
     for record in after.to_dict("records"):
         name = record["推荐单位"]
-        if name not in old.index or name == "（无法确定）":
+        if name not in old.index or name == UNKNOWN_BUREAU:
             continue
         prev = old.loc[name]
         if isinstance(prev, pd.DataFrame):
@@ -56,9 +57,9 @@ def describe_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
                 parts.append(f"{col} {int(prev[col])} → {int(record[col])}")
         if parts:
             lines.append(f"{name}：" + "，".join(parts))
-    unknown_before = set(old.loc[old.index == "（无法确定）", "其他文件"]) if len(old) else set()
+    unknown_before = set(old.loc[old.index == UNKNOWN_BUREAU, "其他文件"]) if len(old) else set()
     for record in after.to_dict("records"):
-        if record["推荐单位"] == "（无法确定）" and record["其他文件"] not in unknown_before:
+        if record["推荐单位"] == UNKNOWN_BUREAU and record["其他文件"] not in unknown_before:
             lines.append(f"新的无法确定单位的文件：{record['其他文件']}")
     return lines or ["与上一次汇总相比没有变化。"]
 
