@@ -47,9 +47,14 @@ OUTBOX = typer.Option(
 LEDGER = typer.Option(None, "--ledger", help="台账文件（SQLite）。")
 BATCH = typer.Option(None, "--batch", help="批次名称，如 2016年度第二批。")
 DEADLINE = typer.Option(None, "--deadline", help="报送截止日期 YYYY-MM-DD（成立时间据此判断）。")
-PRIOR = typer.Option(None, "--prior", help="往批汇总表（可重复）；给出时取代配置中的往批。")
+PRIOR = typer.Option(
+    None,
+    "--prior",
+    help="往批汇总表（可重复），可写成 批次名=文件，如 2016年度首批=prior/首批.xlsx；"
+    "给出时取代配置中的往批。",
+)
 WAIT = typer.Option(5.0, "--wait", help="另一个运行持有锁时最多等待的秒数。")
-FILES = typer.Argument(..., exists=True, dir_okay=False, help="要检查的附件3文件（可多个）。")
+FILES = typer.Argument(..., metavar="文件…", help="要检查的附件3文件（可多个）。")
 FEEDBACK_OUT = typer.Option(None, "--out", help="回执写入的文件夹（默认：与被检查的文件相同）。")
 BUREAU = typer.Option(
     None, "--bureau", help="推荐单位名称，预先填入盖章行（如 长沙市科学技术局）。"
@@ -60,6 +65,16 @@ CHECK_COLUMNS = ["单元格", "类别", "列", "填写内容", "问题", "修改
 
 def _settings(config: Path | None, **overrides: object) -> Settings:
     return with_overrides(load_settings(config), **overrides)  # type: ignore[arg-type]
+
+
+def _warn_without_prior(settings: Settings) -> Settings:
+    """A run or check without a prior batch cannot remove spaces already filed: say so."""
+    if not settings.priors:
+        err.print(
+            f"[yellow]注意：[/]没有配置往批汇总表（beian.toml 中的 {escape('[[prior]]')}，"
+            "或 --prior），本次不会剔除已在往批备案的众创空间。"
+        )
+    return settings
 
 
 def _fail(exc: BeianError) -> typer.Exit:
@@ -112,14 +127,16 @@ def run_command(
 ) -> None:
     """夜间汇总：校验收件箱中的附件3，剔除重复，写出汇总表、回执和 CSV。"""
     try:
-        settings = _settings(
-            config,
-            inbox=inbox,
-            outbox=outbox,
-            ledger=ledger,
-            batch=batch,
-            deadline=deadline,
-            priors=prior,
+        settings = _warn_without_prior(
+            _settings(
+                config,
+                inbox=inbox,
+                outbox=outbox,
+                ledger=ledger,
+                batch=batch,
+                deadline=deadline,
+                priors=prior,
+            )
         )
         with Progress(
             TextColumn("读取"),
@@ -162,8 +179,15 @@ def check_command(
     prior: list[Path] | None = PRIOR,
 ) -> None:
     """报送前自查：按汇总时的同一套规则检查附件3，列出问题并写出回执；有错误时退出码为 1。"""
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        err.print(
+            f"[bold red]错误：[/]找不到文件 {escape('、'.join(missing))}；请检查文件名和路径。"
+        )
+        raise typer.Exit(2)
     try:
-        checked = check_files(_settings(config, deadline=deadline, priors=prior), files, out)
+        settings = _warn_without_prior(_settings(config, deadline=deadline, priors=prior))
+        checked = check_files(settings, files, out)
     except BeianError as exc:
         raise _fail(exc) from exc
     for item in checked:

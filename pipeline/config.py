@@ -100,6 +100,15 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
     )
 
 
+def prior_batch(option: str) -> PriorBatch:
+    """``--prior 2016年度首批=prior/x.xlsx`` names the batch as bureaus will read it; a bare path
+    is named after its file."""
+    name, sep, path = option.partition("=")
+    if sep and name and path:
+        return PriorBatch(name.strip(), Path(path.strip()))
+    return PriorBatch(Path(option).stem, Path(option))
+
+
 def with_overrides(
     settings: Settings,
     *,
@@ -123,5 +132,5 @@ def with_overrides(
     if deadline:
         changes["deadline"] = parse_date(deadline, "--deadline ")
     if priors:
-        changes["priors"] = tuple(PriorBatch(p.stem, p) for p in priors)
+        changes["priors"] = tuple(prior_batch(str(p)) for p in priors)
     return replace(settings, **changes)

@@ -130,12 +130,25 @@ def _pair_scores(pairs: pd.DataFrame) -> pd.Series:
 
 
 def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame:
-    """Turn scored candidate pairs into matches: automatic, possible, or a clerk's decision."""
-    same_op = (pairs["opkey_a"] != "") & (pairs["opkey_a"] == pairs["opkey_b"])
+    """Turn scored candidate pairs into matches: automatic, possible, or a clerk's decision.
+
+    Against a prior batch the same normalised name is enough (SPEC §5). Within this batch the
+    near-match rule applies to equal names too: automatic only with the same operator (or one
+    unknown), so two branches of a chain with one name, run by different operators, stay
+    accepted as possible duplicates. A near-identical name with the same operator is automatic.
+    A clerk's 删除 makes a possible duplicate automatic; 保留 clears it.
+    """
+    known_op = (pairs["opkey_a"] != "") & (pairs["opkey_b"] != "")
+    same_op = known_op & (pairs["opkey_a"] == pairs["opkey_b"])
     exact = pairs["key_a"] == pairs["key_b"]
-    strong = exact | ((pairs["score"] >= STRONG_SCORE) & same_op)
+    name_enough = kind == "prior"
+    strong = (exact & (same_op | ~known_op | name_enough)) | (
+        (pairs["score"] >= STRONG_SCORE) & same_op
+    )
     possible = ~strong & (
-        (pairs["score"] >= POSSIBLE_SCORE) | (same_op & (pairs["score"] >= SAME_OPERATOR_SCORE))
+        exact
+        | (pairs["score"] >= POSSIBLE_SCORE)
+        | (same_op & (pairs["score"] >= SAME_OPERATOR_SCORE))
     )
     verdicts = pd.Series(
         [decisions.verdict(a, b) for a, b in zip(pairs["key_a"], pairs["key_b"], strict=True)],
@@ -144,7 +157,10 @@ def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame
     )
     reason = pd.Series("名称相同", index=pairs.index)
     reason = reason.where(exact, "名称几乎相同且运营主体相同")
-    reason = reason.where(strong, "名称相近" + same_op.map({True: "、运营主体相同", False: ""}))
+    reason = reason.where(strong, "名称相同、运营主体不同")
+    reason = reason.where(
+        strong | exact, "名称相近" + same_op.map({True: "、运营主体相同", False: ""})
+    )
     reason = reason.where(~(possible & (verdicts == "drop")), "人工核定为重复")
     out = pd.DataFrame(
         {
@@ -156,8 +172,7 @@ def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame
             "auto": strong | (verdicts == "drop"),
         }
     )
-    keep = strong | (possible & (verdicts != "keep"))
-    return out[keep]
+    return out[strong | (possible & (verdicts != "keep"))]
 
 
 def _pairs(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFrame:
@@ -236,14 +251,19 @@ def _best(matches: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop_duplicates("uid").reset_index(drop=True)
 
 
-def within_file(rows: pd.DataFrame) -> pd.DataFrame:
-    """Repeated rows within one file: each later copy matched to the file's first copy."""
-    named = rows[rows["key"] != ""]
-    first = named.groupby(["file", "key"])["uid"].transform("first")
-    repeated = named.duplicated(["file", "key"], keep="first")
+def within_file(rows: pd.DataFrame, rejected: pd.Series) -> pd.DataFrame:
+    """Repeated rows within one file: every copy but one matched to the one that stays.
+
+    The copy that stays is the first that passed validation (a bureau that adds a corrected row
+    below a bad one keeps the space), else the first.
+    """
+    named = rows[rows["key"] != ""].assign(_bad=rejected[rows["key"] != ""].to_numpy())
+    ordered = named.sort_values(["file", "_bad", "uid"], kind="stable")
+    first = ordered.groupby(["file", "key"])["uid"].transform("first")
+    repeated = ordered.duplicated(["file", "key"], keep="first")
     return pd.DataFrame(
         {
-            "uid": named.loc[repeated, "uid"].to_numpy(),
+            "uid": ordered.loc[repeated, "uid"].to_numpy(),
             "other": first[repeated].to_numpy(),
             "kind": "file",
             "score": 100.0,

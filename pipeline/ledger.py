@@ -114,17 +114,19 @@ class Ledger:
         return {p: Seen(s, z, m, dt.datetime.fromisoformat(f), st) for p, s, z, m, f, st in rows}
 
     def row_history(self, batch: str) -> pd.DataFrame:
-        """Per bureau and space name, the first night a valid copy of it was received.
+        """Per bureau and space name: the first night a valid copy was received, and the first
+        night it was accepted (NaT if never), which breaks ties between bureaus.
 
         Rejected rows do not count: the first copy that could be filed is the one that stays.
         """
         return pd.read_sql_query(
-            "SELECT r.bureau, r.name, MIN(u.started) AS first_seen FROM rows r "
-            "JOIN runs u ON u.id = r.run_id WHERE u.batch = ? "
+            "SELECT r.bureau, r.name, MIN(u.started) AS first_seen, "
+            "MIN(CASE WHEN r.disposition = 'accepted' THEN u.started END) AS first_accepted "
+            "FROM rows r JOIN runs u ON u.id = r.run_id WHERE u.batch = ? "
             "AND r.disposition IN ('accepted', 'duplicate_batch') GROUP BY r.bureau, r.name",
             self.db,
             params=(batch,),
-            parse_dates=["first_seen"],
+            parse_dates=["first_seen", "first_accepted"],
         )
 
     def first_seen(self, batch: str) -> dict[str, dt.datetime]:

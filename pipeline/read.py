@@ -270,7 +270,8 @@ def _csv_grid(path: Path) -> Grid:
     delimiter = max(",\t;", key=text[:4096].count)
     limit = csv.field_size_limit(MAX_FILE_BYTES)  # a long cell is E_TOO_LONG, not a crash
     try:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        # strict: an unclosed quote refuses the file instead of swallowing the rows after it
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
         rows = [row for _, row in zip(range(row_cap() + 1), reader, strict=False)]
     except csv.Error as exc:
         raise FileRefused("F_UNREADABLE", detail=f"CSV 格式错误（{exc}）") from exc
@@ -592,17 +593,17 @@ def _refused(path: Path, file: str, fmt: str, code: str, **params: Any) -> ReadR
 
 
 def pick_table(sheets: list[tuple[str, bool, Grid]], form: FormSpec) -> SheetTable | None:
-    """The sheet that holds Annex 3: the one with the best header and the most rows.
-
-    Visible sheets are preferred; a hidden sheet is used only when no visible one has the header.
+    """The sheet that holds Annex 3: visible before hidden, with rows before without (an empty
+    copy of the template beside the filled sheet is not the submission), then the best header
+    and the most rows.
     """
     best: SheetTable | None = None
-    best_key: tuple[int, int, int] = (-1, -1, -1)
+    best_key: tuple[int, int, int, int] = (-1, -1, -1, -1)
     for name, visible, grid in sheets:
         table = build_table(name, grid, form)
         if table is None:
             continue
-        key = (int(visible), len(table.columns), len(table.frame))
+        key = (int(visible), int(len(table.frame) > 0), len(table.columns), len(table.frame))
         if key > best_key:
             best, best_key = table, key
     return best

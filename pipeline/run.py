@@ -43,14 +43,39 @@ _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
 # --- the inbox --------------------------------------------------------------------------------
 
 
-def ignored_name(name: str) -> bool:
-    """Lock files of Excel, WPS and LibreOffice, hidden files, and the receipts ``beian check``
-    writes beside a checked file are not submissions."""
-    return (
-        name.startswith(_IGNORED_PREFIXES)
-        or name.lower() in {"thumbs.db", "desktop.ini"}
-        or Path(name).stem.endswith(RECEIPT_SUFFIX)
-    )
+# Documents that travel with a submission (cover letter, scans) and are never a spreadsheet.
+# Anything else, whatever its name, is read by its content.
+NOT_SHEETS = {
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".wps",
+    ".ppt",
+    ".pptx",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".rar",
+    ".7z",
+    ".eml",
+    ".msg",
+}
+
+
+def ignored_reason(name: str) -> str:
+    """Why a file is not a submission, or ``""``: lock files of Excel, WPS and LibreOffice,
+    hidden files, the receipts ``beian check`` writes beside a checked file, and documents."""
+    if name.startswith(_IGNORED_PREFIXES) or name.lower() in {"thumbs.db", "desktop.ini"}:
+        return "临时文件或隐藏文件"
+    if Path(name).stem.endswith(RECEIPT_SUFFIX):
+        return "beian check 生成的回执"
+    if Path(name).suffix.lower() in NOT_SHEETS:
+        return "随附文档（不是表格文件）"
+    return ""
 
 
 def scan_inbox(inbox: Path) -> list[FileOutcome]:
@@ -65,8 +90,9 @@ def scan_inbox(inbox: Path) -> list[FileOutcome]:
             path = Path(folder) / name
             rel = path.relative_to(inbox).as_posix()
             outcome = FileOutcome(file=rel, path=path, status="")
-            if ignored_name(name):
-                outcome.status, outcome.note = "ignored", "临时文件或隐藏文件"
+            reason = ignored_reason(name)
+            if reason:
+                outcome.status, outcome.note = "ignored", reason
             elif path.is_symlink() and not path.resolve().is_relative_to(root):
                 outcome.status = "rejected"
                 outcome.problems.append(
@@ -147,17 +173,22 @@ def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
 
     A bureau that resubmits keeps its place for the rows it sent before, so a space sent first
     by a city and later by a zone committee stays the city's even after the city corrects
-    another row of its file.
+    another row of its file. Two copies first seen the same night: the one accepted before wins.
     """
     first = rows["received"]
+    accepted = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
     if history is not None and len(history):
         known = history.assign(key=dedupe.name_key(history["name"]))
-        known = known.groupby(["bureau", "key"], as_index=False)["first_seen"].min()
+        known = known.groupby(["bureau", "key"], as_index=False)[
+            ["first_seen", "first_accepted"]
+        ].min()
         merged = rows[["bureau", "key"]].merge(known, on=["bureau", "key"], how="left")
-        first = merged["first_seen"].set_axis(rows.index).fillna(first).combine(first, min)
-    order = pd.DataFrame({"first": first, "uid": rows["uid"]})
-    rank = order.sort_values(["first", "uid"], kind="stable").reset_index()
-    return rows.assign(rank=pd.Series(rank.index, index=rank["index"]))
+        merged.index = rows.index
+        first = merged["first_seen"].fillna(first).combine(first, min)
+        accepted = merged["first_accepted"]
+    order = pd.DataFrame({"first": first, "accepted": accepted, "uid": rows["uid"]})
+    ranked = order.sort_values(["first", "accepted", "uid"], kind="stable", na_position="last")
+    return rows.assign(rank=pd.Series(range(len(ranked)), index=ranked.index))
 
 
 def add_keys(frame: pd.DataFrame, registers: Registers) -> pd.DataFrame:
@@ -244,7 +275,7 @@ def dispose(
     keyed = list(zip(rows["file"], rows["row"], strict=True))
     rejected = pd.Series([k in error_rows for k in keyed], index=rows.index)
 
-    repeats = dedupe.within_file(rows)
+    repeats = dedupe.within_file(rows, rejected)
     by_uid = rows.set_index("uid", drop=False)
     for m in repeats.itertuples():
         added.append(
@@ -511,6 +542,8 @@ def write_outputs(result: BatchResult) -> list[Path]:
         write_frame_csv(detail, staging.path(detail_csv), bom=True)
         detail.to_parquet(staging.path(detail_parquet), index=False)
         receipts = write_all_feedback(result, result.settings.batch_dir / "回执", staging)
+    for stale in set(result.settings.batch_dir.glob("回执/*.xlsx")) - set(receipts):
+        stale.unlink(missing_ok=True)  # a receipt for a file that is no longer in the inbox
     return paths + receipts
 
 

@@ -193,3 +193,9 @@ def test_bad_options_exit_2(tmp_path: Path, make_workbook) -> None:
     result = check(tmp_path, path, "--deadline", "2016-13-01")
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_check_a_missing_file_says_so_in_chinese(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "没有这个文件.xlsx")])
+    assert result.exit_code == 2
+    assert "找不到文件" in result.output and "没有这个文件.xlsx" in result.output

@@ -269,4 +269,28 @@ def test_within_file_the_later_copy_points_at_the_first() -> None:
         ("麓谷创客工场", "甲公司"),
         file=["a.xlsx", "a.xlsx", "a.xlsx", "b.xlsx"],
     )
-    assert found(dedupe.within_file(rows)) == [(2, 0, True, "同一文件内名称相同")]
+    clean = pd.Series(False, index=rows.index)
+    assert found(dedupe.within_file(rows, clean)) == [(2, 0, True, "同一文件内名称相同")]
+
+
+def test_within_file_a_corrected_copy_stays_and_the_bad_one_goes() -> None:
+    rows = table(
+        ("麓谷创客工场", "甲公司"),
+        ("星城众创咖啡馆", "乙公司"),
+        ("麓谷创客工场", "甲公司"),
+        file=["a.xlsx", "a.xlsx", "a.xlsx"],
+    )
+    first_is_bad = pd.Series([True, False, False], index=rows.index)
+    assert found(dedupe.within_file(rows, first_is_bad)) == [(0, 2, True, "同一文件内名称相同")]
+
+
+def test_one_name_two_operators_in_one_batch_is_only_possible() -> None:
+    rows = table(
+        ("优客工场", "邵阳优客工场科技有限公司"),
+        ("优客工场", "常德优客创业服务有限公司"),
+        bureau=["邵阳市", "常德市"],
+        rank=[0, 1],
+    )
+    assert found(dedupe.match_batch(rows, dedupe.Decisions.empty())) == [
+        (1, 0, False, "名称相同、运营主体不同")
+    ]

@@ -155,3 +155,38 @@ def test_a_receipt_left_in_the_inbox_is_not_a_submission(settings: Settings, mak
         ("长沙市科技局-回执.xlsx", "ignored"),
         ("长沙市科技局.xlsx", "live"),
     ]
+
+
+def test_documents_beside_a_submission_are_ignored(settings: Settings, make_workbook) -> None:
+    folder = settings.inbox / "怀化市科技局"
+    make_workbook([good_row()], name="汇总表.xlsx", stamp="", folder=folder)
+    (folder / "推荐文件.pdf").write_bytes(b"%PDF-1.4 not a sheet")
+    assert run_cli(settings).exit_code == 0
+    files = read_csv(settings.outbox / settings.batch / "files.csv")
+    assert [(f["file"], f["status"]) for f in files] == [
+        ("怀化市科技局/推荐文件.pdf", "ignored"),
+        ("怀化市科技局/汇总表.xlsx", "live"),
+    ]
+
+
+def test_a_receipt_whose_file_left_the_inbox_is_removed(settings: Settings, make_workbook) -> None:
+    stray = make_workbook([good_row()], name="汇总表(1).xlsx", stamp="")
+    assert run_cli(settings).exit_code == 0
+    receipts = settings.outbox / settings.batch / "回执"
+    assert [p.name for p in receipts.iterdir()] == ["未识别单位-汇总表(1).xlsx"]
+    stray.rename(settings.inbox / "长沙市科技局-汇总表.xlsx")
+    assert run_cli(settings).exit_code == 0
+    assert [p.name for p in receipts.iterdir()] == ["长沙市科学技术局.xlsx"]
+
+
+def test_prior_named_on_the_command_line(settings: Settings, make_workbook) -> None:
+    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    make_workbook([good_row(name="神农创客汇")])
+    assert run_cli(settings, "--prior", f"2016年度首批={prior}").exit_code == 0
+    rows = read_csv(settings.outbox / settings.batch / "dispositions.csv")
+    assert [(r["name"], r["disposition"]) for r in rows] == [("神农创客汇", "duplicate_prior")]
+    book = openpyxl.load_workbook(
+        settings.outbox / settings.batch / "回执" / "长沙市科学技术局.xlsx"
+    )
+    texts = [c.value for row in book["问题清单"].iter_rows() for c in row if c.value]
+    assert any("已在2016年度首批报送备案" in str(t) for t in texts)

@@ -586,3 +586,23 @@ def test_status_tells_who_sent_what_and_what_changed(
 def test_status_before_any_run_says_to_run_first(settings: Settings) -> None:
     with pytest.raises(BeianError, match="请先运行 beian run"):
         batch_status(settings)
+
+
+def test_copies_first_seen_the_same_night_stay_with_the_one_accepted(
+    settings: Settings, make_workbook, night: Night
+) -> None:
+    night(0)
+    make_workbook([good_row(), good_row(name="星城众创咖啡馆", mobile="123")])
+    make_workbook([good_row()], name="长沙高新区.xlsx", stamp=ZONE)
+    nightly(settings)
+    assert ("长沙高新区.xlsx", "麓谷创客工场", "duplicate_batch") in [
+        (f, n, d) for f, n, d, _ in dispositions(settings)
+    ]
+    night(1)
+    make_workbook([good_row(), good_row(name="星城众创咖啡馆")], name="长沙市科技局-修改.xlsx")
+    nightly(settings)
+    assert [(f, n, d) for f, n, d, _ in dispositions(settings)] == [
+        ("长沙市科技局-修改.xlsx", "麓谷创客工场", "accepted"),
+        ("长沙市科技局-修改.xlsx", "星城众创咖啡馆", "accepted"),
+        ("长沙高新区.xlsx", "麓谷创客工场", "duplicate_batch"),
+    ]

@@ -757,3 +757,28 @@ def test_stamp_read_from_the_sheet_names_the_bureau(tmp_path: Path) -> None:
     result = read_path(path)
     assert result.table is not None
     assert bureau_of(result.table.stamp, "汇总表.xlsx") == ("益阳市科学技术局", "盖章行")
+
+
+def test_a_csv_with_an_unclosed_quote_is_refused_not_swallowed(tmp_path: Path) -> None:
+    lines = [",".join(annex3_grid([])[2]), '"未闭合引号,张家界某公司,地址', "第二行,公司,地址"]
+    path = tmp_path / "张家界市科技局.csv"
+    path.write_text("\n".join(lines), encoding="gb18030")
+    assert file_codes(read_path(path)) == ["F_UNREADABLE"]
+
+
+def test_the_filled_sheet_wins_over_an_empty_copy_of_the_template(tmp_path: Path) -> None:
+    path = tmp_path / "邵阳市科技局.xlsx"
+    wb = openpyxl.Workbook()
+    empty = wb.active
+    empty.title = "原表"
+    for row in annex3_grid([]):
+        empty.append(row)
+    filled = wb.create_sheet("填报")
+    grid = annex3_grid([good_row(), good_row(name="资江创客空间")])
+    grid[2] = [label if i != 9 else "传 真 号" for i, label in enumerate(grid[2])]
+    for row in grid:
+        filled.append(row)
+    wb.save(path)
+    result = read_path(path)
+    assert result.table is not None and result.table.sheet == "填报"
+    assert len(result.table.frame) == 2
