@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sys
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+def _schemas_dir() -> Path:
+    """``schemas/`` beside the package in a checkout (editable install), else the copy a regular
+    install puts under ``<prefix>/share/beian/schemas``."""
+    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    installed = Path(sys.prefix) / "share" / "beian" / "schemas"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
+
+
+SCHEMAS_DIR = _schemas_dir()
 
 
 def fold(text: str) -> str:
