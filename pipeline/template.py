@@ -27,8 +27,9 @@ from pipeline.problems import MessageParams, problem
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, message_params
 from pipeline.write_workbook import (
-    BODY_FONT,
-    TITLE_FONT,
+    BASE_FORMAT,
+    HEADER_FORMAT,
+    TITLE_FORMAT,
     display_width,
     new_workbook,
     row_height,
@@ -160,22 +161,11 @@ class Formats:
     """The template's cell formats. Only data cells and the stamp name are unlocked."""
 
     def __init__(self, wb: Workbook) -> None:
-        base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format(
-            {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
-        )
+        base = BASE_FORMAT
+        self.title = wb.add_format(TITLE_FORMAT)
         self.stamp = wb.add_format({**base, "font_size": 11, "align": "right"})
         self.stamp_name = wb.add_format({**base, "font_size": 11, "bottom": 1, "locked": False})
-        self.header = wb.add_format(
-            {
-                **base,
-                "bold": True,
-                "border": 1,
-                "text_wrap": True,
-                "align": "center",
-                "bg_color": "#DDEBF7",
-            }
-        )
+        self.header = wb.add_format(HEADER_FORMAT)
         self.serial = wb.add_format({**base, "border": 1, "align": "center", "locked": False})
         self.guide_title = wb.add_format({**base, "bold": True, "font_size": 14})
         self.guide_key = wb.add_format({**base, "bold": True, "valign": "top", "text_wrap": True})

@@ -41,32 +41,37 @@ def consolidated_name(batch: str) -> str:
     return f"湖南省众创空间备案汇总表_{batch}.xlsx"
 
 
+BASE_FORMAT: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
+TITLE_FORMAT = {
+    **BASE_FORMAT,
+    "font_name": TITLE_FONT,
+    "font_size": 16,
+    "bold": True,
+    "align": "center",
+}
+HEADER_FORMAT = {
+    **BASE_FORMAT,
+    "bold": True,
+    "border": 1,
+    "text_wrap": True,
+    "align": "center",
+    "bg_color": "#DDEBF7",
+}
+
+
 class Formats:
     """The workbook's few cell formats, created once."""
 
     def __init__(self, wb: Workbook) -> None:
-        base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format(
-            {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
-        )
+        base = BASE_FORMAT
+        self.title = wb.add_format(TITLE_FORMAT)
         self.stamp = wb.add_format({**base, "font_size": 11})
-        self.header = wb.add_format(
-            {
-                **base,
-                "bold": True,
-                "border": 1,
-                "text_wrap": True,
-                "align": "center",
-                "bg_color": "#DDEBF7",
-            }
-        )
+        self.header = wb.add_format(HEADER_FORMAT)
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.center = wb.add_format({**base, "border": 1, "align": "center"})
         self.text = wb.add_format(base)
         self.wrap = wb.add_format({**base, "text_wrap": True})
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-        self.int = wb.add_format({**base, "num_format": "0"})
-        self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
 
 
 def new_workbook(path: Path, title: str, made_by: str, **options: bool) -> Workbook:
