@@ -35,6 +35,8 @@ from pipeline.write_workbook import (
     Formats,
     display_width,
     new_workbook,
+    print_setup,
+    row_height,
     write_table,
     write_value,
 )
@@ -243,13 +245,19 @@ class CellStyles:
 
 
 def write_overview(ws: Worksheet, lines: list[tuple[str, Any]], title: str, fmt: Formats) -> None:
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 90)
+    """概况: label and value, one per line, left-aligned (counts too) so they print beside their
+    labels; fitted to one page width, each row as tall as its wrapped text."""
+    widths = [16, 80]
+    ws.set_column(0, 0, widths[0])
+    ws.set_column(1, 1, widths[1])
+    print_setup(ws)
+    ws.set_portrait()
     ws.set_row(0, 24)
     ws.merge_range(0, 0, 0, 1, title, fmt.header)
     for row, (label, value) in enumerate(lines, start=2):
+        ws.set_row(row, max(row_height(["" if value is None else str(value)], widths[1:]), 18))
         ws.write_string(row, 0, label, fmt.text)
-        ws.write(row, 1, value, fmt.wrap)
+        write_value(ws, row, 1, value, fmt.wrap)
 
 
 def grid_value(table: SheetTable, row: int, col: int) -> Any:

@@ -70,7 +70,7 @@ class Formats:
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.center = wb.add_format({**base, "border": 1, "align": "center"})
         self.text = wb.add_format(base)
-        self.wrap = wb.add_format({**base, "text_wrap": True})
+        self.wrap = wb.add_format({**base, "text_wrap": True, "align": "left"})
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
 
 
@@ -178,7 +178,19 @@ def write_table(
             },
         )
     column_formats = [formats.get(c) for c in frame.columns]
-    for r, values in enumerate(python_rows(frame), start=first_row + 1):
+    wrapped = [c for c in frame.columns if getattr(formats.get(c), "text_wrap", 0)]
+    heights: list[float | None] = (
+        row_heights(
+            frame[wrapped], [widths[list(frame.columns).index(c)] for c in wrapped]
+        ).tolist()
+        if wrapped
+        else [None] * len(frame)
+    )
+    for r, (height, values) in enumerate(
+        zip(heights, python_rows(frame), strict=True), start=first_row + 1
+    ):
+        if height is not None:
+            ws.set_row(r, height)
         for c, value in enumerate(values):
             write_value(ws, r, c, value, column_formats[c])
 
@@ -191,17 +203,15 @@ def row_heights(frame: pd.DataFrame, widths: list[int], bold: bool = False) -> p
 
     Wrapping breaks early at punctuation and bold glyphs are wider, so the estimate leaves a
     tenth of slack (a fifth for bold); looking at the PDF of 汇总表 showed the header cut
-    without it.
+    without it. A line break inside a cell starts a new line.
     """
     slack = 1.2 if bold else 1.1
-    lines = pd.DataFrame(
-        {
-            i: np.ceil(display_widths(frame[col]) * slack / max(width - 2, 1))
-            for i, (col, width) in enumerate(zip(frame.columns, widths, strict=True))
-        },
-        index=frame.index,
-    )
-    return lines.max(axis=1).clip(lower=1) * 13.5 + 6
+    lines = np.ones(len(frame))
+    for (_, column), width in zip(frame.items(), widths, strict=True):
+        text = column.astype(object).where(column.notna(), "").astype(str)
+        wrapped = np.ceil(display_widths(text).to_numpy() * slack / max(width - 2, 1))
+        lines = np.maximum(lines, wrapped + text.str.count("\n").to_numpy())
+    return pd.Series(lines * 13.5 + 6, index=frame.index)
 
 
 def row_height(values: list[str], widths: list[int], bold: bool = False) -> float:
