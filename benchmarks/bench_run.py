@@ -802,14 +802,19 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
 
     # 2. pipeline.run.run in its own process, cold, for the stage breakdown.
     print("pipeline.run.run in-process (cold) ...", flush=True)
-    spec = {
-        "cwd": str(run_cwd),
-        "inbox": str(inbox),
-        "outbox": str(workdir / "outbox-inproc"),
-        "ledger": str(workdir / "ledger-inproc.sqlite"),
-        "priors": priors,
-        "result": str(workdir / "inproc.json"),
-    }
+
+    def run_spec(name: str) -> dict[str, object]:
+        """What the in-process child needs: paths of its own for outbox, ledger, result."""
+        return {
+            "cwd": str(run_cwd),
+            "inbox": str(inbox),
+            "outbox": str(workdir / f"outbox-{name}"),
+            "ledger": str(workdir / f"ledger-{name}.sqlite"),
+            "priors": priors,
+            "result": str(workdir / f"{name}.json"),
+        }
+
+    spec = run_spec("inproc")
     inproc = python_child(
         "in-process pipeline.run.run (cold)", IN_PROCESS, spec, run_cwd, logs / "inproc.log", rows
     )
@@ -841,15 +846,7 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
     if args.profile:
         print("pipeline.run.run under cProfile (cold) ...", flush=True)
         profile_path = args.profile.resolve()
-        spec = {
-            "cwd": str(run_cwd),
-            "inbox": str(inbox),
-            "outbox": str(workdir / "outbox-prof"),
-            "ledger": str(workdir / "ledger-prof.sqlite"),
-            "priors": priors,
-            "result": str(workdir / "prof.json"),
-            "profile": str(profile_path),
-        }
+        spec = {**run_spec("prof"), "profile": str(profile_path)}
         python_child("cProfile", IN_PROCESS, spec, run_cwd, logs / "prof.log", rows)
 
     # --- the report ---

@@ -53,34 +53,33 @@ def _answer(flag: pd.Series, name: pd.Series) -> pd.Series:
 def founded_label(rows: pd.DataFrame) -> pd.Series:
     """A founding date as printed: 2015年3月15日 / 2015年3月 / 2015年."""
     start = rows["founded_start"]
-    day = (
-        start.dt.year.astype("Int64").astype(str)
-        + "年"
-        + start.dt.month.astype("Int64").astype(str)
+    year, month, day = (
+        part.astype("Int64").astype(str) for part in (start.dt.year, start.dt.month, start.dt.day)
     )
-    by_day = day + "月" + start.dt.day.astype("Int64").astype(str) + "日"
-    label = by_day.where(rows["founded_precision"] == "日", day + "月")
-    label = label.where(
-        rows["founded_precision"] != "年", start.dt.year.astype("Int64").astype(str) + "年"
+    precision = rows["founded_precision"]
+    label = (year + "年" + month + "月" + day + "日").where(
+        precision == "日", year + "年" + month + "月"
     )
+    label = label.where(precision != "年", year + "年")
     return label.where(start.notna(), rows["founded"])
 
 
 def binder_frame(result: BatchResult) -> pd.DataFrame:
     """汇总表: 序号, the 13 columns as printed in the notice, 推荐单位."""
     rows = accepted(result)
-    form = result.form
-    values = {
-        "name": rows.get("name"),
-        "founded": founded_label(rows) if len(rows) else rows.get("founded"),
-        "zone": _answer(rows["in_zone"], rows["zone"]) if len(rows) else rows.get("zone"),
-        "incubator": _answer(rows["in_incubator"], rows["incubator"]) if len(rows) else None,
-    }
+    printed = (
+        {}
+        if rows.empty
+        else {
+            "founded": founded_label(rows),
+            "zone": _answer(rows["in_zone"], rows["zone"]),
+            "incubator": _answer(rows["in_incubator"], rows["incubator"]),
+        }
+    )
     out = pd.DataFrame({"序号": range(1, len(rows) + 1)}, index=rows.index)
-    for col in form.columns:
-        source = values.get(col.field)
-        out[col.label] = source if source is not None else rows.get(col.field, "")
-    out["推荐单位"] = rows["bureau"] if len(rows) else ""
+    for col in result.form.columns:
+        out[col.label] = printed[col.field] if col.field in printed else rows.get(col.field, "")
+    out["推荐单位"] = rows.get("bureau", "")
     return out.reset_index(drop=True)
 
 

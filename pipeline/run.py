@@ -311,29 +311,23 @@ def dispose(
     auto_batch = batch_matches[batch_matches["auto"].astype(bool)]
     dup_batch = rows["uid"].isin(auto_batch["uid"])
     for m in auto_batch.itertuples():
-        row, other = by_uid.loc[m.uid], by_uid.loc[m.other]
-        added.append(
-            _row_problem(
-                "I_DUPLICATE_BATCH",
-                row,
-                form,
-                live,
-                other_bureau=other["bureau"],
-                other_file=other["file"],
-                other_row=other["row"],
+        later, kept = by_uid.loc[m.uid], by_uid.loc[m.other]
+        # both bureaus are told: the later copy is left out, the kept one sent by another too
+        for code, row, other in (
+            ("I_DUPLICATE_BATCH", later, kept),
+            ("I_SENT_BY_OTHER", kept, later),
+        ):
+            added.append(
+                _row_problem(
+                    code,
+                    row,
+                    form,
+                    live,
+                    other_bureau=other["bureau"],
+                    other_file=other["file"],
+                    other_row=other["row"],
+                )
             )
-        )
-        added.append(
-            _row_problem(
-                "I_SENT_BY_OTHER",
-                other,
-                form,
-                live,
-                other_bureau=row["bureau"],
-                other_file=row["file"],
-                other_row=row["row"],
-            )
-        )
 
     possible = pd.concat(
         [

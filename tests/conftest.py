@@ -14,11 +14,19 @@ import pytest
 import xlwt
 
 from pipeline.config import Settings, load_settings
-from pipeline.schema import SCHEMAS_DIR, load_form
+from pipeline.schema import SCHEMAS_DIR, Bureau, load_form, load_registers
 
 REPO = Path(__file__).resolve().parent.parent
 FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")
 LABELS = [c.label for c in FORM.columns]
+
+
+def bureau(name: str) -> Bureau:
+    """A bureau of the register by its full name."""
+    found = load_registers().bureau_named(name)
+    assert found is not None, name
+    return found
+
 
 GOOD_ROW: dict[str, Any] = {
     "name": "麓谷创客工场",

@@ -190,3 +190,13 @@ def test_prior_named_on_the_command_line(settings: Settings, make_workbook) -> N
     )
     texts = [c.value for row in book["问题清单"].iter_rows() for c in row if c.value]
     assert any("已在2016年度首批报送备案" in str(t) for t in texts)
+
+
+def test_an_empty_inbox_still_gives_a_whole_workbook(settings: Settings) -> None:
+    result = run_cli(settings)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(
+        settings.outbox / settings.batch / consolidated_name(settings.batch)
+    )
+    assert book["汇总表"].max_row == 3
+    assert read_csv(settings.outbox / settings.batch / "dispositions.csv") == []

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import phonenumbers
 import pytest
-from conftest import FORM, good_row
+from conftest import FORM, bureau, good_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,12 +28,6 @@ from pipeline.normalise import (
 from pipeline.schema import Bureau, load_registers
 
 REGISTERS = load_registers()
-
-
-def bureau(name: str) -> Bureau:
-    found = REGISTERS.bureau_named(name)
-    assert found is not None
-    return found
 
 
 CHANGSHA = bureau("长沙市科学技术局")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import FORM, good_row
+from conftest import FORM, bureau, good_row
 
 from pipeline.config import months_before
 from pipeline.normalise import normalise
@@ -21,12 +21,6 @@ REGISTERS = load_registers()
 DEADLINE = dt.date(2016, 4, 14)
 CUTOFF = months_before(DEADLINE, 6)
 FIRST_ROW = 4
-
-
-def bureau(name: str) -> Bureau:
-    found = REGISTERS.bureau_named(name)
-    assert found is not None
-    return found
 
 
 CHANGSHA = bureau("长沙市科学技术局")
