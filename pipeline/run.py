@@ -529,7 +529,7 @@ def write_outputs(result: BatchResult) -> list[Path]:
     detail = detail_frame(result)
     clear_leftovers(result.settings.batch_dir)
     with staged() as staging:
-        write_consolidated(result, staging.path(workbook))
+        write_consolidated(result, staging.path(workbook), detail)
         write_frame_csv(dispositions_frame(result.rows), staging.path(dispositions))
         write_frame_csv(files_frame(result.files), staging.path(files))
         write_frame_csv(review_frame(result), staging.path(review), bom=True)

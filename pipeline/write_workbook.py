@@ -320,14 +320,14 @@ def add_chart(
 # --- the workbook ---------------------------------------------------------------------------------
 
 
-def write_consolidated(result: BatchResult, path: Path) -> None:
-    """Write the whole workbook to ``path`` (the caller stages it under a temporary name)."""
+def write_consolidated(result: BatchResult, path: Path, detail: pd.DataFrame) -> None:
+    """Write the whole workbook to ``path`` (the caller stages it under a temporary name);
+    ``detail`` is :func:`report.detail_frame`, which the caller also exports as CSV/Parquet."""
     large = len(result.rows) > LARGE_BATCH_ROWS
     title = f"湖南省众创空间备案汇总表（{result.settings.batch}）"
     wb = new_workbook(path, title, "beian run", constant_memory=large, in_memory=not large)
     fmt = Formats(wb)
     write_binder(wb, result, fmt)
-    detail = report.detail_frame(result)
     write_table(
         wb.add_worksheet("明细"), detail, fmt, formats={"成立时间": fmt.date, "提示": fmt.wrap}
     )
