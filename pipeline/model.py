@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.annex1 import FormRead
 from pipeline.config import Settings
 from pipeline.problems import Problem
 from pipeline.read import SheetTable
 from pipeline.schema import Bureau, FormSpec, Registers
 
 DISPOSITIONS = ("accepted", "rejected", "duplicate_prior", "duplicate_batch")
-FILE_STATUSES = ("live", "superseded", "rejected", "deferred", "ignored")
+FILE_STATUSES = ("live", "superseded", "rejected", "deferred", "ignored", "annex1", "annex2")
+PACKET_STATUSES = ("annex1", "annex2")
+"""An Annex 1 form that was read, an Annex 2 document assigned to a space (SPEC §10)."""
 # ``beian check`` names its receipt <file stem>-回执.xlsx; the nightly run never reads one.
 RECEIPT_SUFFIX = "-回执"
 
@@ -38,10 +41,12 @@ class FileOutcome:
     norm: pd.DataFrame | None = None
     superseded_by: str = ""
     note: str = ""
+    annex1: FormRead | None = None
 
     @property
     def codes(self) -> str:
-        return ";".join(dict.fromkeys(p.code for p in self.problems if p.severity == "file"))
+        """The codes about the file as a whole (a refusal, an Annex 1 form matching no row)."""
+        return ";".join(dict.fromkeys(p.code for p in self.problems if p.row is None))
 
     @property
     def data_rows(self) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.model import DISPOSITIONS, BatchResult
+from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult
 
 DISPOSITION_LABELS = {
     "accepted": "受理",
@@ -22,6 +22,8 @@ STATUS_LABELS = {
     "rejected": "文件未通过",
     "deferred": "暂缓（文件可能仍在复制）",
     "ignored": "已忽略",
+    "annex1": "附件1",
+    "annex2": "附件2",
 }
 NO_ZONE = "不在国家高新区"
 UNKNOWN_BUREAU = "（无法确定）"
@@ -116,6 +118,11 @@ def detail_frame(result: BatchResult) -> pd.DataFrame:
             "所在国家高新区": rows.get("zone"),
             "是否在孵化器或大学科技园": rows.get("in_incubator"),
             "所在孵化器或大学科技园": rows.get("incubator"),
+            "场地面积（平方米）": rows.get("area"),
+            "组织活动次数": rows.get("events"),
+            "入驻团队和企业数": rows.get("residents"),
+            "附件1": rows.get("annex1"),
+            "附件2": rows.get("annex2"),
             "推荐单位": rows.get("bureau"),
             "所在市州": rows.get("city"),
             "来源文件": rows.get("file"),
@@ -300,7 +307,7 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
     for bureau in result.registers.bureaus:
         mine = [f for f in result.files if f.bureau is not None and f.bureau.code == bureau.code]
         live = next((f for f in mine if f.status == "live"), None)
-        others = [f for f in mine if f is not live]
+        others = [f for f in mine if f is not live and f.status not in PACKET_STATUSES]
         c = counts.loc[live.file] if live is not None and live.file in counts.index else None
         status = "已报送" if live else ("文件未通过" if others else "未报送")
         lines.append(

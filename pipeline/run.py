@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from pipeline import __version__, dedupe
+from pipeline import __version__, dedupe, packet
 from pipeline.atomic import clear_leftovers, staged
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
@@ -27,6 +27,7 @@ from pipeline.errors import ConfigError, LockedError
 from pipeline.ledger import Ledger, Seen
 from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.normalise import normalise
+from pipeline.packet_spec import load_packet
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address, read_file
 from pipeline.report import detail_frame, review_frame, submissions_frame
@@ -43,38 +44,14 @@ _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
 # --- the inbox --------------------------------------------------------------------------------
 
 
-# Documents that travel with a submission (cover letter, scans) and are never a spreadsheet.
-# Anything else, whatever its name, is read by its content.
-NOT_SHEETS = {
-    ".pdf",
-    ".doc",
-    ".docx",
-    ".wps",
-    ".ppt",
-    ".pptx",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".gif",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".rar",
-    ".7z",
-    ".eml",
-    ".msg",
-}
-
-
 def ignored_reason(name: str) -> str:
     """Why a file is not a submission, or ``""``: lock files of Excel, WPS and LibreOffice,
-    hidden files, the receipts ``beian check`` writes beside a checked file, and documents."""
+    hidden files and the receipts ``beian check`` writes beside a checked file. Documents are
+    not ignored here: they may be Annex 1 forms or Annex 2 documents (:mod:`pipeline.packet`)."""
     if name.startswith(_IGNORED_PREFIXES) or name.lower() in {"thumbs.db", "desktop.ini"}:
         return "临时文件或隐藏文件"
     if Path(name).stem.endswith(RECEIPT_SUFFIX):
         return "beian check 生成的回执"
-    if Path(name).suffix.lower() in NOT_SHEETS:
-        return "随附文档（不是表格文件）"
     return ""
 
 
@@ -422,6 +399,10 @@ def consolidate(
     registers = load_registers(settings.form.parent)
     files = survey(settings) if files is None else files
     now = time.time()
+    packet_spec = load_packet(settings.form)
+    packet.claim(
+        [f for f in files if not f.status], packet_spec, registers, received or {}, started
+    )
     pending = [f for f in files if not f.status]
     for outcome in pending:
         if progress:
@@ -464,6 +445,8 @@ def consolidate(
         rows, matches, added = dispose(rows, prior, problems, form, by_file, decisions)
     else:
         rows, matches, added = rows.assign(disposition=[]), pd.DataFrame(), []
+    rows, found = packet.settle(files, rows, form, registers, packet_spec)
+    added += found
     for p in added:
         by_file[p.file].problems.append(p)
     problems.extend(added)

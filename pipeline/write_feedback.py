@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.atomic import Staging, staged, write_atomic
 from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
+from pipeline.packet_report import bureau_packet_problems
 from pipeline.problems import Problem
 from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
@@ -98,9 +99,11 @@ def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
     """问题清单: cell, column, value as sent, what is wrong, how to fix, kind, the row's fate."""
     rows = file_rows(result, outcome)
     fate = dict(zip(rows["row"], rows["disposition"], strict=True)) if len(rows) else {}
+    packet = bureau_packet_problems(result, outcome)
     lines = [
         (
-            p.cell or (f"第 {p.row} 行" if p.row else "整个文件"),
+            p.cell
+            or (f"第 {p.row} 行" if p.row else "整个文件" if p.file == outcome.file else p.file),
             p.column,
             p.value,
             p.message,
@@ -108,7 +111,7 @@ def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
             SEVERITY_LABELS[p.severity],
             DISPOSITION_LABELS.get(fate.get(p.row, ""), ""),
         )
-        for p in file_problems(outcome)
+        for p in file_problems(outcome) + packet
     ]
     return pd.DataFrame(lines, columns=PROBLEM_COLUMNS)
 

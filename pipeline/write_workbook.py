@@ -21,7 +21,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline import report
+from pipeline import packet_report, report
 from pipeline.model import BatchResult
 
 BODY_FONT = "宋体"
@@ -340,5 +340,8 @@ def write_consolidated(result: BatchResult, path: Path, detail: pd.DataFrame) ->
         formats={"问题": fmt.wrap},
     )
     write_table(wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
+    checks = packet_report.check_frame(result)
+    wrapped = {c: fmt.wrap for c in checks.columns[5:8]}
+    write_table(wb.add_worksheet("附件核对"), checks, fmt, formats=wrapped)
     wb.worksheets()[0].activate()
     wb.close()

@@ -1,0 +1,146 @@
+"""The checks of one Annex 1 form: against its Annex 3 row, and on its own content.
+
+Both sides are compared after the normalisation Annex 3 gets (names as §5 keys, dates as
+intervals that agree when they overlap, phones and e-mail parsed), so ``2015年3月`` agrees with
+``2015-03-15`` and ``0731 8888 1234`` with ``0731-88881234``. Findings are returned as data; the
+caller turns them into problems at the row or at the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipeline.annex1 import FormRead, chosen_type, parse_number
+from pipeline.dedupe import operator_key
+from pipeline.normalise import clean_text, parse_dates, parse_email, parse_fixed, parse_mobile
+from pipeline.packet_spec import PacketSpec
+from pipeline.schema import FormSpec, fold
+
+
+@dataclass(frozen=True)
+class Located:
+    """One finding: the form's label, the Annex 3 field compared (or ""), both values, where."""
+
+    label: str
+    annex3: str
+    value: str
+    form_value: str
+    where: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _key(text: str) -> str:
+    return str(operator_key(pd.Series([text])).iloc[0])
+
+
+def _dates_agree(form_text: str, row: pd.Series) -> bool:
+    """Intervals that overlap agree (2015年 and 2015-03-15); a form date that is none does not."""
+    parsed = parse_dates(clean_text(pd.Series([form_text]))).iloc[0]
+    start, end = row.get("founded_start"), row.get("founded_end")
+    if pd.isna(parsed["founded_start"]) or pd.isna(start):
+        return _key(form_text) == _key(str(row.get("founded", "")))
+    return bool(parsed["founded_start"] <= end and start <= parsed["founded_end"])
+
+
+def _phone(area: str) -> Callable[[str], str]:
+    return lambda text: parse_fixed(text, area)[0]
+
+
+def _canonical(compare: str, area: str) -> Callable[[str], str]:
+    """How a value of one kind is put in canonical form before comparing."""
+    return {
+        "key": _key,
+        "person": fold,
+        "mobile": lambda t: parse_mobile(t)[0],
+        "email": lambda t: parse_email(t)[0].lower(),
+        "fixed_phone": _phone(area),
+    }[compare]
+
+
+def _agree(compare: str, form_value: str, row: pd.Series, annex3: str, area: str) -> bool:
+    if compare == "date":
+        return _dates_agree(form_value, row)
+    value = str(row.get(annex3, "") or "")
+    if compare == "choice":
+        return form_value == value
+    canonical = _canonical(compare, area)
+    return canonical(clean_text(pd.Series([form_value])).iloc[0]) == canonical(value)
+
+
+def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec) -> list[Located]:
+    """Every field where the form disagrees with the row; a blank in the form is not compared."""
+    area = str(row.get("office_phone", "")).split("-")[0]
+    out = []
+    for f in spec.fields:
+        text = found.values.get(f.field, "").strip()
+        if not f.annex3 or not text:
+            continue
+        shown = chosen_type(text, spec, form) if f.compare == "choice" else text
+        if not shown:
+            continue
+        if not _agree(f.compare, shown, row, f.annex3, area):
+            value = str(row.get(f.annex3, "") or "")
+            out.append(Located(f.label, f.annex3, value, shown, found.where.get(f.field, "")))
+    for role in spec.roles:
+        person = found.contacts.get(role.field, {}).get("person", "").strip()
+        if person and not _agree("person", person, row, role.annex3, area):
+            where = found.where.get(f"{role.field}.person", "")
+            out.append(
+                Located(role.label, role.annex3, str(row.get(role.annex3, "")), person, where)
+            )
+    for column in spec.contact_columns:
+        if not column.annex3:
+            continue
+        given = [
+            (role.field, text)
+            for role in spec.roles
+            if (text := found.contacts.get(role.field, {}).get(column.field, "").strip())
+        ]
+        agreeing = [t for _, t in given if _agree(column.compare, t, row, column.annex3, area)]
+        if given and not agreeing:
+            where = found.where.get(f"{given[0][0]}.{column.field}", "")
+            value = str(row.get(column.annex3, "") or "")
+            shown = " / ".join(t for _, t in given)
+            out.append(Located(column.label, column.annex3, value, shown, where))
+    return out
+
+
+def content_findings(found: FormRead, spec: PacketSpec) -> list[tuple[str, Located]]:
+    """W_ANNEX1_EMPTY / W_ANNEX1_NUMBER on the three figures, W_ANNEX1_EMPTY / W_ANNEX1_TOO_LONG
+    on the narratives (characters other than whitespace counted against the printed limit)."""
+    out: list[tuple[str, Located]] = []
+    for f in spec.numbers:
+        text = found.values.get(f.field, "").strip()
+        where = found.where.get(f.field, "")
+        if not text:
+            out.append(("W_ANNEX1_EMPTY", Located(f.label, "", "", "", where)))
+        elif parse_number(text, spec) is None:
+            out.append(("W_ANNEX1_NUMBER", Located(f.label, "", "", text, where)))
+    for s in spec.sections:
+        _printed, limit, text = found.sections.get(s.field, (s.label, s.limit, ""))
+        where = found.where.get(s.field, "")
+        length = len("".join(text.split()))
+        if not length:
+            out.append(("W_ANNEX1_EMPTY", Located(s.short_label, "", "", "", where)))
+        elif length > limit:
+            params = {"length": length, "limit": limit}
+            shown = text[:30] + ("…" if len(text) > 30 else "")
+            out.append(("W_ANNEX1_TOO_LONG", Located(s.short_label, "", "", shown, where, params)))
+    return out
+
+
+def figures(found: FormRead, spec: PacketSpec) -> dict[str, float]:
+    """The three figures of 明细 as numbers (NaN when empty or not a number)."""
+    parsed = {f.field: parse_number(found.values.get(f.field, ""), spec) for f in spec.numbers}
+    return {name: float("nan") if value is None else value for name, value in parsed.items()}
+
+
+def check_form(
+    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec
+) -> tuple[list[Located], list[tuple[str, Located]], dict[str, float]]:
+    """Everything one form says about its space: disagreements, content findings, figures."""
+    return mismatches(found, row, spec, form), content_findings(found, spec), figures(found, spec)
