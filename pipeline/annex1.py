@@ -40,6 +40,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 _COLON = ":"
+_NOTES = re.compile(r"\([^()]*\)")
 # Word stores a symbol inserted from a symbol font as <w:sym w:font=… w:char=…>, not as text;
 # these are the boxes and ticks of Wingdings and Wingdings 2 that forms use.
 _SYMBOLS = {
@@ -198,8 +199,10 @@ class _Labels:
         self.other = {fold(spec.contact_section)}
 
     def section(self, text: str) -> Any:
-        key = _clean_label(text, self.spec)
-        return next((s for prefix, s in self.sections if key.startswith(prefix)), None)
+        """The section a cell names: its label once the notes in brackets are removed (the
+        limit, 含导师、培训…), so a narrative that starts with the same words is no label."""
+        key = _clean_label(_NOTES.sub("", unicodedata.normalize("NFKC", text)), self.spec)
+        return next((s for name, s in self.sections if key == name), None)
 
     def is_label(self, text: str) -> bool:
         key = _clean_label(text, self.spec)

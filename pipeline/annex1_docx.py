@@ -23,8 +23,8 @@ from docx.shared import Pt
 from docx.table import Table, _Row
 
 from pipeline.atomic import write_atomic
-from pipeline.packet_spec import PacketSpec
-from pipeline.schema import FormSpec
+from pipeline.packet_spec import PacketSpec, load_packet
+from pipeline.schema import FormSpec, load_form
 
 COLUMNS = 5
 BOX, TICK = "□", "☑"
@@ -130,3 +130,11 @@ def write_form(
     """Write a blank or filled form atomically at ``path``."""
     write_atomic(path, lambda tmp: save(build(spec, form, filled), tmp))
     return path
+
+
+def write_blank(form_path: Path, directory: Path) -> Path | None:
+    """The blank Annex 1 beside the Annex 3 template; None when the form names no packet."""
+    spec = load_packet(form_path)
+    if spec is None:
+        return None
+    return write_form(Path(directory) / template_name(spec), spec, load_form(form_path))

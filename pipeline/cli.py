@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import report, summary
+from pipeline.annex1_docx import write_blank
 from pipeline.check import Checked, check_files
 from pipeline.config import Settings, load_settings, with_overrides
 from pipeline.errors import BeianError
@@ -54,7 +55,11 @@ PRIOR = typer.Option(
     "给出时取代配置中的往批。",
 )
 WAIT = typer.Option(5.0, "--wait", help="另一个运行持有锁时最多等待的秒数。")
-FILES = typer.Argument(..., metavar="文件…", help="要检查的附件3文件（可多个）。")
+FILES = typer.Argument(
+    ...,
+    metavar="文件…",
+    help="要检查的附件3文件，可同时给出附件1（.docx），附件1将与附件3逐项核对。",
+)
 FEEDBACK_OUT = typer.Option(None, "--out", help="回执写入的文件夹（默认：与被检查的文件相同）。")
 BUREAU = typer.Option(
     None, "--bureau", help="推荐单位名称，预先填入盖章行（如 长沙市科学技术局）。"
@@ -178,7 +183,7 @@ def check_command(
     deadline: str | None = DEADLINE,
     prior: list[Path] | None = PRIOR,
 ) -> None:
-    """报送前自查：按汇总时的同一套规则检查附件3，列出问题并写出回执；有错误时退出码为 1。"""
+    """报送前自查：按汇总时的规则检查附件3（及附件1），列出问题并写出回执；有错误时退出码为 1。"""
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         err.print(
@@ -203,12 +208,16 @@ def template_command(
     config: Path | None = CONFIG,
     deadline: str | None = DEADLINE,
 ) -> None:
-    """生成空白附件3模板：官方表样、下拉选项、日期和电话检查、输入提示和填表说明。"""
+    """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
     try:
-        path = write_template(_settings(config, deadline=deadline), out, bureau)
+        settings = _settings(config, deadline=deadline)
+        path = write_template(settings, out, bureau)
+        form = write_blank(settings.form, out)
     except BeianError as exc:
         raise _fail(exc) from exc
     console.print(f"模板：{escape(str(path))}")
+    if form is not None:
+        console.print(f"附件1模板：{escape(str(form))}")
 
 
 STATUS_COLUMNS = ["推荐单位", "状态", "收到时间", "受理", "未通过", "往批已备案", "本批重复"]

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from pipeline import annex1, annex2
 from pipeline.bureau import match_bureau
-from pipeline.dedupe import STRONG_SCORE, name_key, operator_key
+from pipeline.dedupe import STRONG_SCORE, name_key, operator_key, strip_city
 from pipeline.model import FileOutcome
 from pipeline.packet_checks import Located, check_form
 from pipeline.packet_spec import PacketSpec
@@ -106,10 +106,11 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
 # --- matching forms -------------------------------------------------------------------------------
 
 
-def match_form(form: annex1.FormRead, spaces: pd.DataFrame) -> int | None:
+def match_form(form: annex1.FormRead, spaces: pd.DataFrame, cities: list[str]) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
     key = _key(form.values.get("name", ""))
+    city_key = str(strip_city(pd.Series([key]), cities).iloc[0])
     if not key or spaces.empty:
         return None
     same = spaces[spaces["key"] == key]
@@ -118,7 +119,7 @@ def match_form(form: annex1.FormRead, spaces: pd.DataFrame) -> int | None:
     opkey = _key(form.values.get("operator", ""), operator=True)
     same_op = spaces[(spaces["opkey"] == opkey) & (spaces["opkey"] != "")]
     for row in same_op.itertuples():
-        if max(fuzz.ratio(key, row.key), fuzz.ratio(key, row.city_key)) >= STRONG_SCORE:
+        if max(fuzz.ratio(key, row.key), fuzz.ratio(city_key, row.city_key)) >= STRONG_SCORE:
             return int(row.uid)
     return None
 
@@ -177,12 +178,13 @@ def settle(
     )
     by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
     added: list[Problem] = []
+    cities = sorted({b.city for b in registers.bureaus})
     forms: dict[int, list[FileOutcome]] = {}
     for f in files:
         if f.status != "annex1" or f.annex1 is None:
             continue
         mine = accepted[accepted["bureau"] == f.bureau.name] if f.bureau else accepted
-        uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]])
+        uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]], cities)
         if uid is None:
             owner = f.bureau.name if f.bureau else "各推荐单位"
             name = f.annex1.values.get("name", "")
