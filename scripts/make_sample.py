@@ -57,6 +57,7 @@ from typing import Literal
 
 import xlsxwriter
 import xlwt
+from docx import Document
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
@@ -65,6 +66,10 @@ from rapidfuzz import fuzz
 from xlsxwriter.format import Format as XlsxFormat
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.annex1_docx import FormValues, choice_cell
+from pipeline.annex1_docx import build as build_form
+from pipeline.annex1_docx import save as save_form
+from pipeline.packet_spec import load_packet
 from pipeline.schema import SCHEMAS_DIR, load_form
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1071,6 +1076,188 @@ WEB_EXPORT_HTML = """<html><head><meta charset="utf-8">
 """
 
 
+# --- the space's own packet: Annex 1 forms and Annex 2 documents (SPEC §10) -----------------------
+
+PACKET = load_packet(SCHEMAS_DIR / "annex3_2016.toml")
+KIND_FILES = {
+    1: "营业执照副本.pdf",
+    2: "天使投资基金协议.pdf",
+    3: "房屋租赁协议.pdf",
+    4: "管理机构设置及职能.docx",
+    5: "入孵条件及退出办法.pdf",
+    6: "入驻企业名单.xlsx",
+    7: "管理团队毕业证书.jpg",
+    8: "创业导师聘书.jpg",
+    9: "路演活动签到表及照片.jpg",
+}
+FAKE_BYTES = {".pdf": b"%PDF-1.4\n% sample document\n", ".jpg": b"\xff\xd8\xff\xe0 sample"}
+CANONICAL_TYPE = {
+    s: canonical for canonical, spellings in TYPE_SPELLINGS.items() for s in spellings
+}
+
+
+def accepted_plain(rows: Sequence[Space]) -> list[Space]:
+    """Rows the run accepts whose values a form can repeat (no formula, no link text)."""
+    return [
+        s
+        for s in rows
+        if not any(tag.startswith(("E_", "duplicate")) for tag, _ in s.expect)
+        and isinstance(s.founded, dt.date | str)
+        and isinstance(s.address, str)
+        and not s.address.startswith("=")
+        and not isinstance(s.contact, Formula)
+    ]
+
+
+def typed(value: Cell) -> str:
+    """A cell as the space types it again in its form: a date in words, a number as digits."""
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, float):
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def narrative(space: Space, topic: str, length: int) -> str:
+    """Invented but plausible prose about a space, about ``length`` characters."""
+    sentence = (
+        f"{space.name}由{space.operator}运营，围绕{topic}持续完善服务体系，"
+        "联合高校、投资机构和行业龙头企业为创业团队提供低成本、便利化、全要素的服务。"
+    )
+    return (sentence * (length // len(sentence) + 1))[:length]
+
+
+def form_of(space: Space, rng: random.Random, **changes: str) -> FormValues:
+    """The Annex 1 a space fills in, agreeing with its Annex 3 row unless ``changes`` say not."""
+    values = {
+        "name": str(space.name),
+        "operator": str(space.operator),
+        "address": str(space.address),
+        "founded": typed(space.founded),
+        "area": f"{rng.choice(('约', ''))}{rng.randrange(300, 5000, 50)}平方米",
+        "events": f"{rng.randint(8, 60)}次",
+        "residents": f"{rng.randint(5, 45)}{rng.choice(('家', '个', '余家'))}",
+    }
+    assert PACKET is not None
+    sections = {
+        s.field: narrative(space, s.short_label, rng.randint(s.limit // 3, s.limit * 2 // 3))
+        for s in PACKET.sections
+    }
+    head = (str(space.head), "", "", "")
+    contact = (str(space.contact), typed(space.mobile), str(space.email), typed(space.fax))
+    return FormValues(
+        values=values | {k: v for k, v in changes.items() if k in values},
+        choice=CANONICAL_TYPE.get(str(space.institution_type), ""),
+        contacts={"负责人": head, "联系人": contact},
+        sections=sections | {k: v for k, v in changes.items() if k in sections},
+    )
+
+
+def write_packet_form(path: Path, filled: FormValues, when: dt.datetime) -> None:
+    assert PACKET is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_form(build_form(PACKET, FORM, filled), path)
+    set_received(path, when)
+
+
+def write_documents(
+    folder: Path, kinds: Sequence[int], extra: Sequence[str], when: dt.datetime
+) -> None:
+    """Supporting documents named as offices name them; ``extra`` are names no keyword knows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in [KIND_FILES[k] for k in kinds] + list(extra):
+        path = folder / name
+        if path.suffix == ".docx":
+            document = Document()
+            document.add_paragraph(path.stem)
+            document.save(str(path))
+            freeze_zip(path)
+        elif path.suffix == ".xlsx":
+            write_xlsx(path, [Grid("名单", [["序号", "企业名称"], [1, "示例科技有限公司"]])])
+            freeze_zip(path)
+        else:
+            path.write_bytes(FAKE_BYTES[path.suffix])
+        set_received(path, when)
+
+
+def packets(subs: Sequence[Submission]) -> list[str]:
+    """Forms and documents for three bureaus: clean, mismatched, over-long and empty, an orphan,
+    a .doc (refused without LibreOffice), a form laid out in a workbook; returns the plants."""
+    rng = random.Random(SEED + 1)
+    by_bureau = {sub.bureau: sub for sub in subs}
+    city = accepted_plain(by_bureau["长沙市科学技术局"].rows)
+    zone = accepted_plain(by_bureau["长沙高新技术产业开发区管理委员会"].rows)
+    planted = []
+    folder = INBOX / "长沙市科技局-附件"
+    when = april(13, 18, 0)
+    clean, mismatched, wordy, *others = city
+    write_packet_form(folder / str(clean.name) / "基本信息表.docx", form_of(clean, rng), when)
+    write_documents(folder / str(clean.name), range(1, 10), (), when)
+    planted.append(f"{clean.name}: clean form, all nine kinds of documents")
+    founded = mismatched.founded
+    assert isinstance(founded, dt.date)
+    wrong = form_of(
+        mismatched,
+        rng,
+        founded=f"{founded.year - 1}年",
+        operator=f"{CITIES['长沙'].name}创客服务中心",
+    )
+    write_packet_form(folder / str(mismatched.name) / "基本信息表.docx", wrong, when)
+    write_documents(folder / str(mismatched.name), (1, 3, 6, 8, 9), ("扫描件001.jpg",), when)
+    planted.append(
+        f"{mismatched.name}: W_ANNEX1_MISMATCH (成立时间, 运营机构名称); W_ANNEX2_MISSING"
+    )
+    long_text = narrative(wordy, "负责人经历", 260)
+    heavy = form_of(wordy, rng, head_profile=long_text, cases="", area="两千平米左右")
+    write_packet_form(folder / f"{wordy.name}-基本信息表.docx", heavy, when)
+    planted.append(f"{wordy.name}: W_ANNEX1_TOO_LONG, W_ANNEX1_EMPTY, W_ANNEX1_NUMBER")
+    for space in others[:-1]:
+        write_packet_form(folder / f"{space.name}.docx", form_of(space, rng), when)
+    planted.append(f"{others[-1].name}: no form, W_ANNEX1_MISSING")
+    orphan = form_of(clean, rng, name="橘洲青年创客营", operator="长沙橘洲青创科技有限公司")
+    write_packet_form(folder / "橘洲青年创客营.docx", orphan, when)
+    planted.append("橘洲青年创客营.docx: W_ANNEX1_ORPHAN")
+    doc = INBOX / "湘潭市科技局-附件" / "基本信息表.doc"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    assert PACKET is not None
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
+    doc.write_bytes(ole + PACKET.title.encode("utf-16-le"))
+    set_received(doc, when)
+    planted.append("湘潭市科技局-附件/基本信息表.doc: F_ANNEX1_FORMAT without LibreOffice")
+    space = zone[0]
+    sheet_form = INBOX / "长沙高新区管委会-附件" / f"{space.name}-基本信息表.xlsx"
+    write_sheet_form(sheet_form, form_of(space, rng), when)
+    for kind in (1, 3, 8):
+        name = f"{space.name}-{KIND_FILES[kind]}"
+        (sheet_form.parent / name).write_bytes(FAKE_BYTES.get(Path(name).suffix, b"%PDF-1.4\n"))
+        set_received(sheet_form.parent / name, when)
+    planted.append(f"{space.name}: form laid out in a workbook; documents named after the space")
+    return planted
+
+
+def write_sheet_form(path: Path, filled: FormValues, when: dt.datetime) -> None:
+    """The form typed into a workbook: labels and values side by side, as some offices do."""
+    assert PACKET is not None
+    label = {f.field: f.label for f in PACKET.fields}
+    v = filled.values
+    rows: list[list[Cell]] = [[PACKET.title]]
+    for key in ("name", "operator", "address"):
+        rows.append([label[key], v[key]])
+    rows.append([label["institution_type"], choice_cell(FORM, filled.choice)])
+    rows.append([label["founded"], v["founded"], label["area"], v["area"]])
+    rows.append([label["events"], v["events"], label["residents"], v["residents"]])
+    rows.append([PACKET.contact_section])
+    rows.append([None, *(c.label for c in PACKET.contact_columns)])
+    for role in PACKET.roles:
+        rows.append([role.label, *filled.contacts[role.label]])
+    for section in PACKET.sections:
+        rows.append([section.label, filled.sections[section.field]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_xlsx(path, [Grid("基本信息表", rows)])
+    freeze_zip(path)
+    set_received(path, when)
+
+
 def report(path: str, bureau: str, count: int, numbers: list[int], placed: list[Placed]) -> None:
     """Print one file's planted quirks (a CSV has no sheet name)."""
     print(f"{path}  [{bureau}]  {count} rows (Excel rows {numbers[0]}–{numbers[-1]})")
@@ -1088,7 +1275,8 @@ def main() -> None:
     )
     report("prior/" + prior_path.name, "2016年度首批", len(prior_list), numbers, placed)
     prior = {str(s.name): s for s in prior_list}
-    for sub in submissions(gen, prior):
+    subs = submissions(gen, prior)
+    for sub in subs:
         placed, numbers = write_annex3(
             INBOX / sub.path, sub.rows, sub.fmt, sub.layout, sub.received
         )
@@ -1099,6 +1287,9 @@ def main() -> None:
     web.write_text(WEB_EXPORT_HTML, encoding="utf-8")
     set_received(web, WEB_EXPORT[1])
     print(f"{WEB_EXPORT[0]}  [娄底市科学技术局]  HTML table saved as .xls: F_UNSUPPORTED")
+    print("packets (Annex 1 forms, Annex 2 documents):")
+    for line in packets(subs):
+        print(f"    {line}")
 
 
 if __name__ == "__main__":

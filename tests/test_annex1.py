@@ -247,3 +247,25 @@ def test_a_blank_form_is_still_a_form(tmp_path: Path) -> None:
         make_form(tmp_path / "空白.docx", form_values(choice="", **dict.fromkeys(GOOD_FORM, "")))
     )
     assert blank is not None and blank.values["name"] == ""
+
+
+def test_beian_template_writes_the_blank_form_as_committed(tmp_path: Path) -> None:
+    from conftest import REPO
+    from typer.testing import CliRunner
+
+    from pipeline.annex1_docx import template_name
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["template", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    fresh = tmp_path / template_name(SPEC)
+    assert f"附件1模板：{fresh}" in result.output.replace("\n", "")
+    committed = REPO / "templates" / template_name(SPEC)
+    assert fresh.read_bytes() == committed.read_bytes(), (
+        "templates/ is stale: regenerate it with `beian template --out templates`"
+    )
+    blank = read(fresh)
+    assert blank is not None and len(blank.sections) == 7 and set(blank.contacts) == {
+        "head",
+        "contact",
+    }
