@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.convert import ConversionFailed, find_soffice, to_docx
-from pipeline.normalise import institution_type
 from pipeline.packet_spec import LIMIT, PacketSpec
 from pipeline.problems import Problem, problem
 from pipeline.read import (
@@ -33,7 +32,7 @@ from pipeline.read import (
     human_size,
     load_sheets,
 )
-from pipeline.schema import FormSpec, fold
+from pipeline.schema import fold
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -294,52 +293,6 @@ def is_form(texts: Iterable[str], rows: list[Row], found: FormRead, spec: Packet
     everything = [*texts, *(t for row in rows for _, t in row)]
     title = fold(spec.title)
     return any(title in fold(t) for t in everything) and found.labels >= spec.min_labels
-
-
-# --- the marked choice, the figures ---------------------------------------------------------------
-
-
-def chosen_type(text: str, spec: PacketSpec, form: FormSpec) -> str:
-    """The institution type marked in ``事业单位□ 国有企业☑ …``; typed text through the synonyms.
-
-    A mark stands after its option, or before it when the text starts with a mark or a box.
-    Several marks give every marked option joined with 、 (a disagreement the check shows).
-    """
-    normal = unicodedata.normalize("NFKC", text).strip()
-    signs = (*spec.marks, *spec.boxes)
-    if not any(unicodedata.normalize("NFKC", s) in normal for s in signs if len(s) == 1):
-        return institution_type(normal, form) or normal
-    places: list[tuple[int, int, str]] = []
-    for option, synonyms in form.institution_types.items():
-        for spelling in (option, *synonyms):
-            at = normal.find(spelling)
-            if at >= 0 and not any(a <= at < b for a, b, _ in places):
-                places.append((at, at + len(spelling), option))
-                break
-    places.sort()
-    before = normal[:1] in {unicodedata.normalize("NFKC", s) for s in signs}
-    marks = [unicodedata.normalize("NFKC", m) for m in spec.marks]
-    chosen = []
-    for i, (start, end, option) in enumerate(places):
-        if before:
-            segment = normal[places[i - 1][1] if i else 0 : start]
-        else:
-            segment = normal[end : places[i + 1][0] if i + 1 < len(places) else len(normal)]
-        if any(m in segment for m in marks):
-            chosen.append(option)
-    return "、".join(chosen)
-
-
-def parse_number(text: str, spec: PacketSpec) -> float | None:
-    """A figure such as ``约1,200平方米``, ``1200㎡``, ``30余家``, ``1.2万``; else None."""
-    normal = "".join(unicodedata.normalize("NFKC", text).split()).replace(",", "")
-    for unit in sorted({unicodedata.normalize("NFKC", u) for u in spec.units}, key=len)[::-1]:
-        normal = normal.replace(unit, "")
-    factor = 1.0
-    for word, times in spec.multipliers.items():
-        if normal.endswith(word):
-            normal, factor = normal.removesuffix(word), times
-    return float(normal) * factor if re.fullmatch(r"\d+(?:\.\d+)?", normal) else None
 
 
 # --- reading a file -------------------------------------------------------------------------------

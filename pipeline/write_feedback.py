@@ -121,8 +121,10 @@ def next_steps(result: BatchResult, outcome: FileOutcome) -> list[str]:
     deadline = result.settings.deadline
     refusals = [p for p in outcome.problems if p.severity == "file"]
     if refusals:
+        form = any(p.code.startswith("F_ANNEX1") for p in refusals)
         return [f"本文件未能受理：{p.message}处理办法：{p.hint}" for p in refusals] + [
-            f"请修改后在截止日期 {deadline} 前重新报送完整的附件3。"
+            f"请修改后在截止日期 {deadline} 前重新报送"
+            + ("该众创空间的附件1。" if form else "完整的附件3。")
         ]
     counts = file_counts(result, outcome)
     accepted, rejected = counts["accepted"], counts["rejected"]

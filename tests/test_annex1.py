@@ -13,16 +13,10 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from forms import GOOD_FORM, SPEC, form_values, make_form
 
-from pipeline.annex1 import (
-    chosen_type,
-    names_title,
-    parse_number,
-    read_sheet_form,
-    read_word,
-    word_kind,
-)
+from pipeline.annex1 import names_title, read_sheet_form, read_word, word_kind
 from pipeline.convert import find_soffice, to_docx
 from pipeline.errors import ConfigError
+from pipeline.packet_checks import chosen_type, parse_number
 from pipeline.packet_spec import load_packet, parse_packet
 
 
@@ -265,7 +259,12 @@ def test_beian_template_writes_the_blank_form_as_committed(tmp_path: Path) -> No
         "templates/ is stale: regenerate it with `beian template --out templates`"
     )
     blank = read(fresh)
-    assert blank is not None and len(blank.sections) == 7 and set(blank.contacts) == {
-        "head",
-        "contact",
-    }
+    assert (
+        blank is not None
+        and len(blank.sections) == 7
+        and set(blank.contacts)
+        == {
+            "head",
+            "contact",
+        }
+    )
