@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docx import Document
+
 from pipeline.convert import ConversionFailed, find_soffice, to_docx
 from pipeline.packet_spec import LIMIT, PacketSpec
 from pipeline.problems import Problem, problem
@@ -143,8 +145,6 @@ def element_text(element: Any) -> str:
 
 def docx_rows(path: Path) -> tuple[list[str], list[Row]]:
     """Paragraph texts outside tables, and every table row; a merged cell counts once."""
-    from docx import Document
-
     document = Document(str(path))
     texts = [element_text(p._p) for p in document.paragraphs]
     rows: list[Row] = []

@@ -6,6 +6,7 @@ so the workbook, the receipts and dispositions.csv say the same thing.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.model import BatchResult, FileOutcome
@@ -35,7 +36,7 @@ def check_frame(result: BatchResult) -> pd.DataFrame:
     rows = accepted(result)
     if rows.empty or "annex1" not in rows:
         return pd.DataFrame(columns=CHECK_COLUMNS)
-    present = rows["annex2_kinds"].astype(str).str.split(",")
+    present = "," + rows["annex2_kinds"].astype(str) + ","
     frame = pd.DataFrame(
         {
             "推荐单位": rows["bureau"],
@@ -49,7 +50,7 @@ def check_frame(result: BatchResult) -> pd.DataFrame:
         }
     )
     for k in KINDS:
-        frame[f"第{k}类"] = present.map(lambda kinds, k=k: "✓" if str(k) in kinds else "✗")
+        frame[f"第{k}类"] = np.where(present.str.contains(f",{k},", regex=False), "✓", "✗")
     frame["未分类"] = rows["annex2_unclassified"].astype(int)
     frame["附件2文件数"] = rows["annex2_files"].astype(int)
     return frame.reset_index(drop=True)

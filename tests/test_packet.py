@@ -266,4 +266,10 @@ def test_check_a_form_against_its_own_workbook(settings, make_workbook, tmp_path
     alone = runner.invoke(app, ["check", str(form)])
     assert alone.exit_code == 0 and "W_ANNEX1_ORPHAN" not in alone.output
     assert "不在" in alone.output
+    if find_soffice() is None:
+        doc = tmp_path / "mine" / "基本信息表.doc"
+        magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
+        doc.write_bytes(magic + SPEC.title.encode("utf-16-le"))
+        refused = runner.invoke(app, ["check", str(workbook), str(doc)])
+        assert refused.exit_code == 1 and "文件未受理" in refused.output
     shutil.rmtree(tmp_path / "mine")
