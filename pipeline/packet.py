@@ -189,7 +189,13 @@ def settle(
             owner = f.bureau.name if f.bureau else "各推荐单位"
             name = f.annex1.values.get("name", "")
             orphan = problem(
-                "W_ANNEX1_ORPHAN", file=f.file, document=f.file, name=name, bureau=owner
+                "W_ANNEX1_ORPHAN",
+                file=f.file,
+                column="附件1：众创空间名称",
+                value=name,
+                document=f.file,
+                name=name,
+                bureau=owner,
             )
             f.problems.append(orphan)
             continue

@@ -68,3 +68,20 @@ def bureau_packet_problems(result: BatchResult, outcome: FileOutcome) -> list[Pr
         for p in f.problems
         if p.row is None
     ]
+
+
+def packet_summary(result: BatchResult, outcome: FileOutcome) -> str:
+    """One line for the 回执's 概况: how many forms and documents of the bureau were taken."""
+    if outcome.bureau is None:
+        return ""
+    mine = [
+        f for f in result.files if f.bureau is not None and f.bureau.code == outcome.bureau.code
+    ]
+    forms = sum(f.status == "annex1" for f in mine)
+    documents = sum(f.status == "annex2" for f in mine)
+    if not forms and not documents:
+        return ""
+    return (
+        f"收到附件1 {forms} 份、附件2证明文件 {documents} 个；"
+        "核对结果见“问题清单”中附件1、附件2各行。"
+    )

@@ -25,8 +25,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.atomic import Staging, staged, write_atomic
-from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
-from pipeline.packet_report import bureau_packet_problems
+from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult, FileOutcome
+from pipeline.packet_report import bureau_packet_problems, packet_summary
 from pipeline.problems import Problem
 from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
@@ -168,6 +168,7 @@ def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]
         and bureau is not None
         and f.bureau is not None
         and f.bureau.code == bureau.code
+        and f.status not in PACKET_STATUSES
     ]
     counts = file_counts(result, outcome)
     received = outcome.received.strftime("%Y-%m-%d %H:%M") if outcome.received else ""
@@ -183,6 +184,8 @@ def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]
     ]
     if others:
         lines.append(("本单位其他文件", "；".join(others)))
+    if packet := packet_summary(result, outcome):
+        lines.append(("附件1、附件2", packet))
     steps = next_steps(result, outcome)
     lines += [("下一步" if i == 0 else "", step) for i, step in enumerate(steps)]
     return lines

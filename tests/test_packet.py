@@ -252,6 +252,8 @@ def test_end_to_end_workbooks_forms_and_document_folders(settings, make_workbook
     mismatch_line = next(r for r in problems if r[0] == "D4")
     assert mismatch_line[1] == "成立时间" and "基本信息表.docx" in mismatch_line[3]
     assert receipt["标注"]["D4"].comment is not None
+    overview = {row[0]: row[1] for row in receipt["概况"].values}
+    assert overview["附件1、附件2"].startswith("收到附件1 1 份、附件2证明文件 9 个")
     # a document added to the inbox is a change: the next night is not quiet
     (folder / "麓谷创客工场" / "活动签到表.pdf").write_bytes(b"%PDF")
     assert "没有变化" not in run_cli(settings)
@@ -265,7 +267,8 @@ def test_check_a_form_against_its_own_workbook(settings, make_workbook, tmp_path
     assert "机构性质" in result.output and "国有企业" in result.output
     alone = runner.invoke(app, ["check", str(form)])
     assert alone.exit_code == 0 and "W_ANNEX1_ORPHAN" not in alone.output
-    assert "不在" in alone.output
+    receipt = openpyxl.load_workbook(tmp_path / "mine" / "基本信息表-回执.xlsx")
+    assert any("不在" in str(row[3]) for row in receipt["问题清单"].values)
     if find_soffice() is None:
         doc = tmp_path / "mine" / "基本信息表.doc"
         magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
