@@ -126,11 +126,17 @@ def _agree(compare: str, form_value: str, row: pd.Series, annex3: str, area: str
 
 
 def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec) -> list[Located]:
-    """Every field where the form disagrees with the row; a blank in the form is not compared."""
+    """Every field where the form disagrees with the row; a blank in the form, or a word for
+    "none" (无, /, 暂无: the Annex 3 form's list), is not compared."""
     area = str(row.get("office_phone", "")).split("-")[0]
+    none = {fold(w) for w in form.no_answers}
+
+    def stated(text: str) -> str:
+        return "" if fold(text) in none else text.strip()
+
     out = []
     for f in spec.fields:
-        text = found.values.get(f.field, "").strip()
+        text = stated(found.values.get(f.field, ""))
         if not f.annex3 or not text:
             continue
         shown = chosen_type(text, spec, form) if f.compare == "choice" else text
@@ -140,7 +146,7 @@ def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec
             value = str(row.get(f.annex3, "") or "")
             out.append(Located(f.label, f.annex3, value, shown, found.where.get(f.field, "")))
     for role in spec.roles:
-        person = found.contacts.get(role.field, {}).get("person", "").strip()
+        person = stated(found.contacts.get(role.field, {}).get("person", ""))
         if person and not _agree("person", person, row, role.annex3, area):
             where = found.where.get(f"{role.field}.person", "")
             out.append(
@@ -152,7 +158,7 @@ def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec
         given = [
             (role.field, text)
             for role in spec.roles
-            if (text := found.contacts.get(role.field, {}).get(column.field, "").strip())
+            if (text := stated(found.contacts.get(role.field, {}).get(column.field, "")))
         ]
         agreeing = [t for _, t in given if _agree(column.compare, t, row, column.annex3, area)]
         if given and not agreeing:

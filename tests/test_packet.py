@@ -92,6 +92,7 @@ def test_every_disagreement_is_a_mismatch_at_the_row(
         {"address": "长沙市岳麓区 麓谷大道100号"},
         {"contact": (CONTACT[0], "138 0731 0000", "ZhangWei@Example.com", "0731 8888 1235")},
         {"head": (HEAD[0], "", "", ""), "contact": (CONTACT[0], "", "", "")},  # blank: not compared
+        {"head": (HEAD[0], "", "", "无"), "contact": (*CONTACT[:3], "/")},  # "none": not compared
         {"head": ("张伟", "13807310000", "", ""), "contact": (CONTACT[0], "13900000000", "", "")},
     ],
 )
