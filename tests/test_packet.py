@@ -255,6 +255,12 @@ def test_end_to_end_workbooks_forms_and_document_folders(settings, make_workbook
     assert receipt["标注"]["D4"].comment is not None
     overview = {row[0]: row[1] for row in receipt["概况"].values}
     assert overview["附件1、附件2"].startswith("收到附件1 1 份、附件2证明文件 9 个")
+    import sqlite3
+
+    with sqlite3.connect(settings.ledger) as db:
+        seen = dict(db.execute("SELECT path, status FROM files"))
+    assert seen[f"{FOLDER}/麓谷创客工场/营业执照.pdf"] == "annex2"
+    assert seen[f"{FOLDER}/麓谷创客工场/基本信息表.docx"] == "annex1"
     # a document added to the inbox is a change: the next night is not quiet
     (folder / "麓谷创客工场" / "活动签到表.pdf").write_bytes(b"%PDF")
     assert "没有变化" not in run_cli(settings)
