@@ -40,6 +40,9 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
+# A binary spreadsheet (Excel, WPS 表格) holds one of these streams; a WPS 文字 file that lacks
+# Word's stream is still a document when it is named .wps or .doc.
+_SHEET_STREAMS = tuple(name.encode("utf-16-le") for name in ("Workbook", "Book"))
 _COLON = ":"
 _NOTES = re.compile(r"\([^()]*\)")
 # Word stores a symbol inserted from a symbol font as <w:sym w:font=… w:char=…>, not as text;
@@ -101,7 +104,10 @@ def word_kind(path: Path) -> str:
             with zipfile.ZipFile(path) as archive:
                 return "docx" if "word/document.xml" in archive.namelist() else ""
         if head.startswith(_OLE_MAGIC) and path.stat().st_size <= MAX_FILE_BYTES:
-            return "doc" if _WORD_STREAM in path.read_bytes() else ""
+            data = path.read_bytes()
+            sheet = any(name in data for name in _SHEET_STREAMS)
+            named = path.suffix.lower() in (".doc", ".wps") and not sheet
+            return "doc" if _WORD_STREAM in data or named else ""
     except (OSError, zipfile.BadZipFile):
         return ""
     return ""

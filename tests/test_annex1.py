@@ -190,6 +190,14 @@ def test_a_doc_form_without_libreoffice_is_refused_with_a_fix(tmp_path: Path) ->
     assert "LibreOffice" in found.problems[0].message
 
 
+def test_a_wps_file_is_known_as_a_document_an_xls_is_not(tmp_path: Path) -> None:
+    magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    (tmp_path / "表.wps").write_bytes(magic + SPEC.title.encode("utf-16-le"))
+    (tmp_path / "表.doc").write_bytes(magic + "Workbook".encode("utf-16-le"))
+    assert word_kind(tmp_path / "表.wps") == "doc"
+    assert word_kind(tmp_path / "表.doc") == ""  # an Excel workbook saved under a .doc name
+
+
 @pytest.mark.skipif(find_soffice() is not None, reason="LibreOffice is installed here")
 def test_a_doc_that_is_no_form_is_a_document(tmp_path: Path) -> None:
     found = read_word(ole_doc(tmp_path / "导师聘书.doc", "聘书"), "导师聘书.doc", SPEC, "doc")
