@@ -71,11 +71,21 @@ def rezip(path: Path, parts: dict[str, bytes]) -> Path:
     return path
 
 
+def plain_text(xml: bytes) -> bytes:
+    """Non-ASCII character references as UTF-8, so an edit finds the text whether openpyxl wrote
+    it with lxml (``&#38271;``) or without (UTF-8)."""
+    return re.sub(rb"&#(\d+);", lambda m: _utf8_ref(int(m[1])), xml)
+
+
+def _utf8_ref(code: int) -> bytes:
+    return chr(code).encode() if code > 127 else b"&#%d;" % code
+
+
 def edited_xlsx(tmp_path: Path, edit: Callable[[bytes], bytes], name: str = "edited.xlsx") -> Path:
     """A real Annex 3 .xlsx whose first sheet's XML has been edited by ``edit``."""
     source = write_grid(tmp_path / "source.xlsx", annex3_grid([good_row()]), "xlsx")
     parts = zip_parts(source)
-    parts[SHEET_PART] = edit(parts[SHEET_PART])
+    parts[SHEET_PART] = edit(plain_text(parts[SHEET_PART]))
     return rezip(tmp_path / name, parts)
 
 
