@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import write_failure
 
 TEMP_MARK = ".beian-tmp"
 
@@ -42,11 +42,14 @@ class Staging:
         self.pending.append((tmp, final))
         return tmp
 
-    def publish(self) -> None:
+    def publish(self, confirm: Callable[[], None] | None = None) -> None:
         """Rename every staged file into place; if any rename fails, put last night's back.
 
         Existing outputs are first moved aside, so a failure part-way restores all of them and
-        never leaves tonight's first files beside last night's others.
+        never leaves tonight's first files beside last night's others. ``confirm`` runs once
+        tonight's files are in place (the ledger records the night there): if it fails, or the
+        run is interrupted, last night's files are put back too, so the outputs never disagree
+        with the ledger.
         """
         moved: list[tuple[Path, Path]] = []
         placed: list[Path] = []
@@ -59,7 +62,9 @@ class Staging:
             for tmp, final in self.pending:
                 os.replace(tmp, final)
                 placed.append(final)
-        except OSError:
+            if confirm is not None:
+                confirm()
+        except BaseException:
             for final in placed:
                 final.unlink(missing_ok=True)
             for aside, final in moved:
@@ -74,17 +79,15 @@ class Staging:
 
 
 @contextmanager
-def staged() -> Iterator[Staging]:
-    """Yield a :class:`Staging`; on success publish every file, on any failure publish none."""
+def staged(confirm: Callable[[], None] | None = None) -> Iterator[Staging]:
+    """Yield a :class:`Staging`; on success publish every file (then ``confirm``, see
+    :meth:`Staging.publish`), on any failure publish none."""
     staging = Staging()
     try:
         yield staging
-        staging.publish()
+        staging.publish(confirm)
     except OSError as exc:
-        raise OutputError(
-            f"无法写入输出文件：{exc}。"
-            "请检查磁盘空间和文件夹权限，并关闭在 Excel 中打开的输出文件。"
-        ) from exc
+        raise write_failure(exc, "输出文件") from exc
     finally:
         staging.discard()
 

@@ -1,13 +1,18 @@
 """The ``beian`` command line: parse options, call the library, print, exit.
 
-No rule lives here. Exit codes: 0 the run completed (whatever bureaus got wrong); 1 ``check``
-found errors; 2 bad configuration or options; 3 an output could not be written; 75 another run
-holds the lock.
+No rule lives here. Exit codes (SPEC §12): 0 the run completed (whatever bureaus got wrong);
+1 ``check`` found errors; 2 a bad option, config or input; 3 something could not be written;
+75 another run holds the lock; 130 interrupted. :func:`_exits` is the one place that maps
+failures to them; help and option errors are Chinese (pipeline/cli_zh.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -15,61 +20,158 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import report, summary
+from pipeline import __version__, nightlog, report, summary
 from pipeline.annex1_docx import write_blank
-from pipeline.check import Checked, check_files
-from pipeline.config import Settings, load_settings, with_overrides
-from pipeline.errors import BeianError
+from pipeline.check import Checked, check_files, expand_paths
+from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
+from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
+from pipeline.decisions import describe
+from pipeline.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    BeianError,
+    ConfigError,
+    OutputError,
+    write_failure,
+)
+from pipeline.model import BatchResult
 from pipeline.run import RunReport, run
 from pipeline.status import batch_status
 from pipeline.template import write_template
 from pipeline.write_feedback import problems_frame
 
 app = typer.Typer(
+    cls=ZhGroup,
     help="beian：湖南省众创空间备案材料的收集、校验与汇总。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(record=True)
+err = Console(stderr=True, record=True)
+
+
+def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A subcommand with Chinese help (pipeline/cli_zh.py)."""
+    return app.command(name, cls=ZhCommand, options_metavar=OPTIONS_METAVAR)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"beian {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _commands() -> None:
+def _commands(
+    version: bool = typer.Option(
+        False, "--version", help="显示版本号并退出。", callback=_show_version, is_eager=True
+    ),
+) -> None:
     """beian：湖南省众创空间备案材料的收集、校验与汇总。"""
 
 
-CONFIG = typer.Option(None, "--config", "-c", help="配置文件（默认：当前文件夹的 beian.toml）。")
-INBOX = typer.Option(None, "--inbox", help="收件箱文件夹：各推荐单位报送的附件3。")
-OUTBOX = typer.Option(
-    None, "--outbox", help="输出文件夹：汇总表、回执、CSV 写在 <outbox>/<批次>/。"
+CONFIG = typer.Option(
+    None, "--config", "-c", metavar="文件", help="配置文件（默认：当前文件夹的 beian.toml）。"
 )
-LEDGER = typer.Option(None, "--ledger", help="台账文件（SQLite）。")
-BATCH = typer.Option(None, "--batch", help="批次名称，如 2016年度第二批。")
-DEADLINE = typer.Option(None, "--deadline", help="报送截止日期 YYYY-MM-DD（成立时间据此判断）。")
+INBOX = typer.Option(
+    None, "--inbox", metavar="文件夹", help="收件箱文件夹：各推荐单位报送的附件3。"
+)
+OUTBOX = typer.Option(
+    None,
+    "--outbox",
+    metavar="文件夹",
+    help="输出文件夹：汇总表、回执、CSV 写在其中以批次名称命名的文件夹里。",
+)
+LEDGER = typer.Option(None, "--ledger", metavar="文件", help="台账文件（SQLite）。")
+BATCH = typer.Option(None, "--batch", metavar="名称", help="批次名称，如 2016年度第二批。")
+DEADLINE = typer.Option(
+    None, "--deadline", metavar="日期", help="报送截止日期 YYYY-MM-DD（成立时间据此判断）。"
+)
 PRIOR = typer.Option(
     None,
     "--prior",
+    metavar="文件",
     help="往批汇总表（可重复），可写成 批次名=文件，如 2016年度首批=prior/首批.xlsx；"
     "给出时取代配置中的往批。",
 )
-WAIT = typer.Option(5.0, "--wait", help="另一个运行持有锁时最多等待的秒数。")
+WAIT = typer.Option(
+    5.0,
+    "--wait",
+    metavar="秒",
+    show_default=False,
+    help="另一个运行持有锁时最多等待的秒数（默认 5）。",
+)
+LOG = typer.Option(
+    None,
+    "--log",
+    metavar="文件",
+    help="把本次的汇总结果、提示和失败原因追加到日志文件（按大小轮转）；"
+    "也可在 beian.toml 的 [paths] 中写 log。",
+)
 FILES = typer.Argument(
     ...,
-    metavar="文件…",
-    help="要检查的附件3文件，可同时给出附件1（.docx），附件1将与附件3逐项核对。",
+    metavar="文件或文件夹…",
+    help="要检查的附件3文件，或装有它们的文件夹（可多个）；可同时给出附件1（.docx），"
+    "附件1将与附件3逐项核对。",
 )
-FEEDBACK_OUT = typer.Option(None, "--out", help="回执写入的文件夹（默认：与被检查的文件相同）。")
+FEEDBACK_OUT = typer.Option(
+    None, "--out", metavar="文件夹", help="回执写入的文件夹（默认：与被检查的文件相同）。"
+)
 BUREAU = typer.Option(
-    None, "--bureau", help="推荐单位名称，预先填入盖章行（如 长沙市科学技术局）。"
+    None,
+    "--bureau",
+    metavar="名称",
+    help="推荐单位名称，预先填入盖章行（如 长沙市科学技术局）。",
 )
-TEMPLATE_OUT = typer.Option(Path("."), "--out", help="模板写入的文件夹（默认：当前文件夹）。")
+TEMPLATE_OUT = typer.Option(
+    Path("."),
+    "--out",
+    metavar="文件夹",
+    show_default=False,
+    help="模板写入的文件夹（默认：当前文件夹）。",
+)
 CHECK_COLUMNS = ["单元格", "类别", "列", "填写内容", "问题", "修改建议"]
 
 
-def _settings(config: Path | None, **overrides: object) -> Settings:
+def _settings(config: Path | None, *, need_config: bool = False, **overrides: object) -> Settings:
+    """The config file with the options on top. A command that acts on a batch
+    (``need_config``) refuses to run on the sample defaults when there is neither a config file
+    nor any option: run from the wrong folder, it would create an outbox and a ledger there."""
+    given = any(v not in (None, []) for k, v in overrides.items() if k != "log")
+    if need_config and config is None and not given and not Path(DEFAULT_CONFIG).is_file():
+        raise ConfigError(
+            f"当前文件夹 {Path.cwd()} 中没有 {DEFAULT_CONFIG}，也没有给出 --inbox 等选项；"
+            "什么也没有做。请到批次文件夹中运行，或用 --config 指定配置文件，"
+            "或用 --inbox、--outbox、--ledger 指定位置。"
+        )
     return with_overrides(load_settings(config), **overrides)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _exits() -> Iterator[None]:
+    """The one place where failures become exit codes and Chinese messages, never tracebacks.
+
+    BeianError carries its own code (2 config/input, 3 cannot write, 75 locked); a file named
+    in the config that does not exist is 2; any other OSError no stage anticipated is a place
+    that cannot be written (3); Ctrl+C is 130, and since outputs
+    are published and the ledger recorded together, nothing of the night was changed.
+    """
+    try:
+        yield
+    except BeianError as exc:
+        raise _fail(exc) from exc
+    except FileNotFoundError as exc:
+        missing = ConfigError(f"找不到文件 {exc.filename}；请检查 beian.toml 或选项中的路径。")
+        raise _fail(missing) from exc
+    except KeyboardInterrupt as exc:
+        err.print("[bold red]已中断：[/]本次运行被中止，输出文件和台账都没有改动。", soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from exc
+    except OSError as exc:
+        raise _fail(write_failure(exc)) from exc
 
 
 def _warn_without_prior(settings: Settings) -> Settings:
@@ -83,7 +185,7 @@ def _warn_without_prior(settings: Settings) -> Settings:
 
 
 def _fail(exc: BeianError) -> typer.Exit:
-    err.print(f"[bold red]错误：[/]{exc}")
+    err.print(f"[bold red]错误：[/]{escape(str(exc))}", soft_wrap=True)
     return typer.Exit(exc.exit_code)
 
 
@@ -116,10 +218,35 @@ def _print_run(outcome: RunReport) -> None:
     refused = statuses.loc[refused_rows, "推荐单位"].tolist()
     if refused:
         console.print(f"[yellow]文件未通过、需重新报送（{len(refused)}）：[/]" + "、".join(refused))
+    _print_refused_files(result)
+    _print_unapplied(result)
     console.print(f"输出：{settings.batch_dir}")
 
 
-@app.command("run")
+def _print_refused_files(result: BatchResult) -> None:
+    """Every refused file by name with its first reason: a file no bureau owns is named too."""
+    rejected = [f for f in result.files if f.status == "rejected"]
+    if rejected:
+        console.print(f"[yellow]未通过的文件（{len(rejected)}）：[/]")
+    for f in rejected:
+        reason = next((p.message for p in f.problems if p.severity == "file"), "")
+        console.print(f"  {escape(f.file)}：{escape(reason)}")
+
+
+def _print_unapplied(result: BatchResult) -> None:
+    """Decisions the clerk believes were applied but were not: each by line and reason."""
+    lines = result.unapplied
+    if lines:
+        name = result.settings.decisions.name
+        console.print(
+            f"[yellow]{escape(name)} 中有 {len(lines)} 条处理意见未应用"
+            "（已在 待核对重复.csv 中标为 未应用）：[/]"
+        )
+    for line in lines:
+        console.print(f"  {escape(describe(line, result.settings.decisions.name))}")
+
+
+@_command("run")
 def run_command(
     config: Path | None = CONFIG,
     inbox: Path | None = INBOX,
@@ -129,37 +256,62 @@ def run_command(
     deadline: str | None = DEADLINE,
     prior: list[Path] | None = PRIOR,
     wait: float = WAIT,
+    log: Path | None = LOG,
 ) -> None:
     """夜间汇总：校验收件箱中的附件3，剔除重复，写出汇总表、回执和 CSV。"""
+    started = dt.datetime.now().replace(microsecond=0)
+    err.export_text(), console.export_text()  # what earlier commands in this process printed
+    logger = None
+    code = 0
     try:
-        settings = _warn_without_prior(
-            _settings(
+        with _exits():
+            settings = _settings(
                 config,
+                need_config=True,
                 inbox=inbox,
                 outbox=outbox,
                 ledger=ledger,
                 batch=batch,
                 deadline=deadline,
                 priors=prior,
+                log=log,
             )
-        )
-        with Progress(
-            TextColumn("读取"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=None)
+            logger = nightlog.open_log(settings.log) if settings.log else None
+            _print_run(_run_with_progress(_warn_without_prior(settings), wait))
+    except typer.Exit as exc:
+        code = exc.exit_code
+        raise
+    finally:
+        printed = err.export_text() + console.export_text()
+        if logger is None and log is not None:
+            logger = _open_log_quietly(log)
+        if logger is not None:
+            nightlog.write_entry(logger, started, printed, code)
 
-            def step(name: str, total: int) -> None:
-                bar.update(task, advance=1, total=total, description=escape(name))
 
-            outcome = run(settings, progress=step, wait=wait)
-    except BeianError as exc:
-        raise _fail(exc) from exc
-    _print_run(outcome)
+def _open_log_quietly(path: Path) -> logging.Logger | None:
+    """The --log file when the config could not be read: the failure is logged all the same."""
+    try:
+        return nightlog.open_log(path)
+    except OutputError:
+        return None
+
+
+def _run_with_progress(settings: Settings, wait: float) -> RunReport:
+    with Progress(
+        TextColumn("读取"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def step(name: str, total: int) -> None:
+            bar.update(task, advance=1, total=total, description=escape(name))
+
+        return run(settings, progress=step, wait=wait)
 
 
 def _print_check(item: Checked) -> None:
@@ -172,10 +324,11 @@ def _print_check(item: Checked) -> None:
     else:
         console.print("未发现问题。")
     console.print(summary.counts_line(item.result.counts()))
-    console.print(f"回执：{escape(str(item.feedback))}")
+    if not item.unwritten:
+        console.print(f"回执：{escape(str(item.feedback))}")
 
 
-@app.command("check")
+@_command("check")
 def check_command(
     files: list[Path] = FILES,
     out: Path | None = FEEDBACK_OUT,
@@ -184,24 +337,20 @@ def check_command(
     prior: list[Path] | None = PRIOR,
 ) -> None:
     """报送前自查：按汇总时的规则检查附件3（及附件1），列出问题并写出回执；有错误时退出码为 1。"""
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        err.print(
-            f"[bold red]错误：[/]找不到文件 {escape('、'.join(missing))}；请检查文件名和路径。"
-        )
-        raise typer.Exit(2)
-    try:
+    with _exits():
+        paths = expand_paths(files)
         settings = _warn_without_prior(_settings(config, deadline=deadline, priors=prior))
-        checked = check_files(settings, files, out)
-    except BeianError as exc:
-        raise _fail(exc) from exc
-    for item in checked:
-        _print_check(item)
+        checked = check_files(settings, paths, out)
+        for item in checked:
+            _print_check(item)
+        unwritten = [item.unwritten for item in checked if item.unwritten]
+        if unwritten:
+            raise OutputError("\n".join(unwritten))
     if any(item.failed for item in checked):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command("template")
+@_command("template")
 def template_command(
     bureau: str | None = BUREAU,
     out: Path = TEMPLATE_OUT,
@@ -209,12 +358,10 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
-    try:
+    with _exits():
         settings = _settings(config, deadline=deadline)
         path = write_template(settings, out, bureau)
         form = write_blank(settings.form, out)
-    except BeianError as exc:
-        raise _fail(exc) from exc
     console.print(f"模板：{escape(str(path))}")
     if form is not None:
         console.print(f"附件1模板：{escape(str(form))}")
@@ -223,17 +370,15 @@ def template_command(
 STATUS_COLUMNS = ["推荐单位", "状态", "收到时间", "受理", "未通过", "往批已备案", "本批重复"]
 
 
-@app.command("status")
+@_command("status")
 def status_command(
     config: Path | None = CONFIG,
     ledger: Path | None = LEDGER,
     batch: str | None = BATCH,
 ) -> None:
     """从台账查看报送情况：谁已报送、何时收到、各类行数、谁尚未报送、与上次汇总相比的变化。"""
-    try:
-        found = batch_status(_settings(config, ledger=ledger, batch=batch))
-    except BeianError as exc:
-        raise _fail(exc) from exc
+    with _exits():
+        found = batch_status(_settings(config, need_config=True, ledger=ledger, batch=batch))
     table = found.table[STATUS_COLUMNS]
     console.print(
         summary.frame_table(

@@ -10,10 +10,9 @@ Name and operator normalisation lives here and only here (:func:`name_key`, :fun
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,8 +25,6 @@ SAME_OPERATOR_SCORE = 70.0
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _PROVINCE_PREFIX = re.compile(r"^(?:湖南省?)+")
 _COMPANY_SUFFIX = re.compile(r"(?:股份)?有限(?:责任)?公司$")
-_KEEP = {"保留", "keep", "不是重复", "否"}
-_DROP = {"删除", "drop", "剔除", "是重复", "重复", "是"}
 MATCH_COLUMNS = ["uid", "other", "kind", "score", "reason", "auto"]
 
 
@@ -53,12 +50,26 @@ def strip_city(keys: pd.Series, cities: list[str]) -> pd.Series:
     return keys.str.replace(pattern, "", regex=True)
 
 
+class Unapplied(NamedTuple):
+    """A line of decisions.csv that was not applied, and why (shown as 未应用)."""
+
+    line: int
+    name: str
+    other: str
+    verdict: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class Decisions:
-    """A clerk's keep/drop decisions on possible duplicates, keyed by the two names' keys."""
+    """A clerk's keep/drop decisions on possible duplicates, keyed by the two names' keys;
+    ``applied`` are the lines read, ``unapplied`` the lines that could not be (see
+    pipeline/decisions.py)."""
 
     drop: frozenset[tuple[str, str]]
     keep: frozenset[tuple[str, str]]
+    applied: tuple[Unapplied, ...] = ()
+    unapplied: tuple[Unapplied, ...] = ()
 
     @classmethod
     def empty(cls) -> Decisions:
@@ -67,33 +78,6 @@ class Decisions:
     def verdict(self, a: str, b: str) -> str:
         pair = (a, b) if (a, b) in self.drop | self.keep else (b, a)
         return "drop" if pair in self.drop else "keep" if pair in self.keep else ""
-
-
-def load_decisions(path: Path) -> Decisions:
-    """Read decisions.csv: columns 名称, 匹配名称, 处理意见 (保留/删除); other columns ignored."""
-    if not path.is_file():
-        return Decisions.empty()
-    data = path.read_bytes()
-    text = data.decode("utf-8-sig") if _is_utf8(data) else data.decode("gb18030", "replace")
-    drop: set[tuple[str, str]] = set()
-    keep: set[tuple[str, str]] = set()
-    for record in csv.DictReader(text.splitlines()):
-        names = pd.Series([record.get("名称", ""), record.get("匹配名称", "")])
-        a, b = name_key(names).tolist()
-        verdict = (record.get("处理意见") or "").strip().lower()
-        if a and b and verdict in _DROP:
-            drop.add((a, b))
-        elif a and b and verdict in _KEEP:
-            keep.add((a, b))
-    return Decisions(frozenset(drop), frozenset(keep))
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _city_prefix(keys: pd.Series, city_keys: pd.Series) -> np.ndarray:

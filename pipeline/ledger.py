@@ -20,7 +20,7 @@ from typing import SupportsInt
 
 import pandas as pd
 
-from pipeline.errors import BeianError
+from pipeline.errors import BeianError, ConfigError, OutputError, write_failure
 from pipeline.model import BatchResult
 
 MIGRATIONS: list[str] = [
@@ -82,9 +82,18 @@ class Ledger:
     """A thin wrapper over the SQLite connection; one per run, used under the run lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_failure(exc, "台账") from exc
         try:
             self.db = _open(path)
+        except sqlite3.OperationalError as exc:
+            raise OutputError(
+                f"台账文件 {path} 无法打开或写入（{exc}）：请确认它是一个可写的文件，"
+                "所在文件夹可写，或用 --ledger 指定另一个台账文件。"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise BeianError(
                 f"台账文件 {path} 无法打开或已损坏：{exc}。请从备份恢复，"
@@ -96,13 +105,22 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction; any failure rolls it back and is reported as the ledger
+        not being writable (exit 3), with nothing of the night recorded."""
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise OutputError(
+                f"无法写入台账 {self.path}（{exc}）；"
+                "本次没有发布任何输出，上次的输出和台账保持不变。"
+                "请确认台账文件及其文件夹可写、磁盘未满，然后重新运行。"
+            ) from exc
 
     def known(self, batch: str) -> dict[str, Seen]:
         """Per inbox path, the newest content recorded for it (to skip hashing unchanged files)."""
@@ -240,6 +258,7 @@ def _open(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         db.execute("PRAGMA foreign_keys = ON")
+        check_identity(db, path)
         migrate(db)
     except BaseException:
         db.close()
@@ -277,6 +296,23 @@ def _plain(value: object) -> object:
     """A numpy integer (the row number) as a Python int, which sqlite3 can store."""
     numpy_number = hasattr(value, "item") and not isinstance(value, str)
     return int(value) if numpy_number and isinstance(value, SupportsInt) else value
+
+
+LEDGER_TABLES = frozenset({"files", "runs", "rows"})
+
+
+def check_identity(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse an SQLite file that is not a beian ledger (another program's database given as
+    ``--ledger``): adopting it would write beian's tables into someone else's data. A ledger is
+    empty (new), or carries a schema version and beian's tables."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if (version == 0 and tables) or (version > 0 and not tables >= LEDGER_TABLES):
+        raise ConfigError(
+            f"{path} 是一个 SQLite 数据库，但不是 beian 台账（其中的表："
+            f"{'、'.join(sorted(tables)) or '无'}）；beian 不会改动它。"
+            "请用 --ledger 或 beian.toml 的 ledger 指定 beian 的台账文件（不存在时会新建）。"
+        )
 
 
 def migrate(db: sqlite3.Connection) -> None:

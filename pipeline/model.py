@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.annex1 import FormRead
 from pipeline.config import Settings
+from pipeline.dedupe import Unapplied
 from pipeline.problems import Problem
 from pipeline.read import SheetTable
 from pipeline.schema import Bureau, FormSpec, Registers
@@ -67,6 +68,8 @@ class BatchResult:
     prior: pd.DataFrame
     started: dt.datetime
     timings: dict[str, float] = field(default_factory=dict)
+    unapplied: list[Unapplied] = field(default_factory=list)
+    """Lines of the decisions file that could not be applied (pipeline/decisions.py)."""
 
     def counts(self) -> dict[str, int]:
         counts = self.rows["disposition"].value_counts() if len(self.rows) else pd.Series()

@@ -47,6 +47,18 @@ def clean_text(values: pd.Series) -> pd.Series:
     return values.str.normalize("NFKC").str.replace(_SPACES, " ", regex=True).str.strip()
 
 
+def answered(raw: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
+    """Whether each cell was filled in: not blank and, in an optional column, not a word for
+    "none" (传真 = 无 means no fax, not a bad number)."""
+    present = raw.apply(lambda s: s.str.strip() != "")
+    nones = {fold(w) for w in form.none_words}
+    for col in form.columns:
+        if not col.required and col.field in raw:
+            folded = raw[col.field].str.normalize("NFKC").str.replace(_SPACES, "", regex=True)
+            present[col.field] &= ~folded.str.lower().isin(nones)
+    return present
+
+
 def chinese_brackets(values: pd.Series) -> pd.Series:
     """Names are stored with Chinese brackets （） whatever the bureau typed."""
     return values.str.replace("(", "（", regex=False).str.replace(")", "）", regex=False)
@@ -271,7 +283,7 @@ def normalise(
     raw: pd.DataFrame, form: FormSpec, bureau: Bureau | None, registers: Registers
 ) -> pd.DataFrame:
     """Canonical values and parse facts for one file's rows, same index (Excel row numbers)."""
-    text = raw.apply(clean_text)
+    text = raw.apply(clean_text).where(answered(raw, form), "")
     out = pd.DataFrame(index=raw.index)
     area = bureau.area_code if bureau else ""
     for col in form.columns:

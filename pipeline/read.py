@@ -27,6 +27,7 @@ import pandas as pd
 import python_calamine
 from openpyxl.utils import get_column_letter
 
+from pipeline.cfb import cfb_damage
 from pipeline.problems import MessageParams, Problem, problem
 from pipeline.schema import FormSpec, fold
 
@@ -133,8 +134,12 @@ def sniff(path: Path) -> str:
     if head.startswith(_ZIP_MAGIC):
         return inspect_zip(path)
     if head.startswith(_OLE_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
+        data = path.read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in data:
             raise FileRefused("F_ENCRYPTED")
+        damage = cfb_damage(data)
+        if damage:
+            raise FileRefused("F_UNREADABLE", detail=damage)
         return "xls"
     if head.startswith(_UTF16_BOMS):
         return "csv"
@@ -160,7 +165,8 @@ def inspect_zip(path: Path) -> str:
             for info in archive.infolist():
                 if info.filename.endswith((".xml", ".rels")):
                     _inspect_part(archive, info)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        # ValueError: a member name that is not UTF-8, a negative offset (tests/test_fuzz_read.py)
         raise FileRefused(
             "F_UNREADABLE", detail="压缩结构损坏（文件可能未完整保存或传输中断）"
         ) from exc
@@ -228,7 +234,7 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
         return [(path.stem, True, _csv_grid(path))]
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-    except Exception as exc:  # calamine raises its own types for every kind of damage
+    except BaseException as exc:  # calamine raises its own types for every kind of damage
         raise _calamine_refusal(exc) from exc
     sheets = []
     with book:
@@ -238,14 +244,19 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
             try:
                 sheet = book.get_sheet_by_name(meta.name)
                 grid = sheet.to_python(skip_empty_area=False, nrows=row_cap() + 1)
-            except Exception as exc:
+            except BaseException as exc:
                 raise _calamine_refusal(exc) from exc
             visible = str(meta.visible).endswith("Visible")
             sheets.append((meta.name, visible, grid))
     return sheets
 
 
-def _calamine_refusal(exc: Exception) -> FileRefused:
+def _calamine_refusal(exc: BaseException) -> FileRefused:
+    """A parse failure as a refusal. A panic inside calamine's Rust code arrives as pyo3's
+    PanicException, a BaseException (found by tests/test_fuzz_read.py): it is a damaged file
+    too. Interrupts and exits are not."""
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
     text = str(exc).lower()
     if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
         return FileRefused("F_ENCRYPTED")
@@ -465,7 +476,7 @@ def build_table(name: str, grid: Grid, form: FormSpec) -> SheetTable | None:
         return None
     start, span, columns = found
     first_data = start + span
-    body = pd.DataFrame(grid[first_data:], dtype=object)
+    body = filled_columns(grid[first_data:])
     body.index = pd.RangeIndex(first_data + 1, first_data + 1 + len(body))
     whole = body.apply(text_column) if len(body.columns) else body
     text = pd.DataFrame(
@@ -477,6 +488,19 @@ def build_table(name: str, grid: Grid, form: FormSpec) -> SheetTable | None:
     header_rows = tuple(range(start + 1, first_data + 1))
     stamp = find_stamp(grid, start, form)
     return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped)
+
+
+def filled_columns(rows: Grid) -> pd.DataFrame:
+    """The rows as a frame of their non-empty columns only, each labelled by its position in the
+    sheet: one stray cell in column XFD must not cost 16,384 columns of conversions (found by
+    tests/test_fuzz_read.py). Rectangular grids go through one numpy array."""
+    if len({len(r) for r in rows}) > 1:
+        frame = pd.DataFrame(rows, dtype=object)
+        return frame.loc[:, (frame.notna() & frame.ne("")).any()]
+    cells = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+    cells[:] = rows
+    keep = np.flatnonzero((pd.notna(cells) & (cells != "")).any(axis=0))
+    return pd.DataFrame(cells[:, keep], columns=keep, dtype=object)
 
 
 def classify_noise(whole: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> dict[int, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.decisions import unapplied_frame
 from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult
 
 DISPOSITION_LABELS = {
@@ -276,7 +277,7 @@ def review_frame(result: BatchResult) -> pd.DataFrame:
     """
     dupes = duplicates_frame(result)
     pending = dupes[dupes["处理"] == "待人工核对（暂予受理）"]
-    return pd.DataFrame(
+    waiting = pd.DataFrame(
         {
             "名称": pending["名称"],
             "匹配名称": pending["匹配名称"],
@@ -289,6 +290,10 @@ def review_frame(result: BatchResult) -> pd.DataFrame:
             "原因": pending["原因"],
         }
     )
+    unapplied = unapplied_frame(result.unapplied, result.settings.decisions.name)
+    if unapplied.empty:
+        return waiting
+    return pd.concat([waiting, unapplied], ignore_index=True).astype(object).fillna("")
 
 
 def submissions_frame(result: BatchResult) -> pd.DataFrame:

@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from pipeline import __version__, dedupe, packet
+from pipeline import __version__, decisions, dedupe, packet
 from pipeline.atomic import clear_leftovers, staged
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
-from pipeline.errors import ConfigError, LockedError
+from pipeline.errors import ConfigError, LockedError, write_failure
 from pipeline.ledger import Ledger, Seen
 from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.normalise import normalise
@@ -55,10 +55,14 @@ def ignored_reason(name: str) -> str:
     return ""
 
 
-def scan_inbox(inbox: Path) -> list[FileOutcome]:
-    """Every file below the inbox, in path order. Links pointing outside are never followed."""
+def require_inbox(inbox: Path) -> None:
     if not inbox.is_dir():
         raise ConfigError(f"收件箱文件夹 {inbox} 不存在；请创建它，或用 --inbox 指定。")
+
+
+def scan_inbox(inbox: Path) -> list[FileOutcome]:
+    """Every file below the inbox, in path order. Links pointing outside are never followed."""
+    require_inbox(inbox)
     root = inbox.resolve()
     found: list[FileOutcome] = []
     for folder, dirs, names in os.walk(inbox, followlinks=False):
@@ -440,9 +444,9 @@ def consolidate(
     rows = rows_of(live)
     rows = rank_rows(add_keys(rows, registers), history) if live else rows
     by_file = {f.file: f for f in live}
-    decisions = dedupe.load_decisions(settings.decisions)
+    decided = decisions.load_decisions(settings.decisions)
     if live:
-        rows, matches, added = dispose(rows, prior, problems, form, by_file, decisions)
+        rows, matches, added = dispose(rows, prior, problems, form, by_file, decided)
     else:
         rows, matches, added = rows.assign(disposition=[]), pd.DataFrame(), []
     rows, found = packet.settle(files, rows, form, registers, packet_spec)
@@ -452,9 +456,12 @@ def consolidate(
     problems.extend(added)
     rows = attach_codes(rows, problems)
     timings["dedupe"] = time.perf_counter() - clock
-    return BatchResult(
+    known = set(rows["key"]) | set(prior["key"]) if live else set(prior["key"])
+    result = BatchResult(
         settings, form, registers, files, rows, problems, matches, prior, started, timings
     )
+    result.unapplied = decisions.unapplied(decided, known)
+    return result
 
 
 # --- the nightly job ------------------------------------------------------------------------------
@@ -505,13 +512,14 @@ def output_paths(settings: Settings) -> list[Path]:
     return [out / name for name in names]
 
 
-def write_outputs(result: BatchResult) -> list[Path]:
-    """Every output of the batch, staged under temporary names and published together."""
+def write_outputs(result: BatchResult, confirm: Callable[[], None] | None = None) -> list[Path]:
+    """Every output of the batch, staged under temporary names and published together;
+    ``confirm`` (the ledger's record of the night) must succeed for them to stay published."""
     paths = output_paths(result.settings)
     workbook, dispositions, files, review, detail_csv, detail_parquet = paths
     detail = detail_frame(result)
     clear_leftovers(result.settings.batch_dir)
-    with staged() as staging:
+    with staged(confirm) as staging:
         write_consolidated(result, staging.path(workbook), detail)
         write_frame_csv(dispositions_frame(result.rows), staging.path(dispositions))
         write_frame_csv(files_frame(result.files), staging.path(files))
@@ -525,8 +533,16 @@ def write_outputs(result: BatchResult) -> list[Path]:
 
 
 def run(settings: Settings, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
-    """The nightly job: lock, survey, consolidate when anything changed, write, record."""
-    settings.outbox.mkdir(parents=True, exist_ok=True)
+    """The nightly job: lock, survey, consolidate when anything changed, write, record.
+
+    Nothing is created before the inbox is known to exist; a place that cannot be written
+    (a file where the outbox or the ledger's folder must be) stops the run before any work.
+    """
+    require_inbox(settings.inbox)
+    try:
+        settings.outbox.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_failure(exc, "输出文件夹") from exc
     lock = FileLock(f"{settings.ledger}.lock", timeout=wait)
     try:
         lock.acquire()
@@ -535,6 +551,8 @@ def run(settings: Settings, progress: Progress | None = None, wait: float = 5.0)
             f"另一个 beian run 正在处理（锁文件 {settings.ledger}.lock）。请等它结束后再运行；"
             "如确认没有其他运行，可删除该锁文件。"
         ) from exc
+    except OSError as exc:
+        raise write_failure(exc, "锁文件") from exc
     try:
         ledger = Ledger(settings.ledger)
         try:
@@ -571,7 +589,11 @@ def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -
         settings, files, ledger.first_seen(batch), progress, ledger.row_history(batch)
     )
     clock = time.perf_counter()
-    written = write_outputs(result)
+    recorded: list[int] = []
+    submissions = submissions_frame(result).to_dict("records")
+    written = write_outputs(
+        result, lambda: recorded.append(ledger.record(result, inputs, submissions))
+    )
     result.timings["write"] = time.perf_counter() - clock
-    run_id = ledger.record(result, inputs, submissions_frame(result).to_dict("records"))
+    run_id = recorded[0]
     return RunReport(settings, result, True, written, run_id, result.counts(), result.timings)

@@ -71,6 +71,7 @@ class FormSpec:
     answer_filler: tuple[str, ...]
     home_province: str
     other_provinces: tuple[str, ...]
+    none_words: tuple[str, ...] = ()
 
     @property
     def fields(self) -> list[str]:
@@ -197,6 +198,7 @@ def load_form(path: Path) -> FormSpec:
         answer_filler=tuple(data["answers"]["filler"]),
         home_province=data["provinces"]["home"],
         other_provinces=tuple(data["provinces"]["others"]),
+        none_words=tuple(data.get("optional", {}).get("none_words", ())),
     )
 
 

@@ -17,6 +17,7 @@ from typing import TypeAlias
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.normalise import answered
 from pipeline.problems import MessageParams, Problem, problem
 from pipeline.read import SheetTable, cell_address
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers
@@ -231,7 +232,7 @@ def validate_batch(parts: list[Part], ctx: Context) -> list[list[Problem]]:
     raw = pd.concat([p.table.frame for p in parts], ignore_index=True)
     part_of = [i for i, p in enumerate(parts) for _ in range(len(p.norm))]
     row_of = [int(r) for p in parts for r in p.norm.index]
-    present = raw.apply(lambda s: s.str.strip() != "")
+    present = answered(raw, ctx.form)
     cases = failures(norm, present, ctx)
     labels = {c.field: c.short_label for c in ctx.form.columns}
     order = {f: i for i, f in enumerate(ctx.form.fields)}

@@ -10,6 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline import dedupe
+from pipeline.decisions import load_decisions
 from pipeline.run import add_keys
 from pipeline.schema import SCHEMAS_DIR, load_registers
 
@@ -196,7 +197,7 @@ def test_decisions_are_read_as_excel_saves_them(tmp_path: Path, encoding: str) -
         ],
         encoding,
     )
-    decisions = dedupe.load_decisions(path)
+    decisions = load_decisions(path)
     asked = [
         ("岳麓山大学科技城创客空间", "岳麓山大学科技园创客空间"),
         ("星城众创咖啡馆", "长沙星城众创咖啡馆"),
@@ -206,11 +207,11 @@ def test_decisions_are_read_as_excel_saves_them(tmp_path: Path, encoding: str) -
 
 
 def test_no_decisions_file_means_no_decisions(tmp_path: Path) -> None:
-    assert dedupe.load_decisions(tmp_path / "missing.csv") == dedupe.Decisions.empty()
+    assert load_decisions(tmp_path / "missing.csv") == dedupe.Decisions.empty()
 
 
 def test_decisions_drop_or_keep_only_possible_duplicates(tmp_path: Path) -> None:
-    decisions = dedupe.load_decisions(
+    decisions = load_decisions(
         write_decisions(
             tmp_path / "decisions.csv",
             [
