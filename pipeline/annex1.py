@@ -352,7 +352,7 @@ def read_word(path: Path, file: str, spec: PacketSpec, kind: str) -> FormResult:
 
 def read_sheet_form(path: Path, fmt: str, spec: PacketSpec) -> tuple[str, FormRead] | None:
     """The form laid out in a workbook: (sheet, form) of the first sheet that is one."""
-    for name, _visible, grid in load_sheets(path, fmt):
+    for name, _visible, grid, _merges in load_sheets(path, fmt):
         rows = grid_rows(grid)
         found = _form_of([], rows, spec, "sheet")
         if found is not None:

@@ -18,18 +18,14 @@ import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from pipeline.dates import parse_dates as parse_dates
+from pipeline.dates import read_dates
 from pipeline.schema import Bureau, FormSpec, Registers, Zone, fold
+from pipeline.values import drop_enumeration, first_value, join_chinese
 
 _SPACES = re.compile(r"\s+")
 _BRACKETED = re.compile(r"\(.*?\)|（.*?）|\[.*?\]|【.*?】")
 _PHONE_CHARS = re.compile(r"^[\d\s\-()（）+.—－]+$")
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_TIME_OF_DAY = r"[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
-_DATE_SEPARATED = (
-    r"^(?P<y>\d{4})(?:[年./\-](?P<m>\d{1,2})(?:[月./\-](?P<d>\d{1,2})[日号]?|月份?)?)?[年./\-]?$"
-)
-_DATE_COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$"
-_DATE_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"
 _FLOAT_INTEGER = re.compile(r"(\d+)\.0+")
 _EXTENSION = re.compile(
     r"(?P<main>.*\d)\s*(?:转|分机|ext\.?|x|-)\s*(?P<ext>\d{1,5})", re.IGNORECASE
@@ -43,8 +39,10 @@ def map_unique(values: pd.Series, parse: Callable[[str], Any]) -> pd.Series:
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """NFKC (full-width to half-width, odd spaces to plain), whitespace collapsed, trimmed."""
-    return values.str.normalize("NFKC").str.replace(_SPACES, " ", regex=True).str.strip()
+    """NFKC (full-width to half-width, odd spaces to plain), line wraps and gaps inside Chinese
+    text dropped, other whitespace collapsed, trimmed."""
+    nfkc = join_chinese(values.str.normalize("NFKC"))
+    return nfkc.str.replace(_SPACES, " ", regex=True).str.strip()
 
 
 def answered(raw: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
@@ -62,55 +60,6 @@ def answered(raw: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
 def chinese_brackets(values: pd.Series) -> pd.Series:
     """Names are stored with Chinese brackets （） whatever the bureau typed."""
     return values.str.replace("(", "（", regex=False).str.replace(")", "）", regex=False)
-
-
-# --- dates ------------------------------------------------------------------------------------
-
-
-def parse_dates(text: pd.Series) -> pd.DataFrame:
-    """Read every founding date as an interval [start, end] with its precision (日/月/年).
-
-    ``2015年3月`` is 2015-03-01..2015-03-31, ``2015`` the whole year; five-digit numbers are Excel
-    serial dates; a time of day after the date is ignored. Unparseable or impossible dates get NaT.
-    """
-    compact = text.str.replace(_TIME_OF_DAY, "", regex=True).str.replace(r"\s", "", regex=True)
-    parts = compact.str.extract(_DATE_SEPARATED)
-    fallback = compact.str.extract(_DATE_COMPACT)
-    parts = parts.fillna(fallback)
-    serial = pd.to_numeric(compact.str.extract(_DATE_SERIAL)["serial"], errors="coerce")
-    year = pd.to_numeric(parts["y"], errors="coerce")
-    month = pd.to_numeric(parts["m"], errors="coerce")
-    day = pd.to_numeric(parts["d"], errors="coerce")
-    start = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": month.fillna(1), "day": day.fillna(1)}),
-        errors="coerce",
-    )
-    month_end = start + pd.offsets.MonthEnd(0)
-    year_end = pd.to_datetime(pd.DataFrame({"year": year, "month": 12, "day": 31}), errors="coerce")
-    end = start.where(day.notna(), month_end.where(month.notna(), year_end))
-    precision = pd.Series("年", index=text.index).where(month.isna(), "月").where(day.isna(), "日")
-    from_serial = _EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-    is_serial = serial.notna() & (serial > 366)
-    start = start.where(~is_serial, from_serial)
-    end = end.where(~is_serial, from_serial)
-    precision = precision.where(~is_serial, "日")
-    precision = precision.where(start.notna(), "")
-    return pd.DataFrame(
-        {
-            "founded_start": start,
-            "founded_end": end.where(start.notna()),
-            "founded_precision": precision,
-        }
-    )
-
-
-def format_founded(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
-    """Canonical founding date: ISO day, ``YYYY-MM`` or ``YYYY`` by precision; else the text."""
-    start = dates["founded_start"]
-    iso = start.dt.strftime("%Y-%m-%d")
-    out = iso.where(dates["founded_precision"] == "日", start.dt.strftime("%Y-%m"))
-    out = out.where(dates["founded_precision"] != "年", start.dt.strftime("%Y"))
-    return out.where(start.notna(), text)
 
 
 # --- phones, e-mail -------------------------------------------------------------------------------
@@ -225,7 +174,7 @@ def institution_type(text: str, form: FormSpec) -> str:
     """The canonical institution type of a cell, or ``""``; a note in brackets is ignored
     when the whole text is not a known spelling (民营企业（有限公司）)."""
     lookup = form.institution_lookup
-    folded = fold(text)
+    folded = fold(text).rstrip("。.,，;；、")
     return lookup.get(folded) or lookup.get(_BRACKETED.sub("", folded), "")
 
 
@@ -288,11 +237,15 @@ def normalise(
     area = bureau.area_code if bureau else ""
     for col in form.columns:
         values = text[col.field]
+        if col.kind in ("fixed_phone", "mobile", "email"):
+            first = map_unique(values, first_value)
+            out[f"{col.field}_several"] = first.str[1].astype(bool)
+            values = first.str[0].astype(str)
         if col.kind == "name":
-            out[col.field] = chinese_brackets(values)
+            out[col.field] = chinese_brackets(drop_enumeration(values))
         elif col.kind == "date":
-            dates = parse_dates(values)
-            out[col.field] = format_founded(dates, values)
+            dates, founded = read_dates(values)
+            out[col.field] = founded
             out = out.join(dates)
         elif col.kind == "choice":
             canonical = map_unique(values, lambda v: institution_type(v, form))
@@ -316,6 +269,10 @@ def normalise(
             out[f"in_{col.field}"] = parsed.str[0]
             named = chinese_brackets(parsed.str[1].astype(str))
             if col.kind == "zone":
+                unnamed = named.isin(("", *form.own_zone_words))
+                implied = (parsed.str[0] == "是") & unnamed & bool(bureau and bureau.zone)
+                named = named.where(~implied, bureau.zone if bureau else "")
+                out[f"{col.field}_implied"] = implied
                 zone = map_unique(named, lambda v: match_zone(v, registers.zones))
                 out[f"{col.field}_text"] = named
                 out[col.field] = zone.map(lambda z: z.official_name if z else "")

@@ -17,17 +17,18 @@ from typing import Any
 import pandas as pd
 
 from pipeline.annex1 import FormRead
+from pipeline.dates import read_dates
 from pipeline.dedupe import operator_key
 from pipeline.normalise import (
     clean_text,
     institution_type,
-    parse_dates,
     parse_email,
     parse_fixed,
     parse_mobile,
 )
 from pipeline.packet_spec import PacketSpec
 from pipeline.schema import FormSpec, fold
+from pipeline.values import first_value
 
 # --- the marked choice, the figures ---------------------------------------------------------------
 
@@ -93,7 +94,7 @@ def _key(text: str) -> str:
 
 def _dates_agree(form_text: str, row: pd.Series) -> bool:
     """Intervals that overlap agree (2015年 and 2015-03-15); a form date that is none does not."""
-    parsed = parse_dates(clean_text(pd.Series([form_text]))).iloc[0]
+    parsed = read_dates(clean_text(pd.Series([form_text])))[0].iloc[0]
     start, end = row.get("founded_start"), row.get("founded_end")
     if pd.isna(parsed["founded_start"]) or pd.isna(start):
         return _key(form_text) == _key(str(row.get("founded", "")))
@@ -101,7 +102,7 @@ def _dates_agree(form_text: str, row: pd.Series) -> bool:
 
 
 def _phone(area: str) -> Callable[[str], str]:
-    return lambda text: parse_fixed(text, area)[0]
+    return lambda text: parse_fixed(first_value(text)[0], area)[0]
 
 
 def _canonical(compare: str, area: str) -> Callable[[str], str]:
@@ -109,8 +110,8 @@ def _canonical(compare: str, area: str) -> Callable[[str], str]:
     return {
         "key": _key,
         "person": fold,
-        "mobile": lambda t: parse_mobile(t)[0],
-        "email": lambda t: parse_email(t)[0].lower(),
+        "mobile": lambda t: parse_mobile(first_value(t)[0])[0],
+        "email": lambda t: parse_email(first_value(t)[0])[0].lower(),
         "fixed_phone": _phone(area),
     }[compare]
 

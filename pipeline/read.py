@@ -22,12 +22,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
-import numpy as np
 import pandas as pd
 import python_calamine
 from openpyxl.utils import get_column_letter
 
 from pipeline.cfb import cfb_damage
+from pipeline.layout import (
+    Merge,
+    fill_merged,
+    first_filled,
+    join_companions,
+    layout_noise,
+    same_as_above,
+)
 from pipeline.problems import MessageParams, Problem, problem
 from pipeline.schema import FormSpec, fold
 
@@ -38,6 +45,8 @@ MAX_DATA_ROWS = 50_000
 EXCEL_CELL_LIMIT = 32_767
 
 Grid = list[list[Any]]
+# A header may be split over this many rows (a label broken twice, a note under it).
+MAX_HEADER_ROWS = 3
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -84,6 +93,7 @@ class SheetTable:
     stamp: str
     grid: Grid
     skipped: dict[int, str] = field(default_factory=dict)
+    others: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -224,14 +234,15 @@ def row_cap() -> int:
     return MAX_DATA_ROWS + 100
 
 
-def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
-    """Every sheet as (name, visible, rows of values), at most ``row_cap() + 1`` rows each.
+def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid, list[Merge]]]:
+    """Every sheet as (name, visible, rows of values, merged ranges), at most ``row_cap() + 1``
+    rows each.
 
     CSV is one visible sheet. Workbooks are opened by content (calamine sniffs the format), so a
     workbook with the wrong extension reads as what it is.
     """
     if fmt == "csv":
-        return [(path.stem, True, _csv_grid(path))]
+        return [(path.stem, True, _csv_grid(path), [])]
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except BaseException as exc:  # calamine raises its own types for every kind of damage
@@ -244,10 +255,11 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid]]:
             try:
                 sheet = book.get_sheet_by_name(meta.name)
                 grid = sheet.to_python(skip_empty_area=False, nrows=row_cap() + 1)
+                merges = list(sheet.merged_cell_ranges or [])
             except BaseException as exc:
                 raise _calamine_refusal(exc) from exc
             visible = str(meta.visible).endswith("Visible")
-            sheets.append((meta.name, visible, grid))
+            sheets.append((meta.name, visible, grid, merges))
     return sheets
 
 
@@ -397,32 +409,42 @@ def header_lookup(form: FormSpec) -> dict[str, str]:
     return lookup
 
 
+def _match_all(cells: list[Any], lookup: dict[str, str]) -> list[tuple[int, str]]:
+    """(column, field) of every header cell that names a field."""
+    keys = [header_key(cell_text(v).strip()) for v in cells]
+    return [(i, lookup[k]) for i, k in enumerate(keys) if k and k in lookup]
+
+
 def _match_row(cells: list[str], lookup: dict[str, str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for index, text in enumerate(cells):
-        fld = lookup.get(header_key(text)) if text else None
-        if fld and fld not in found:
-            found[fld] = index
+    for index, fld in _match_all(cells, lookup):
+        found.setdefault(fld, index)
     return found
 
 
 def find_header(grid: Grid, form: FormSpec) -> tuple[int, int, dict[str, int]] | None:
     """Locate the header: (first 0-based header row, rows it spans, field -> column).
 
-    A header may span two rows (labels under a merged group cell, or a label broken across rows):
-    a row continues the one above when every filled cell of it is a label, a note in brackets, or
-    the rest of the label above it. The best score wins; the first row wins a tie.
+    A header may span up to ``MAX_HEADER_ROWS`` rows (labels under a merged group cell, a label
+    broken across rows): a row continues the ones above when every filled cell of it is a label,
+    a note in brackets, or the rest of the label above it. The best score wins; the first row wins
+    a tie.
     """
     lookup = header_lookup(form)
     best: tuple[int, int, dict[str, int]] | None = None
     limit = min(form.header_search_rows, len(grid))
-    rows = [[cell_text(v).strip() for v in grid[r]] for r in range(min(limit + 1, len(grid)))]
+    depth = min(limit + MAX_HEADER_ROWS - 1, len(grid))
+    rows = [[cell_text(v).strip() for v in grid[r]] for r in range(depth)]
     for r in range(limit):
         found, span = _match_row(rows[r], lookup), 1
-        if r + 1 < len(rows) and _continues(rows[r], rows[r + 1], lookup):
-            pair = _match_pair(rows[r], rows[r + 1], lookup)
-            if len(pair) > len(_match_row(rows[r + 1], lookup)):
-                found, span = pair, 2
+        while r + span < len(rows) and span < MAX_HEADER_ROWS:
+            stack, below = rows[r : r + span], rows[r + span]
+            if not _continues(_joined(stack), below, lookup):
+                break
+            joined = _match_stack([*stack, below], lookup)
+            if len(joined) <= len(_match_row(below, lookup)):
+                break
+            found, span = joined, span + 1
         if "name" not in found or len(found) < form.header_min_columns:
             continue
         if best is None or len(found) > len(best[2]):
@@ -438,55 +460,81 @@ def _continues(top: list[str], below: list[str], lookup: dict[str, str]) -> bool
     )
 
 
-def _match_pair(top: list[str], below: list[str], lookup: dict[str, str]) -> dict[str, int]:
-    """Fields of a two-row header: labels joined down each column, else either row's label."""
-    width = max(len(top), len(below))
-    top = top + [""] * (width - len(top))
-    below = below + [""] * (width - len(below))
-    found = _match_row([a + b for a, b in zip(top, below, strict=True)], lookup)
-    for single in (below, top):
+def _joined(stack: list[list[str]]) -> list[str]:
+    """The rows of a header joined down each column."""
+    width = max(len(r) for r in stack)
+    return ["".join(r[c] if c < len(r) else "" for r in stack) for c in range(width)]
+
+
+def _match_stack(stack: list[list[str]], lookup: dict[str, str]) -> dict[str, int]:
+    """Fields of a header over several rows: labels joined down each column, else the label of
+    one row, the lowest first."""
+    found = _match_row(_joined(stack), lookup)
+    for single in reversed(stack):
         for fld, col in _match_row(single, lookup).items():
             found.setdefault(fld, col)
     return found
 
 
-def find_stamp(grid: Grid, header_row: int, form: FormSpec) -> str:
-    """The bureau named on the stamp line above the header (text after the colon)."""
-    for row in grid[:header_row]:
-        texts = [cell_text(v).strip() for v in row]
-        for i, text in enumerate(texts):
-            if not any(marker in text for marker in form.stamp_markers):
-                continue
-            after = re.split(r"[:：]", unicodedata.normalize("NFKC", text))[-1].strip()
-            if after:
-                return after
-            rest = [t for t in texts[i + 1 :] if t]
-            if rest:
-                return rest[0]
-    return ""
+def companion_columns(
+    header: Grid, columns: dict[str, int], form: FormSpec
+) -> dict[str, list[int]]:
+    """Further columns whose header names a field already found: 是否在国家高新区 | 高新区名称."""
+    lookup = header_lookup(form)
+    found: dict[str, list[int]] = {}
+    taken = set(columns.values())
+    for row in header:
+        for col, fld in _match_all(row, lookup):
+            if fld in columns and col not in taken:
+                found.setdefault(fld, []).append(col)
+                taken.add(col)
+    return found
+
+
+def find_stamp(grid: Grid, header_row: int, form: FormSpec, footer: Grid) -> str:
+    """The bureau named on the stamp line (text after the colon): above the header, else among
+    the ``footer`` lines under the table (…（盖章）：长沙市科学技术局 at the foot of the sheet),
+    else whatever the lines above the header say (长沙市申请备案的众创空间信息汇总表)."""
+    for rows in (grid[:header_row], footer):
+        for row in rows:
+            texts = [cell_text(v).strip() for v in row]
+            for i, text in enumerate(texts):
+                if not any(marker in text for marker in form.stamp_markers):
+                    continue
+                after = re.split(r"[:：]", unicodedata.normalize("NFKC", text))[-1].strip()
+                rest = [t for t in texts[i + 1 :] if t]
+                if after or rest:
+                    return after or rest[0]
+    return " ".join(t for row in grid[:header_row] for t in map(cell_text, row) if t.strip())
 
 
 # --- from grid to table ---------------------------------------------------------------------------
 
 
-def build_table(name: str, grid: Grid, form: FormSpec) -> SheetTable | None:
+def build_table(
+    name: str, grid: Grid, form: FormSpec, merges: list[Merge] | None = None
+) -> SheetTable | None:
     """Cut the Annex 3 table out of a sheet's grid, or None when the sheet has no header."""
     found = find_header(grid, form)
     if found is None:
         return None
     start, span, columns = found
     first_data = start + span
-    body = filled_columns(grid[first_data:])
+    body = filled_columns(fill_merged(grid, merges or [], first_data))
     body.index = pd.RangeIndex(first_data + 1, first_data + 1 + len(body))
-    whole = body.apply(text_column) if len(body.columns) else body
+    whole = same_as_above(body.apply(text_column), form.ditto) if len(body.columns) else body
     text = pd.DataFrame(
         {fld: whole[columns[fld]] if columns.get(fld) in whole else "" for fld in form.fields},
         index=body.index,
     )
-    skipped = classify_noise(whole, text, form)
+    text = join_companions(text, whole, companion_columns(grid[start:first_data], columns, form))
+    head = pd.DataFrame(grid[start:first_data], dtype=object).reindex(columns=whole.columns)
+    skipped = layout_noise(whole, text, head.apply(text_column), form)
+    skipped |= classify_noise(whole, text, form)
     kept = text.drop(index=list(skipped))
     header_rows = tuple(range(start + 1, first_data + 1))
-    stamp = find_stamp(grid, start, form)
+    footer = [grid[row - 1] for row, why in skipped.items() if why == "表尾说明"]
+    stamp = find_stamp(grid, start, form, footer)
     return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped)
 
 
@@ -511,7 +559,9 @@ def classify_noise(whole: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> d
     """
     stripped = text.apply(lambda s: s.str.strip())
     filled = stripped.ne("").sum(axis=1)
-    footer = first_filled(whole).str.startswith(form.footer_prefixes)
+    footer = (
+        first_filled(whole).str.replace(r"\s", "", regex=True).str.startswith(form.footer_prefixes)
+    )
     after_footer = footer.cummax() & (filled < 3)
     example = stripped["name"].str.contains("|".join(map(re.escape, form.example_markers)))
     reasons = pd.Series("", index=text.index, dtype=object)
@@ -519,15 +569,6 @@ def classify_noise(whole: pd.DataFrame, text: pd.DataFrame, form: FormSpec) -> d
     reasons[example & (filled > 0)] = "填写示例行"
     reasons[(footer | after_footer) & (filled > 0)] = "表尾说明"
     return {int(k): v for k, v in reasons[reasons != ""].items()}
-
-
-def first_filled(whole: pd.DataFrame) -> pd.Series:
-    """The first non-blank cell of each row (``""`` for a blank row)."""
-    if whole.empty:
-        return pd.Series("", index=whole.index, dtype=object)
-    cells = whole.apply(lambda s: s.str.strip()).to_numpy(dtype=object)
-    first = (cells != "").argmax(axis=1)
-    return pd.Series(cells[np.arange(len(cells)), first], index=whole.index, dtype=object)
 
 
 def error_values(table: SheetTable) -> dict[tuple[int, int], str]:
@@ -609,25 +650,36 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         detail = f"工作表结构损坏（{str(exc)[:120]}）"
         return _refused(path, file, fmt, "F_UNREADABLE", detail=detail)
     labels = {c.field: c.short_label for c in form.columns}
-    return ReadResult(file, path, fmt, table, cell_problems(file, table, formulas, labels))
+    others = [
+        problem("W_OTHER_SHEETS", file=file, sheet=name, rows=rows, used=table.sheet)
+        for name, rows in table.others.items()
+    ]
+    return ReadResult(file, path, fmt, table, others + cell_problems(file, table, formulas, labels))
 
 
 def _refused(path: Path, file: str, fmt: str, code: str, **params: Any) -> ReadResult:
     return ReadResult(file, path, fmt, None, [problem(code, file=file, **params)])
 
 
-def pick_table(sheets: list[tuple[str, bool, Grid]], form: FormSpec) -> SheetTable | None:
+def pick_table(
+    sheets: list[tuple[str, bool, Grid, list[Merge]]], form: FormSpec
+) -> SheetTable | None:
     """The sheet that holds Annex 3: visible before hidden, with rows before without (an empty
     copy of the template beside the filled sheet is not the submission), then the best header
-    and the most rows.
+    and the most rows. Other visible sheets with rows are noted in ``others`` (W_OTHER_SHEETS).
     """
     best: SheetTable | None = None
     best_key: tuple[int, int, int, int] = (-1, -1, -1, -1)
-    for name, visible, grid in sheets:
-        table = build_table(name, grid, form)
+    filled: dict[str, int] = {}
+    for name, visible, grid, merges in sheets:
+        table = build_table(name, grid, form, merges)
         if table is None:
             continue
         key = (int(visible), int(len(table.frame) > 0), len(table.columns), len(table.frame))
+        if visible and len(table.frame):
+            filled[name] = len(table.frame)
         if key > best_key:
             best, best_key = table, key
+    if best is not None:
+        best.others = {name: rows for name, rows in filled.items() if name != best.sheet}
     return best

@@ -64,7 +64,7 @@ def founded_label(rows: pd.DataFrame) -> pd.Series:
         precision == "日", year + "年" + month + "月"
     )
     label = label.where(precision != "年", year + "年")
-    return label.where(start.notna(), rows["founded"])
+    return label.where(start.notna() & precision.isin(["日", "月", "年"]), rows["founded"])
 
 
 def binder_frame(result: BatchResult) -> pd.DataFrame:

@@ -72,6 +72,10 @@ class FormSpec:
     home_province: str
     other_provinces: tuple[str, ...]
     none_words: tuple[str, ...] = ()
+    footer_words: tuple[str, ...] = ()
+    example_labels: tuple[str, ...] = ()
+    ditto: tuple[str, ...] = ()
+    own_zone_words: tuple[str, ...] = ()
 
     @property
     def fields(self) -> list[str]:
@@ -199,6 +203,10 @@ def load_form(path: Path) -> FormSpec:
         home_province=data["provinces"]["home"],
         other_provinces=tuple(data["provinces"]["others"]),
         none_words=tuple(data.get("optional", {}).get("none_words", ())),
+        footer_words=tuple(form.get("footer_words", ())),
+        example_labels=tuple(form.get("example_labels", ())),
+        ditto=tuple(form.get("ditto", ())),
+        own_zone_words=tuple(data["answers"].get("own_zone", ())),
     )
 
 

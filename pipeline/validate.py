@@ -17,6 +17,7 @@ from typing import TypeAlias
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.dates import PRECISION_WORDS, TWO_READINGS
 from pipeline.normalise import answered
 from pipeline.problems import MessageParams, Problem, problem
 from pipeline.read import SheetTable, cell_address
@@ -75,6 +76,18 @@ def _ambiguous(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.
     return ~(_valid_date(norm, ctx) & straddles)
 
 
+def _two_readings(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return norm["founded_precision"] != TWO_READINGS
+
+
+def _single(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return ~(present & norm[f"{field}_several"])
+
+
+def _implied(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    return ~norm[f"{field}_implied"]
+
+
 def _parsed(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
     return ~present | norm[f"{field}_valid"]
 
@@ -118,6 +131,8 @@ RULES: dict[str, RuleCheck] = {
     "E_DATE": _date,
     "E_TOO_YOUNG": _too_young,
     "W_FOUNDED_AMBIGUOUS": _ambiguous,
+    "W_FOUNDED_TWO_READINGS": _two_readings,
+    "W_SEVERAL_VALUES": _single,
     "E_INSTITUTION_TYPE": _parsed,
     "E_PHONE": _parsed,
     "W_PHONE_AREA_ADDED": _area_added,
@@ -126,6 +141,7 @@ RULES: dict[str, RuleCheck] = {
     "E_ZONE_NAME_MISSING": _named,
     "E_ZONE_UNKNOWN": _zone_known,
     "W_ZONE_BUREAU": _zone_bureau,
+    "W_ZONE_FROM_BUREAU": _implied,
     "E_INCUBATOR_NAME_MISSING": _named,
     "W_ADDRESS_OUTSIDE": _address_outside,
 }
@@ -185,13 +201,13 @@ def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> Messa
         start = row["founded_start"]
         params["detail"] = "（早于1949年）" if start < _EARLIEST else "（晚于截止日期）"
     elif code == "W_FOUNDED_AMBIGUOUS":
-        params["precision"] = {"月": "月份", "年": "年份"}.get(row["founded_precision"], "日")
+        params["precision"] = PRECISION_WORDS.get(row["founded_precision"], "日")
     elif code == "W_PHONE_AREA_ADDED":
         params["fixed"] = row[field]
     elif code == "E_ZONE_UNKNOWN" and row.get(field):
         since = row[f"{field}_since"].date().isoformat()
         params["detail"] = f"（{row[field]} {since} 才成为国家高新区）"
-    elif code == "W_ZONE_BUREAU":
+    elif code in ("W_ZONE_BUREAU", "W_ZONE_FROM_BUREAU"):
         params.update(bureau=row[BUREAU_NAME], zone=row[field])
     elif code == "W_ADDRESS_OUTSIDE":
         found = re.search(_outside_pattern(ctx), row[field])

@@ -1,0 +1,107 @@
+"""How a sheet is laid out around and inside the Annex 3 table, read as a clerk reads it.
+
+The reader finds the header; these rules say what else a filled sheet holds that is not a space:
+- merged cells below the header: every cell of a merge holds its value (an operator or address
+  merged down over the spaces it runs; a yes/no merged across two columns) — :func:`fill_merged`;
+- the row under the header that numbers the columns (1 2 3 …, ①②③, (1)(2)), and the header
+  repeated further down where a long table was pasted page by page;
+- signature and stamp lines (…（盖章）, 签字：…) and a lone date under the table (2016年4月10日);
+- an example row marked in its 序号 cell (例, 示例);
+- a cell reading 同上 ("the same as above") holds the value of the cell above it;
+- a field given two columns (是否在国家高新区 | 高新区名称) is read as the two cells together.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.schema import FormSpec
+
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+_COLUMN_NUMBER = r"^(?:[(（]?\d{1,2}[)）]?|[①-⑳])$"
+_WHOLE_DATE = re.compile(
+    r"^[\d〇零○一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
+    r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*[日号])?$"
+)
+# The first rows under the header looked at for column numbers.
+_NUMBER_ROWS = 2
+
+
+def fill_merged(grid: list[list[Any]], merges: list[Merge], first_row: int) -> list[list[Any]]:
+    """The rows from ``first_row`` (0-based) down, with every merge that starts there filled with
+    its top-left value. Merges of the title and header above are left as they are: the header
+    finder reads a merged label once."""
+    body = [m for m in merges if first_row <= m[0][0] < len(grid) and m[0][1] < len(grid[m[0][0]])]
+    if not body:
+        return grid[first_row:]
+    cells = pd.DataFrame(grid[first_row:], dtype=object).to_numpy(dtype=object, copy=True)
+    for (top, left), (bottom, right) in body:
+        cells[top - first_row : bottom - first_row + 1, left : right + 1] = grid[top][left]
+    return cells.tolist()
+
+
+def first_filled(whole: pd.DataFrame) -> pd.Series:
+    """The first non-blank cell of each row (``""`` for a blank row)."""
+    if whole.empty:
+        return pd.Series("", index=whole.index, dtype=object)
+    cells = whole.apply(lambda s: s.str.strip()).to_numpy(dtype=object)
+    first = (cells != "").argmax(axis=1)
+    return pd.Series(cells[np.arange(len(cells)), first], index=whole.index, dtype=object)
+
+
+def same_as_above(whole: pd.DataFrame, ditto: tuple[str, ...]) -> pd.DataFrame:
+    """Cells reading 同上 take the value of the cell above them (which may itself be 同上)."""
+    marks = whole.apply(lambda s: s.str.strip().isin(ditto))
+    return whole.mask(marks).ffill().fillna(whole)
+
+
+def join_companions(
+    text: pd.DataFrame, whole: pd.DataFrame, companions: dict[str, list[int]]
+) -> pd.DataFrame:
+    """Each field with further columns reads as its cells joined by ``，`` (是，长沙高新区)."""
+    joined = text.copy()
+    for fld, columns in companions.items():
+        value = joined[fld].str.strip()
+        for col in (c for c in columns if c in whole):
+            other = whole[col].str.strip()
+            value = value.where(other == "", (value + "，" + other).str.strip("，"))
+        joined[fld] = value
+    return joined
+
+
+def layout_noise(
+    whole: pd.DataFrame, text: pd.DataFrame, header: pd.DataFrame, form: FormSpec
+) -> dict[int, str]:
+    """Rows of the table's body that belong to its layout: {Excel row: reason}.
+
+    ``whole`` is every column of the body as text, ``text`` the form's fields, ``header`` the
+    header rows' text in the same columns as ``whole``.
+    """
+    if whole.empty:
+        return {}
+    cells = whole.apply(lambda s: s.str.strip())
+    filled = cells.ne("")
+    reasons = pd.Series("", index=whole.index, dtype=object)
+    numbers = (cells.apply(lambda s: s.str.fullmatch(_COLUMN_NUMBER)) | ~filled).all(axis=1)
+    numbers &= filled.sum(axis=1) >= form.header_min_columns
+    leading = pd.Series(range(len(whole)), index=whole.index) < _NUMBER_ROWS
+    reasons[numbers & leading] = "列序号行"
+    labels = [set(header[c].str.strip()) - {""} for c in whole.columns]
+    repeated = pd.DataFrame(
+        {c: cells[c].isin(labels[i]) & filled[c] for i, c in enumerate(whole.columns)}
+    ).sum(axis=1)
+    reasons[repeated >= form.header_min_columns] = "重复表头"
+    fields_filled = text.apply(lambda s: s.str.strip().ne("")).sum(axis=1)
+    joined = cells.agg("".join, axis=1)
+    words = "|".join(map(re.escape, form.footer_words)) or r"(?!)"
+    signed = joined.str.contains(words, regex=True)
+    lone_date = (filled.sum(axis=1) == 1) & joined.str.fullmatch(_WHOLE_DATE)
+    reasons[(signed | lone_date) & (fields_filled < 3) & (reasons == "")] = "表尾说明"
+    example = {w.strip("：:") for w in form.example_labels}
+    reasons[first_filled(whole).str.strip("：:").isin(example) & (reasons == "")] = "填写示例行"
+    return {int(k): v for k, v in reasons[reasons != ""].items()}
