@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
 import python_calamine
 from openpyxl.utils import get_column_letter
