@@ -1,8 +1,8 @@
 """Which registered bureau a file belongs to (SPEC §4).
 
-Evidence in order of trust: the stamp line in the sheet, the inbox sub-folder the file was dropped
-in, the file name. Within one piece of evidence the longest matching spelling wins, so
-"长沙高新区管委会" is the zone committee, not 长沙市.
+Evidence in order of trust: the stamp line in the sheet, the title lines above the header, the
+inbox sub-folder the file was dropped in, the file name. Within one piece of evidence the longest
+matching spelling wins, so "长沙高新区管委会" is the zone committee, not 长沙市.
 """
 
 from __future__ import annotations
@@ -26,11 +26,15 @@ def match_bureau(text: str, registers: Registers) -> Bureau | None:
     return best[1] if best else None
 
 
-def identify_bureau(stamp: str, file: str, registers: Registers) -> tuple[Bureau | None, str]:
-    """Return the bureau and where it was found (盖章行 / 文件夹 / 文件名)."""
+def identify_bureau(
+    stamp: str, file: str, registers: Registers, title: str = ""
+) -> tuple[Bureau | None, str]:
+    """Return the bureau and where it was found (盖章行 / 标题 / 文件夹 / 文件名); the lines
+    above the header may name it when the stamp line does not (长沙市申请备案的…汇总表)."""
     path = PurePosixPath(file)
     evidence = [
         ("盖章行", stamp),
+        ("标题", title),
         *(("文件夹", part) for part in reversed(path.parts[:-1])),
         ("文件名", path.stem),
     ]

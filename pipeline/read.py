@@ -95,6 +95,7 @@ class SheetTable:
     grid: Grid
     skipped: dict[int, str] = field(default_factory=dict)
     others: dict[str, int] = field(default_factory=dict)
+    title: str = ""
 
 
 @dataclass
@@ -494,8 +495,7 @@ def companion_columns(
 
 def find_stamp(grid: Grid, header_row: int, form: FormSpec, footer: Grid) -> str:
     """The bureau named on the stamp line (text after the colon): above the header, else among
-    the ``footer`` lines under the table (…（盖章）：长沙市科学技术局 at the foot of the sheet),
-    else whatever the lines above the header say (长沙市申请备案的众创空间信息汇总表)."""
+    the ``footer`` lines under the table (…（盖章）：长沙市科学技术局 at the foot of the sheet)."""
     for rows in (grid[:header_row], footer):
         for row in rows:
             texts = [cell_text(v).strip() for v in row]
@@ -506,7 +506,7 @@ def find_stamp(grid: Grid, header_row: int, form: FormSpec, footer: Grid) -> str
                 rest = [t for t in texts[i + 1 :] if t]
                 if after or rest:
                     return after or rest[0]
-    return " ".join(t for row in grid[:header_row] for t in map(cell_text, row) if t.strip())
+    return ""
 
 
 # --- from grid to table ---------------------------------------------------------------------------
@@ -536,7 +536,8 @@ def build_table(
     header_rows = tuple(range(start + 1, first_data + 1))
     footer = [grid[row - 1] for row, why in skipped.items() if why == "表尾说明"]
     stamp = find_stamp(grid, start, form, footer)
-    return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped)
+    title = " ".join(t for row in grid[:start] for t in map(cell_text, row) if t.strip())
+    return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped, title=title)
 
 
 def filled_columns(rows: Grid) -> pd.DataFrame:

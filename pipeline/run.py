@@ -98,7 +98,8 @@ def read_outcome(outcome: FileOutcome, form: FormSpec, registers: Registers, now
     result = read_file(outcome.path, outcome.file, form)
     outcome.fmt, outcome.table, outcome.problems = result.fmt, result.table, result.problems
     stamp = result.table.stamp if result.table else ""
-    outcome.bureau, outcome.bureau_source = identify_bureau(stamp, outcome.file, registers)
+    title = result.table.title if result.table else ""
+    outcome.bureau, outcome.bureau_source = identify_bureau(stamp, outcome.file, registers, title)
     if not result.ok:
         recent = now - outcome.mtime < DEFER_SECONDS
         unreadable = any(p.code in ("F_UNREADABLE", "F_EMPTY") for p in result.problems)
