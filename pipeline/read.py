@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import copy
 import csv
-import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -28,6 +26,9 @@ import python_calamine
 from openpyxl.utils import get_column_letter
 
 from pipeline.cfb import cfb_damage
+from pipeline.header import companion_columns, find_header, find_stamp
+from pipeline.header import header_key as header_key
+from pipeline.header import header_lookup as header_lookup
 from pipeline.layout import (
     Merge,
     fill_merged,
@@ -37,7 +38,8 @@ from pipeline.layout import (
     same_as_above,
 )
 from pipeline.problems import MessageParams, Problem, problem
-from pipeline.schema import FormSpec, fold
+from pipeline.schema import FormSpec
+from pipeline.values import cell_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
@@ -46,8 +48,6 @@ MAX_DATA_ROWS = 50_000
 EXCEL_CELL_LIMIT = 32_767
 
 Grid = list[list[Any]]
-# A header may be split over this many rows (a label broken twice, a note under it).
-MAX_HEADER_ROWS = 3
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -62,8 +62,6 @@ _MARKER_OVERLAP = max(map(len, _ENTITY_MARKERS))
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
 )
-_PAREN = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
-_HEADER_NOISE = re.compile(r"[*＊:：\s]")
 _ERROR_VALUES = (
     "#NULL!",
     "#DIV/0!",
@@ -365,148 +363,10 @@ def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
 # --- cell text ----------------------------------------------------------------------------------
 
 
-def cell_text(value: Any) -> str:
-    """A cell's value as the bureau typed it: floats without ``.0`` or exponent, dates as ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return str(value)
-
-
 def text_column(values: pd.Series) -> pd.Series:
     """Turn a column of raw cell values into clean text: no control or zero-width characters."""
     text = values.map(cell_text, na_action="ignore").fillna("").astype(str)
     return text.str.replace(_CONTROL, "", regex=True)
-
-
-# --- finding the Annex 3 header -----------------------------------------------------------------
-
-
-def header_key(text: str) -> str:
-    """Fold a header cell for matching: NFKC, notes in brackets and required-markers dropped."""
-    nfkc = unicodedata.normalize("NFKC", text)
-    return _HEADER_NOISE.sub("", _PAREN.sub("", nfkc)).lower()
-
-
-def header_lookup(form: FormSpec) -> dict[str, str]:
-    """Folded header text -> field, from each column's label and aliases."""
-    lookup: dict[str, str] = {}
-    for col in form.columns:
-        for text in (col.label, *col.aliases):
-            lookup.setdefault(header_key(text), col.field)
-            lookup.setdefault(fold(re.sub(r"[()（）]", "", text)), col.field)
-    return lookup
-
-
-def _match_all(cells: list[Any], lookup: dict[str, str]) -> list[tuple[int, str]]:
-    """(column, field) of every header cell that names a field."""
-    keys = [header_key(cell_text(v).strip()) for v in cells]
-    return [(i, lookup[k]) for i, k in enumerate(keys) if k and k in lookup]
-
-
-def _match_row(cells: list[str], lookup: dict[str, str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, fld in _match_all(cells, lookup):
-        found.setdefault(fld, index)
-    return found
-
-
-def find_header(grid: Grid, form: FormSpec) -> tuple[int, int, dict[str, int]] | None:
-    """Locate the header: (first 0-based header row, rows it spans, field -> column).
-
-    A header may span up to ``MAX_HEADER_ROWS`` rows (labels under a merged group cell, a label
-    broken across rows): a row continues the ones above when every filled cell of it is a label,
-    a note in brackets, or the rest of the label above it. The best score wins; the first row wins
-    a tie.
-    """
-    lookup = header_lookup(form)
-    best: tuple[int, int, dict[str, int]] | None = None
-    limit = min(form.header_search_rows, len(grid))
-    depth = min(limit + MAX_HEADER_ROWS - 1, len(grid))
-    rows = [[cell_text(v).strip() for v in grid[r]] for r in range(depth)]
-    for r in range(limit):
-        found, span = _match_row(rows[r], lookup), 1
-        while r + span < len(rows) and span < MAX_HEADER_ROWS:
-            stack, below = rows[r : r + span], rows[r + span]
-            if not _continues(_joined(stack), below, lookup):
-                break
-            joined = _match_stack([*stack, below], lookup)
-            if len(joined) <= len(_match_row(below, lookup)):
-                break
-            found, span = joined, span + 1
-        if "name" not in found or len(found) < form.header_min_columns:
-            continue
-        if best is None or len(found) > len(best[2]):
-            best = (r, span, found)
-    return best
-
-
-def _continues(top: list[str], below: list[str], lookup: dict[str, str]) -> bool:
-    cells = [(a, b) for a, b in zip(top, below, strict=False) if b]
-    return bool(cells) and all(
-        not header_key(b) or header_key(b) in lookup or header_key(a + b) in lookup
-        for a, b in cells
-    )
-
-
-def _joined(stack: list[list[str]]) -> list[str]:
-    """The rows of a header joined down each column."""
-    width = max(len(r) for r in stack)
-    return ["".join(r[c] if c < len(r) else "" for r in stack) for c in range(width)]
-
-
-def _match_stack(stack: list[list[str]], lookup: dict[str, str]) -> dict[str, int]:
-    """Fields of a header over several rows: labels joined down each column, else the label of
-    one row, the lowest first."""
-    found = _match_row(_joined(stack), lookup)
-    for single in reversed(stack):
-        for fld, col in _match_row(single, lookup).items():
-            found.setdefault(fld, col)
-    return found
-
-
-def companion_columns(
-    header: Grid, columns: dict[str, int], form: FormSpec
-) -> dict[str, list[int]]:
-    """Further columns whose header names a field already found: 是否在国家高新区 | 高新区名称."""
-    lookup = header_lookup(form)
-    found: dict[str, list[int]] = {}
-    taken = set(columns.values())
-    for row in header:
-        for col, fld in _match_all(row, lookup):
-            if fld in columns and col not in taken:
-                found.setdefault(fld, []).append(col)
-                taken.add(col)
-    return found
-
-
-def find_stamp(grid: Grid, header_row: int, form: FormSpec, footer: Grid) -> str:
-    """The bureau named on the stamp line (text after the colon): above the header, else among
-    the ``footer`` lines under the table (…（盖章）：长沙市科学技术局 at the foot of the sheet)."""
-    for rows in (grid[:header_row], footer):
-        for row in rows:
-            texts = [cell_text(v).strip() for v in row]
-            for i, text in enumerate(texts):
-                if not any(marker in text for marker in form.stamp_markers):
-                    continue
-                after = re.split(r"[:：]", unicodedata.normalize("NFKC", text))[-1].strip()
-                rest = [t for t in texts[i + 1 :] if t]
-                if after or rest:
-                    return after or rest[0]
-    return ""
 
 
 # --- from grid to table ---------------------------------------------------------------------------

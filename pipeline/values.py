@@ -6,12 +6,15 @@ Mechanisms shared by the normalisers, each a habit of people filling forms by ha
 - a contact cell may carry a label (手机：…, mailto:…), a note in brackets (（总机）, （微信同号）),
   trailing punctuation, or several values (0731-8888888/8888889): the clerk takes the first value
   and says so (:func:`first_value`);
-- a name numbered as in a list (1、…, （2）…) where the sheet has no 序号 column.
+- a name numbered as in a list (1、…, （2）…) where the sheet has no 序号 column;
+- and first of all, a cell's value as the bureau typed it (:func:`cell_text`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -55,3 +58,24 @@ def first_value(text: str) -> tuple[str, bool]:
 def drop_enumeration(values: pd.Series) -> pd.Series:
     """A name numbered as in a list (1、麓谷创客工场) is the name without its number."""
     return values.str.replace(_ENUMERATION, "", regex=True)
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as the bureau typed it: floats without ``.0`` or exponent, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
