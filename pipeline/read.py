@@ -255,12 +255,20 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid, list[Merge]
             try:
                 sheet = book.get_sheet_by_name(meta.name)
                 grid = sheet.to_python(skip_empty_area=False, nrows=row_cap() + 1)
-                merges = list(sheet.merged_cell_ranges or [])
             except BaseException as exc:
                 raise _calamine_refusal(exc) from exc
             visible = str(meta.visible).endswith("Visible")
-            sheets.append((meta.name, visible, grid, merges))
+            sheets.append((meta.name, visible, grid, _merges(sheet)))
     return sheets
+
+
+def _merges(sheet: python_calamine.CalamineSheet) -> list[Merge]:
+    """The sheet's merged ranges; merge records calamine cannot read leave the values unmerged,
+    as a sheet without merges reads, rather than refusing the file."""
+    try:
+        return list(sheet.merged_cell_ranges or [])
+    except Exception:  # calamine's own error types for a damaged merge record
+        return []
 
 
 def _calamine_refusal(exc: BaseException) -> FileRefused:
