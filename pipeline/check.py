@@ -20,6 +20,7 @@ from pipeline.annex2 import DOCUMENT_SUFFIXES
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, OutputError
 from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
+from pipeline.names import fit_name
 from pipeline.run import consolidate, fingerprint, scan_inbox
 from pipeline.write_feedback import has_errors, write_feedback
 
@@ -43,8 +44,8 @@ class Checked:
 
 
 def feedback_path(path: Path, out: Path | None = None) -> Path:
-    """<file stem>-回执.xlsx, beside the file or in ``out``."""
-    return (out or path.parent) / f"{path.stem}{RECEIPT_SUFFIX}.xlsx"
+    """<file stem>-回执.xlsx, beside the file or in ``out``; a long stem is shortened."""
+    return (out or path.parent) / fit_name(path.stem, f"{RECEIPT_SUFFIX}.xlsx")
 
 
 def _outcome(path: Path) -> FileOutcome:

@@ -52,11 +52,13 @@ KEYS: tuple[Key, ...] = (
     Key("paths", "ledger", str, "beian-ledger.sqlite", "台账文件（SQLite）"),
     Key("paths", "decisions", str, "decisions.csv", "疑似重复的人工处理意见"),
     Key("paths", "log", str, "", "夜间运行日志（追加、轮转；空则不写）"),
+    Key("limits", "memory_mb", int, 1024, "读取一个文件可用的内存上限（MB，不含空闲工作进程）"),
+    Key("limits", "seconds_per_file", (int, float), 60, "读取一个文件的时间上限（秒）"),
     Key("prior[]", "name", str, REQUIRED, "往批名称"),
     Key("prior[]", "path", str, REQUIRED, "往批汇总表文件"),
 )
 
-_KIND_NAMES = {str: "文本（加英文引号）", int: "整数", dt.date: "日期"}
+_KIND_NAMES = {str: "文本（加英文引号）", int: "整数", float: "小数", dt.date: "日期"}
 _VALUE_NAMES = {
     str: "文本",
     int: "整数",
@@ -89,6 +91,8 @@ class Settings:
     decisions: Path
     priors: tuple[PriorBatch, ...]
     log: Path | None = None
+    read_memory_mb: int = 1024
+    read_seconds: float = 60.0
 
     @property
     def cutoff(self) -> dt.date:
@@ -266,6 +270,11 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
     months = value("batch.min_age_months")
     if months < 0:
         raise ConfigError(f"{where}min_age_months 不能为负数（现在是 {months}）。")
+    for cap in ("memory_mb", "seconds_per_file"):
+        if value(f"limits.{cap}") <= 0:
+            raise ConfigError(
+                f"{where}[limits] {cap} 应大于 0（现在是 {value(f'limits.{cap}')}）。"
+            )
     form, log = value("batch.form"), value("paths.log")
     if form and not at(form).is_file():
         raise ConfigError(f"{where}form 指向的表样定义文件 {at(form)} 不存在；请检查路径。")
@@ -280,6 +289,8 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
         decisions=at(value("paths.decisions")),
         priors=tuple(PriorBatch(p["name"], at(p["path"])) for p in data.get("prior", [])),
         log=at(log) if log else None,
+        read_memory_mb=value("limits.memory_mb"),
+        read_seconds=float(value("limits.seconds_per_file")),
     )
 
 

@@ -25,7 +25,9 @@ import pandas as pd
 import python_calamine
 from openpyxl.utils import get_column_letter
 
+from pipeline import guards
 from pipeline.cfb import cfb_damage
+from pipeline.guards import FileRefused
 from pipeline.header import companion_columns, find_header, find_stamp
 from pipeline.header import header_key as header_key
 from pipeline.header import header_lookup as header_lookup
@@ -37,7 +39,7 @@ from pipeline.layout import (
     layout_noise,
     same_as_above,
 )
-from pipeline.problems import MessageParams, Problem, problem
+from pipeline.problems import Problem, problem
 from pipeline.schema import FormSpec
 from pipeline.values import cell_text
 
@@ -111,15 +113,6 @@ class ReadResult:
         return self.table is not None and not any(p.severity == "file" for p in self.problems)
 
 
-class FileRefused(Exception):
-    """Raised inside this module only, turned into an F_ problem by :func:`read_file`."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params: MessageParams = params
-
-
 def cell_address(row: int, col: int) -> str:
     """1-based Excel row and 0-based column to an address such as ``E7``."""
     return f"{get_column_letter(col + 1)}{row}"
@@ -171,10 +164,15 @@ def inspect_zip(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             kind = _zip_kind({i.filename for i in archive.infolist()})
+            guards.check_zip_sizes(archive.infolist(), path.stat().st_size)
             _check_declared_sizes(archive.infolist())
             for info in archive.infolist():
                 if info.filename.endswith((".xml", ".rels")):
                     _inspect_part(archive, info)
+            if kind == "xlsx":
+                guards.check_xlsx_grid(archive)
+            else:
+                guards.check_ods_repeats(archive, row_cap())
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
         # ValueError: a member name that is not UTF-8, a negative offset (tests/test_fuzz_read.py)
         raise FileRefused(

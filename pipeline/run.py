@@ -29,8 +29,9 @@ from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.normalise import normalise
 from pipeline.packet_spec import load_packet
 from pipeline.problems import Problem, problem
-from pipeline.read import cell_address, read_file
+from pipeline.read import ReadResult, cell_address
 from pipeline.report import detail_frame, review_frame, submissions_frame
+from pipeline.sandbox import Caps, read_files
 from pipeline.schema import FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, Part, validate_batch
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
@@ -93,9 +94,10 @@ def fingerprint(outcome: FileOutcome) -> None:
     outcome.size, outcome.mtime, outcome.sha256 = stat.st_size, stat.st_mtime, digest.hexdigest()
 
 
-def read_outcome(outcome: FileOutcome, form: FormSpec, registers: Registers, now: float) -> None:
-    """Read one file and decide its bureau and whether it is rejected or deferred."""
-    result = read_file(outcome.path, outcome.file, form)
+def read_outcome(
+    outcome: FileOutcome, result: ReadResult, registers: Registers, now: float
+) -> None:
+    """Take one file's read and decide its bureau and whether it is rejected or deferred."""
     outcome.fmt, outcome.table, outcome.problems = result.fmt, result.table, result.problems
     stamp = result.table.stamp if result.table else ""
     title = result.table.title if result.table else ""
@@ -111,6 +113,11 @@ def read_outcome(outcome: FileOutcome, form: FormSpec, registers: Registers, now
         outcome.status = "rejected"
         return
     outcome.status = "candidate"
+
+
+def caps(settings: Settings) -> Caps:
+    """The configured caps on reading one file (memory, time)."""
+    return Caps(settings.read_memory_mb, settings.read_seconds)
 
 
 def choose_live(files: list[FileOutcome]) -> None:
@@ -191,7 +198,8 @@ def load_prior(settings: Settings, form: FormSpec, registers: Registers) -> pd.D
             raise ConfigError(
                 f"找不到往批汇总表 {prior.path}（{prior.name}）；请检查配置或 --prior。"
             )
-        result = read_file(prior.path, prior.path.name, form)
+    jobs = [(prior.path, prior.path.name) for prior in settings.priors]
+    for prior, result in zip(settings.priors, read_files(jobs, form, caps(settings)), strict=True):
         if result.table is None:
             reasons = "；".join(p.message for p in result.problems)
             raise ConfigError(f"往批汇总表 {prior.path} 无法读取：{reasons}")
@@ -409,11 +417,11 @@ def consolidate(
         [f for f in files if not f.status], packet_spec, registers, received or {}, started
     )
     pending = [f for f in files if not f.status]
-    for outcome in pending:
-        if progress:
-            progress(outcome.file, len(pending))
+    done = (lambda name: progress(name, len(pending))) if progress else None
+    reads = read_files([(f.path, f.file) for f in pending], form, caps(settings), done)
+    for outcome, read in zip(pending, reads, strict=True):
         outcome.received = (received or {}).get(outcome.sha256, started)
-        read_outcome(outcome, form, registers, now)
+        read_outcome(outcome, read, registers, now)
     choose_live(files)
     live = sorted(
         (f for f in files if f.status == "live"),

@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.atomic import Staging, staged, write_atomic
 from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult, FileOutcome
+from pipeline.names import fit_name
 from pipeline.packet_report import bureau_packet_problems, packet_summary
 from pipeline.problems import Problem
 from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
@@ -60,12 +61,13 @@ COMMENT_LINE = COMMENT_WIDTH // 7
 
 
 def feedback_name(outcome: FileOutcome) -> str:
-    """回执 file name: the bureau's registered name for its live file; bureau and file otherwise."""
+    """回执 file name: the bureau's registered name for its live file; bureau and file otherwise,
+    shortened to fit any file system (pipeline/names.py)."""
     if outcome.status == "live" and outcome.bureau is not None:
         return f"{outcome.bureau.name}.xlsx"
     owner = outcome.bureau.name if outcome.bureau is not None else UNKNOWN_BUREAU
     stem = PurePosixPath(outcome.file).with_suffix("").as_posix().replace("/", "_")
-    return f"{owner}-{stem}.xlsx"
+    return fit_name(f"{owner}-{stem}", ".xlsx")
 
 
 def position(p: Problem) -> tuple[int, int]:

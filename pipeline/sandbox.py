@@ -1,0 +1,239 @@
+"""Read every file in a guarded worker process, so that no file can take the run down.
+
+The reading libraries are native code: a hostile file can make them allocate terabytes and abort
+the process, which no ``try`` catches. So each file is read by :func:`pipeline.read.read_file` in
+a worker process under a memory cap and a time limit. A worker that dies, aborts, outgrows its
+memory or its time is killed and replaced, and its file gets an F_ code; the other files go on.
+
+The caps hold on every platform through a watchdog in the parent that polls each busy worker's
+resident memory (psutil) and its time; where the OS has address-space limits (Linux), the worker
+also sets ``RLIMIT_AS`` before each file, so an allocation far beyond the cap fails at once
+instead of between two polls. Workers are started with ``spawn`` semantics (as on Windows) and
+kept for the life of the process: an interpreter and its pandas import are paid once per worker,
+not once per file. At most two workers read files in parallel.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from pipeline.errors import BeianError
+from pipeline.problems import problem
+from pipeline.read import ReadResult, read_file
+from pipeline.schema import FormSpec
+
+try:  # address-space limits exist on Linux and macOS, not on Windows
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
+
+MAX_WORKERS = 2
+POLL_SECONDS = 0.02
+ADDRESS_HEADROOM_MB = 4096
+"""Address space allowed beyond the cap: allocators (pyarrow's among them) reserve large ranges
+they never touch. The watchdog enforces the cap on memory in use; the OS limit only has to stop
+the allocation of terabytes at once."""
+_MB = 1024 * 1024
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What one file's read may take: memory beyond the idle worker (MB) and wall time (s)."""
+
+    memory_mb: int = 1024
+    seconds: float = 60.0
+
+
+class WorkerError(BeianError):
+    """No worker process could be started at all: the run cannot read any file."""
+
+
+# --- inside the worker ----------------------------------------------------------------------------
+
+
+def serve(conn: Connection) -> None:
+    """The worker's loop: read the files it is sent, one at a time, until told to stop."""
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        path, file, form, memory_mb = job
+        _limit_address_space(memory_mb)
+        try:
+            answer: Any = read_file(path, file, form)
+        except MemoryError:
+            answer = ("memory", "")
+        except Exception as exc:  # a reader bug on a hostile file must not end the worker
+            answer = ("crash", type(exc).__name__)
+        conn.send(answer)
+
+
+def _limit_address_space(memory_mb: int) -> None:
+    """Let this file's read map at most the cap and the headroom beyond what the worker maps."""
+    if resource is None:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = psutil.Process().memory_info().vms + (memory_mb + ADDRESS_HEADROOM_MB) * _MB
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+# --- in the parent --------------------------------------------------------------------------------
+
+
+class _Worker:
+    """One worker process, its pipe, and the file it is reading."""
+
+    def __init__(self) -> None:
+        self.conn, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(target=serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.job: int | None = None
+        self.started = 0.0
+        self.base_rss = 0
+
+    def give(self, index: int, job: tuple[Path, str, FormSpec, int]) -> None:
+        self.base_rss = self.rss()
+        self.conn.send(job)
+        self.job, self.started = index, time.monotonic()
+
+    def rss(self) -> int:
+        try:
+            return int(psutil.Process(self.process.pid).memory_info().rss)
+        except psutil.Error:
+            return 0
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+_workers: list[_Worker] = []
+_lock = threading.Lock()
+
+
+def read_files(
+    jobs: Sequence[tuple[Path, str]],
+    form: FormSpec,
+    caps: Caps,
+    done: Callable[[str], None] | None = None,
+) -> list[ReadResult]:
+    """Read (path, name) pairs in guarded workers; results in the order of ``jobs``.
+
+    ``done`` is called with each file's name as its read ends. Never raises for a bad file.
+    """
+    results: list[ReadResult | None] = [None] * len(jobs)
+    wanted = min(MAX_WORKERS, os.cpu_count() or 1, len(jobs))
+    with _lock:
+        queue = deque(range(len(jobs)))
+        while queue or any(w.job is not None for w in _workers):
+            _grow(wanted)
+            for worker in _workers:
+                if worker.ready and worker.job is None and queue:
+                    index = queue.popleft()
+                    path, file = jobs[index]
+                    worker.give(index, (path, file, form, caps.memory_mb))
+            for index, result in _collect(jobs, caps):
+                results[index] = result
+                if done:
+                    done(jobs[index][1])
+    return [r for r in results if r is not None]
+
+
+def _grow(count: int) -> None:
+    """Start workers until ``count`` are alive (each becomes ready in the background)."""
+    _workers[:] = [w for w in _workers if w.process.is_alive()]
+    while len(_workers) < count:
+        _workers.append(_Worker())
+
+
+def _collect(jobs: Sequence[tuple[Path, str]], caps: Caps) -> list[tuple[int, ReadResult]]:
+    """Wait briefly for answers, then judge every busy worker's memory and time."""
+    waiting = [w.conn for w in _workers] + [w.process.sentinel for w in _workers]
+    ready = set(wait(waiting, timeout=POLL_SECONDS))
+    finished: list[tuple[int, ReadResult]] = []
+    for worker in list(_workers):
+        answer = _judge(worker, ready, caps)
+        if answer == "ready":
+            worker.ready = True
+            continue
+        if answer is None:
+            continue
+        if worker.job is None:  # an idle worker died: replaced on the next round
+            if not worker.ready:
+                raise WorkerError(f"无法启动读取文件的工作进程（{_exit_detail(worker)}）。")
+            worker.stop()
+            _workers.remove(worker)
+            continue
+        index, worker.job = worker.job, None
+        if not isinstance(answer, ReadResult):
+            worker.stop()
+            _workers.remove(worker)
+            answer = _refused(*jobs[index], answer, caps)
+        finished.append((index, answer))
+    return finished
+
+
+def _judge(worker: _Worker, ready: set[Any], caps: Caps) -> Any:
+    """A worker's answer, or why it is being stopped: ("crash" | "time" | "memory", detail);
+    None while it is still reading within its caps, or idle."""
+    if worker.conn in ready:
+        try:
+            return worker.conn.recv()
+        except (EOFError, OSError):
+            return ("crash", _exit_detail(worker))
+    if worker.process.sentinel in ready:
+        return ("crash", _exit_detail(worker))
+    if worker.job is None:
+        return None
+    if time.monotonic() - worker.started > caps.seconds:
+        return ("time", "")
+    if worker.rss() - worker.base_rss > caps.memory_mb * _MB:
+        return ("memory", "")
+    return None
+
+
+def _exit_detail(worker: _Worker) -> str:
+    worker.process.join(1)
+    code = worker.process.exitcode
+    return f"退出码 {code}" if code is not None else "进程无响应"
+
+
+def _refused(path: Path, file: str, answer: tuple[str, str], caps: Caps) -> ReadResult:
+    """The F_ problem of a file whose worker hit a cap or died."""
+    kind, detail = answer
+    if kind == "memory":
+        found = problem("F_READ_LIMIT", file=file, what="内存", limit=f"{caps.memory_mb} MB")
+    elif kind == "time":
+        found = problem("F_READ_LIMIT", file=file, what="时间", limit=f"{caps.seconds:g} 秒")
+    else:
+        found = problem("F_READ_CRASH", file=file, detail=detail)
+    return ReadResult(file, path, "", None, [found])
+
+
+def shutdown() -> None:
+    """Stop every worker (the next read starts new ones)."""
+    with _lock:
+        for worker in _workers:
+            worker.stop()
+        _workers.clear()
