@@ -64,7 +64,11 @@ class WorkerError(BeianError):
 
 
 def serve(conn: Connection) -> None:
-    """The worker's loop: read the files it is sent, one at a time, until told to stop."""
+    """The worker's loop: read the files it is sent, one at a time, until told to stop.
+
+    Its error output goes nowhere: a reader that aborts prints a native backtrace the clerk
+    need not see, since the file's F_ code says what happened."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     conn.send("ready")
     while True:
         try:
