@@ -72,12 +72,9 @@ def serve(conn: Connection) -> None:
     conn.send("ready")
     while True:
         try:
-            job = conn.recv()
-        except EOFError:
+            path, file, form, memory_mb = conn.recv()
+        except EOFError:  # the parent is gone
             return
-        if job is None:
-            return
-        path, file, form, memory_mb = job
         _limit_address_space(memory_mb)
         try:
             answer: Any = read_file(path, file, form)
@@ -233,11 +230,3 @@ def _refused(path: Path, file: str, answer: tuple[str, str], caps: Caps) -> Read
     else:
         found = problem("F_READ_CRASH", file=file, detail=detail)
     return ReadResult(file, path, "", None, [found])
-
-
-def shutdown() -> None:
-    """Stop every worker (the next read starts new ones)."""
-    with _lock:
-        for worker in _workers:
-            worker.stop()
-        _workers.clear()
