@@ -24,6 +24,7 @@ from pipeline.packet_checks import Located, check_form
 from pipeline.packet_spec import PacketSpec
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address
+from pipeline.sandbox import Caps, guarded
 from pipeline.schema import Bureau, FormSpec, Registers
 
 READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
@@ -68,15 +69,26 @@ def claim(
     registers: Registers,
     received: dict[str, dt.datetime],
     now: dt.datetime,
+    caps: Caps,
 ) -> None:
-    """Read Word forms and set documents aside; what is left is for the Annex 3 reader."""
-    for outcome in pending:
+    """Read Word forms (in guarded workers, pipeline/sandbox.py) and set documents aside; what
+    is left is for the Annex 3 reader."""
+    kinds = [annex1.word_kind(outcome.path) for outcome in pending]
+    words = [i for i, kind in enumerate(kinds) if spec is not None and kind]
+    jobs = [(pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i])) for i in words]
+    reads = guarded(
+        annex1.read_word,
+        jobs,
+        caps,
+        lambda index, found: annex1.FormResult(kinds[words[index]], None, [found]),
+    )
+    forms = dict(zip(words, reads, strict=True))
+    for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
         suffix = outcome.path.suffix.lower()
-        kind = annex1.word_kind(outcome.path)
         if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
             outcome.status, outcome.note = "ignored", "随附文档（不是表格文件）"
-        elif spec is not None and kind:
-            found = annex1.read_word(outcome.path, outcome.file, spec, kind)
+        elif index in forms:
+            found = forms[index]
             outcome.fmt, outcome.problems, outcome.annex1 = found.fmt, found.problems, found.form
             outcome.status = "rejected" if found.refused else "annex1" if found.form else "document"
             if outcome.status != "document":

@@ -414,7 +414,12 @@ def consolidate(
     now = time.time()
     packet_spec = load_packet(settings.form)
     packet.claim(
-        [f for f in files if not f.status], packet_spec, registers, received or {}, started
+        [f for f in files if not f.status],
+        packet_spec,
+        registers,
+        received or {},
+        started,
+        caps(settings),
     )
     pending = [f for f in files if not f.status]
     done = (lambda name: progress(name, len(pending))) if progress else None

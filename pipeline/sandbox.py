@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 
 from pipeline.errors import BeianError
-from pipeline.problems import problem
+from pipeline.problems import Problem, problem
 from pipeline.read import ReadResult, read_file
 from pipeline.schema import FormSpec
 
@@ -40,12 +40,14 @@ except ImportError:  # pragma: no cover - Windows
 
 MAX_WORKERS = 2
 POLL_SECONDS = 0.02
+MAX_FAILED_STARTS = 3
 ADDRESS_HEADROOM_MB = 4096
 """Address space allowed beyond the cap: allocators (pyarrow's among them) reserve large ranges
 they never touch. The watchdog enforces the cap on memory in use; the OS limit only has to stop
 the allocation of terabytes at once."""
 _MB = 1024 * 1024
 _CONTEXT = multiprocessing.get_context("spawn")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,12 @@ def serve(conn: Connection) -> None:
     conn.send("ready")
     while True:
         try:
-            path, file, form, memory_mb = conn.recv()
+            task, args, memory_mb = conn.recv()
         except EOFError:  # the parent is gone
             return
         _limit_address_space(memory_mb)
         try:
-            answer: Any = read_file(path, file, form)
+            answer: tuple[str, Any] = ("ok", task(*args))
         except MemoryError:
             answer = ("memory", "")
         except Exception as exc:  # a reader bug on a hostile file must not end the worker
@@ -112,10 +114,15 @@ class _Worker:
         self.started = 0.0
         self.base_rss = 0
 
-    def give(self, index: int, job: tuple[Path, str, FormSpec, int]) -> None:
+    def give(self, index: int, job: tuple[Callable[..., Any], tuple[Any, ...], int]) -> bool:
+        """Hand a job over; False when the worker has died meanwhile (it is collected later)."""
         self.base_rss = self.rss()
-        self.conn.send(job)
+        try:
+            self.conn.send(job)
+        except OSError:
+            return False
         self.job, self.started = index, time.monotonic()
+        return True
 
     def rss(self) -> int:
         try:
@@ -130,6 +137,9 @@ class _Worker:
 
 
 _workers: list[_Worker] = []
+_failed_starts: list[str] = []
+"""Why workers died before becoming ready since one last did: a few such deaths in a row mean
+no worker can start at all (a broken installation), which fails the run."""
 _lock = threading.Lock()
 
 
@@ -139,11 +149,30 @@ def read_files(
     caps: Caps,
     done: Callable[[str], None] | None = None,
 ) -> list[ReadResult]:
-    """Read (path, name) pairs in guarded workers; results in the order of ``jobs``.
+    """Read Annex 3 from (path, name) pairs in guarded workers; results in the order of ``jobs``.
 
     ``done`` is called with each file's name as its read ends. Never raises for a bad file.
     """
-    results: list[ReadResult | None] = [None] * len(jobs)
+    return guarded(
+        read_file,
+        [(file, (path, file, form)) for path, file in jobs],
+        caps,
+        lambda index, found: ReadResult(jobs[index][1], jobs[index][0], "", None, [found]),
+        done,
+    )
+
+
+def guarded(
+    task: Callable[..., T],
+    jobs: Sequence[tuple[str, tuple[Any, ...]]],
+    caps: Caps,
+    refuse: Callable[[int, Problem], T],
+    done: Callable[[str], None] | None = None,
+) -> list[T]:
+    """``task(*args)`` for every (file name, args) job in guarded workers, in the order of
+    ``jobs``. ``task`` is a module-level function (workers are spawned, so it is pickled by name);
+    a job whose worker hit a cap or died is ``refuse(index, F_ problem)`` instead."""
+    results: list[Any] = [None] * len(jobs)
     wanted = min(MAX_WORKERS, os.cpu_count() or 1, len(jobs))
     with _lock:
         queue = deque(range(len(jobs)))
@@ -152,45 +181,49 @@ def read_files(
             for worker in _workers:
                 if worker.ready and worker.job is None and queue:
                     index = queue.popleft()
-                    path, file = jobs[index]
-                    worker.give(index, (path, file, form, caps.memory_mb))
-            for index, result in _collect(jobs, caps):
-                results[index] = result
+                    if not worker.give(index, (task, jobs[index][1], caps.memory_mb)):
+                        queue.appendleft(index)
+            for index, answer in _collect(caps):
+                file = jobs[index][0]
+                ok = answer[0] == "ok"
+                results[index] = answer[1] if ok else refuse(index, _refusal(file, answer, caps))
                 if done:
-                    done(jobs[index][1])
-    return [r for r in results if r is not None]
+                    done(file)
+    return results
 
 
 def _grow(count: int) -> None:
-    """Start workers until ``count`` are alive (each becomes ready in the background)."""
-    _workers[:] = [w for w in _workers if w.process.is_alive()]
+    """Start workers until there are ``count`` (each becomes ready in the background). A dead
+    worker stays listed until :func:`_collect` has seen its exit and settled its file."""
     while len(_workers) < count:
         _workers.append(_Worker())
 
 
-def _collect(jobs: Sequence[tuple[Path, str]], caps: Caps) -> list[tuple[int, ReadResult]]:
+def _collect(caps: Caps) -> list[tuple[int, tuple[str, Any]]]:
     """Wait briefly for answers, then judge every busy worker's memory and time."""
     waiting = [w.conn for w in _workers] + [w.process.sentinel for w in _workers]
     ready = set(wait(waiting, timeout=POLL_SECONDS))
-    finished: list[tuple[int, ReadResult]] = []
+    finished: list[tuple[int, tuple[str, Any]]] = []
     for worker in list(_workers):
         answer = _judge(worker, ready, caps)
         if answer == "ready":
             worker.ready = True
+            _failed_starts.clear()
             continue
         if answer is None:
             continue
         if worker.job is None:  # an idle worker died: replaced on the next round
             if not worker.ready:
-                raise WorkerError(f"无法启动读取文件的工作进程（{_exit_detail(worker)}）。")
+                _failed_starts.append(_exit_detail(worker))
+            if len(_failed_starts) >= MAX_FAILED_STARTS:
+                raise WorkerError(f"无法启动读取文件的工作进程（{_failed_starts[-1]}）。")
             worker.stop()
             _workers.remove(worker)
             continue
         index, worker.job = worker.job, None
-        if not isinstance(answer, ReadResult):
+        if answer[0] != "ok":
             worker.stop()
             _workers.remove(worker)
-            answer = _refused(*jobs[index], answer, caps)
         finished.append((index, answer))
     return finished
 
@@ -220,13 +253,11 @@ def _exit_detail(worker: _Worker) -> str:
     return f"退出码 {code}" if code is not None else "进程无响应"
 
 
-def _refused(path: Path, file: str, answer: tuple[str, str], caps: Caps) -> ReadResult:
+def _refusal(file: str, answer: tuple[str, str], caps: Caps) -> Problem:
     """The F_ problem of a file whose worker hit a cap or died."""
     kind, detail = answer
     if kind == "memory":
-        found = problem("F_READ_LIMIT", file=file, what="内存", limit=f"{caps.memory_mb} MB")
-    elif kind == "time":
-        found = problem("F_READ_LIMIT", file=file, what="时间", limit=f"{caps.seconds:g} 秒")
-    else:
-        found = problem("F_READ_CRASH", file=file, detail=detail)
-    return ReadResult(file, path, "", None, [found])
+        return problem("F_READ_LIMIT", file=file, what="内存", limit=f"{caps.memory_mb} MB")
+    if kind == "time":
+        return problem("F_READ_LIMIT", file=file, what="时间", limit=f"{caps.seconds:g} 秒")
+    return problem("F_READ_CRASH", file=file, detail=detail)

@@ -6,24 +6,30 @@ the bad file must have its F_ code and a receipt.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import annex3_grid, good_row, write_grid
+from forms import SPEC, make_form
 from test_end_to_end import read_csv, run_cli
 from test_read import edited_xlsx, file_codes, read_path, rezip, zip_parts
 from typer.testing import CliRunner
 
+from pipeline import sandbox
 from pipeline.cli import app
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConfigError
+from pipeline.model import FileOutcome
 from pipeline.names import MAX_NAME_BYTES, MAX_NAME_CHARS, fit_name
+from pipeline.packet import claim
 from pipeline.sandbox import Caps, read_files
-from pipeline.schema import load_form
+from pipeline.schema import load_form, load_registers
 
 FAR_ROW = 99_999_999
 
@@ -160,6 +166,15 @@ def test_a_file_that_aborts_its_worker_is_refused_and_the_others_are_read(
     assert guarded([good, killer, good]) == [[], ["F_READ_CRASH"], []]
 
 
+def test_a_worker_killed_between_nights_is_replaced(tmp_path: Path) -> None:
+    good = write_grid(tmp_path / "good.xlsx", annex3_grid([good_row()]), "xlsx")
+    assert guarded([good, good]) == [[], []]
+    for worker in sandbox._workers:
+        worker.process.kill()
+        worker.process.join()
+    assert guarded([good, good]) == [[], []]
+
+
 def test_a_worker_over_its_memory_cap_is_stopped(tmp_path: Path) -> None:
     good = write_grid(tmp_path / "good.xlsx", annex3_grid([good_row()]), "xlsx")
     assert guarded([big_csv(tmp_path), good], Caps(memory_mb=40)) == [["F_READ_LIMIT"], []]
@@ -278,3 +293,23 @@ def test_a_cap_must_be_a_positive_number(tmp_path: Path, value: str) -> None:
     config.write_text(f"[limits]\nseconds_per_file = {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="seconds_per_file"):
         load_settings(config)
+
+
+# --- Word forms -----------------------------------------------------------------------------------
+
+
+def test_a_word_form_is_read_in_a_guarded_worker_too(settings: Settings) -> None:
+    """A form whose read outlasts its time is refused with F_READ_LIMIT, like any workbook."""
+    path = make_form(settings.inbox / "长沙市科技局" / "附件1.docx")
+    document = docx.Document(str(path))
+    for _ in range(3000):  # long enough to be read well after the first watchdog poll
+        document.add_paragraph("补充说明。")
+    document.save(str(path))
+    day = dt.datetime(2016, 4, 1)
+    for caps, status, codes in [
+        (Caps(seconds=0.001), "rejected", ["F_READ_LIMIT"]),
+        (Caps(), "annex1", []),
+    ]:
+        outcome = FileOutcome(file="长沙市科技局/附件1.docx", path=path, status="")
+        claim([outcome], SPEC, load_registers(), {}, day, caps)
+        assert (outcome.status, [p.code for p in outcome.problems]) == (status, codes)
