@@ -216,7 +216,10 @@ def _collect(caps: Caps) -> list[tuple[int, tuple[str, Any]]]:
             if not worker.ready:
                 _failed_starts.append(_exit_detail(worker))
             if len(_failed_starts) >= MAX_FAILED_STARTS:
-                raise WorkerError(f"无法启动读取文件的工作进程（{_failed_starts[-1]}）。")
+                why = _failed_starts[-1]
+                raise WorkerError(
+                    f"无法启动读取文件的工作进程（{why}）；请重新安装 beian 后再运行。"
+                )
             worker.stop()
             _workers.remove(worker)
             continue
