@@ -9,6 +9,7 @@ failures to them; help and option errors are Chinese (pipeline/cli_zh.py).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -401,9 +402,15 @@ def status_command(
 
 
 def main() -> None:
-    """Console entry point that survives a GBK console on Windows."""
+    """Console entry point that survives a GBK console on Windows.
+
+    The console script runs as a file, and multiprocessing would re-run that file in every reading
+    worker (pipeline/sandbox.py), importing the whole CLI before the worker can read. Naming the
+    main module ``pipeline.__main__``, as ``python -m pipeline`` does, tells multiprocessing to
+    leave it alone: the workers never need it."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:
             reconfigure(errors="replace")
+    sys.modules["__main__"].__spec__ = importlib.util.find_spec("pipeline.__main__")
     app(prog_name="beian")
