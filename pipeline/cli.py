@@ -401,6 +401,55 @@ def status_command(
         console.print(f"此后又运行 {found.quiet_runs_since} 次，收件箱均无变化。")
 
 
+HOST = typer.Option("127.0.0.1", "--host", help="监听地址（默认只在本机：127.0.0.1）。")
+PORT = typer.Option(8016, "--port", help="端口（默认 8016）。")
+ACCOUNTS_OUT = typer.Option(
+    Path("登录码.csv"), "--out", help="写出新登录码的 CSV 文件（bureau,role,code）。"
+)
+RESET = typer.Option(None, "--reset", help="为一个账号换发登录码：推荐单位名称，或“管理员”。")
+
+
+@app.command("serve")
+def serve_command(
+    host: str = HOST,
+    port: int = PORT,
+    config: Path | None = CONFIG,
+) -> None:
+    """网上报送站点：推荐单位上传附件3并立即看到回执；管理员查看报送情况、立即汇总。"""
+    from pipeline.web.app import serve
+
+    try:
+        settings = _settings(config)
+        console.print(f"网上报送：http://{host}:{port}/（按 Ctrl+C 停止）")
+        serve(settings, host, port)
+    except BeianError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("accounts")
+def accounts_command(
+    out: Path = ACCOUNTS_OUT,
+    reset: str | None = RESET,
+    config: Path | None = CONFIG,
+) -> None:
+    """网上报送的登录码：每个推荐单位一个、管理员一个；只显示这一次，并写入 CSV，台账只存其哈希。"""
+    from pipeline.accounts import issue_codes
+
+    try:
+        issued, kept = issue_codes(_settings(config), out, reset)
+    except BeianError as exc:
+        raise _fail(exc) from exc
+    if issued:
+        console.print(summary.frame_table(issued, "新登录码（只显示这一次，请妥善分发）"))
+        console.print(f"已写入：{escape(str(out))}")
+    if kept:
+        console.print(
+            f"已有登录码、未更换（{len(kept)}）："
+            + "、".join(kept)
+            + "。如需更换：beian accounts --reset 单位名称"
+        )
+
+
 def main() -> None:
     """Console entry point that survives a GBK console on Windows.
 

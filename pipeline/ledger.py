@@ -64,6 +64,40 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN submissions TEXT NOT NULL DEFAULT '[]';
     """,
+    # The intake site (beian serve): sign-in accounts, its signing key, uploads and the audit log.
+    """
+    CREATE TABLE accounts (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        handle TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL,
+        issued TEXT NOT NULL
+    );
+    CREATE TABLE site (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        batch TEXT NOT NULL,
+        bureau TEXT NOT NULL,
+        path TEXT NOT NULL,
+        original TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT NOT NULL
+    );
+    CREATE INDEX uploads_bureau ON uploads (batch, bureau, received);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        account TEXT NOT NULL,
+        address TEXT NOT NULL,
+        action TEXT NOT NULL,
+        original TEXT NOT NULL DEFAULT '',
+        sha256 TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -148,9 +182,13 @@ class Ledger:
         )
 
     def first_seen(self, batch: str) -> dict[str, dt.datetime]:
-        """Per content (SHA-256), when the ledger first saw it in this batch."""
+        """Per content (SHA-256), when the ledger first saw it in this batch: at a run, or when
+        a bureau uploaded it on the intake site, whichever came first."""
         rows = self.db.execute(
-            "SELECT sha256, MIN(first_seen) FROM files WHERE batch = ? GROUP BY sha256", (batch,)
+            "SELECT sha256, MIN(t) FROM (SELECT sha256, first_seen AS t FROM files WHERE batch = ? "
+            "UNION ALL SELECT sha256, received FROM uploads WHERE batch = ? AND status = 'live') "
+            "GROUP BY sha256",
+            (batch, batch),
         ).fetchall()
         return {sha: dt.datetime.fromisoformat(when) for sha, when in rows}
 

@@ -1,0 +1,251 @@
+"""Judge uploaded files at once, in the context of the batch as it stands (SPEC §11).
+
+An upload is judged by the nightly consolidation itself (:func:`pipeline.run.consolidate`), not a
+copy of it: the inbox is surveyed as the nightly run would, the upload joins it as its bureau's
+newest submission, and every rule applies — the checks, duplicates within the file, against the
+prior batches, against the rows other bureaus have sent so far, and the clerk's decisions. Several
+uploads of different bureaus that arrive together are judged in one consolidation.
+
+The upload is read from a staging path outside the scanned inbox under the inbox path it will
+have; only when its stamp line agrees with the bureau that signed in is it moved into
+``inbox/<bureau>/`` (a bureau cannot replace another bureau's submission).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.ledger import Ledger
+from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
+from pipeline.problems import Problem, problem
+from pipeline.run import consolidate, survey
+from pipeline.schema import Bureau
+from pipeline.write_feedback import cell_marks, comment_text, file_counts, write_feedback
+
+GRID_ROWS = 1000
+"""Rows of the bureau's own sheet shown on the page (the 回执 holds them all)."""
+GRID_TEXT = 200
+"""Characters of one cell shown on the page."""
+
+
+@dataclass
+class Upload:
+    """One file a bureau sent through the site, staged and fingerprinted, not yet in the inbox."""
+
+    id: str
+    bureau: Bureau
+    file: str
+    staged: Path
+    original: str
+    sha256: str
+    size: int
+    received: dt.datetime
+
+
+@dataclass
+class Verdict:
+    """What the site answers about one upload."""
+
+    upload: Upload
+    status: str
+    counts: dict[str, int]
+    problems: list[Problem]
+    grid: list[list[dict[str, str]]] = field(default_factory=list)
+    sheet: str = ""
+
+    @property
+    def stray(self) -> bool:
+        """Stamped for another bureau than the one that signed in: kept out of the inbox."""
+        return any(p.code == "F_BUREAU_MISMATCH" for p in self.problems)
+
+    def as_json(self) -> dict[str, Any]:
+        """The SPEC §11 answer (without the receipt link, which the web layer adds)."""
+        return {
+            "id": self.upload.id,
+            "file": self.upload.original,
+            "bureau": self.upload.bureau.name,
+            "status": self.status,
+            "counts": self.counts,
+            "problems": [
+                {
+                    key: getattr(p, key)
+                    for key in (
+                        "sheet",
+                        "cell",
+                        "column",
+                        "value",
+                        "code",
+                        "severity",
+                        "message",
+                        "hint",
+                    )
+                }
+                for p in self.problems
+            ],
+        }
+
+
+def received_times(
+    ledger: Ledger, settings: Settings, files: list[FileOutcome], uploads: list[Upload]
+) -> dict[str, dt.datetime]:
+    """When each content was received: the ledger's first sight, else its modification time;
+    the uploads now — so each upload is its bureau's newest submission."""
+    received = ledger.first_seen(settings.batch)
+    earliest = min(u.received for u in uploads)
+    for f in files:
+        if f.sha256 and f.sha256 not in received:
+            received[f.sha256] = min(dt.datetime.fromtimestamp(f.mtime), earliest)
+    received.update({u.sha256: u.received for u in uploads})
+    return received
+
+
+def _outcome(upload: Upload) -> FileOutcome:
+    stat = upload.staged.stat()
+    return FileOutcome(
+        file=upload.file,
+        path=upload.staged,
+        status="",
+        size=upload.size,
+        mtime=stat.st_mtime,
+        sha256=upload.sha256,
+    )
+
+
+def consolidate_with(settings: Settings, ledger: Ledger, uploads: list[Upload]) -> BatchResult:
+    """The nightly consolidation of the inbox as it stands, plus the uploads."""
+    files = survey(settings, ledger.known(settings.batch))
+    taken = {u.file for u in uploads}
+    files = [f for f in files if f.file not in taken] + [_outcome(u) for u in uploads]
+    received = received_times(ledger, settings, files, uploads)
+    return consolidate(settings, files, received, None, ledger.row_history(settings.batch))
+
+
+def mismatch(upload: Upload, outcome: FileOutcome) -> Problem | None:
+    """F_BUREAU_MISMATCH when the file's stamp line names another bureau than the signed-in one."""
+    if outcome.bureau is None or outcome.bureau.code == upload.bureau.code:
+        return None
+    return problem(
+        "F_BUREAU_MISMATCH",
+        file=upload.file,
+        stamped=outcome.bureau.name,
+        bureau=upload.bureau.name,
+    )
+
+
+def grid_of(outcome: FileOutcome) -> list[list[dict[str, str]]]:
+    """The bureau's sheet as read, cell by cell: text, mark (error/warning) and why."""
+    table = outcome.table
+    if table is None:
+        return []
+    marks = cell_marks(outcome.problems)
+    width = max((len(r) for r in table.grid[:GRID_ROWS]), default=0)
+    grid = []
+    for r, values in enumerate(table.grid[:GRID_ROWS]):
+        line = []
+        for c in range(width):
+            value = values[c] if c < len(values) else None
+            text = cell_text(value)
+            cell = f"{_column_letters(c)}{r + 1}"
+            found = marks.get(cell, [])
+            mark = "error" if any(p.severity == "error" for p in found) else "warning"
+            line.append(
+                {
+                    "cell": cell,
+                    "text": text[:GRID_TEXT],
+                    "mark": mark if found else "",
+                    "why": comment_text(found) if found else "",
+                }
+            )
+        grid.append(line)
+    return grid
+
+
+def cell_text(value: object) -> str:
+    """A value as the bureau saw it in Excel: dates without a midnight time, whole numbers
+    without ``.0`` (a mobile number read as a float)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _column_letters(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def verdict_of(result: BatchResult, upload: Upload) -> Verdict:
+    """The upload's status, counts, problems and marked grid in a judged batch."""
+    outcome = next(f for f in result.files if f.file == upload.file)
+    wrong = mismatch(upload, outcome)
+    if wrong is not None:
+        outcome.problems.insert(0, wrong)
+        outcome.status = "rejected"
+        if len(result.rows):
+            result.rows = result.rows[result.rows["file"] != upload.file]
+    # The site wrote the file itself, whole: an unreadable upload is refused, not deferred.
+    status = "rejected" if outcome.status == "deferred" else outcome.status
+    outcome.status = status
+    counts = file_counts(result, outcome) if status == "live" else dict.fromkeys(DISPOSITIONS, 0)
+    sheet = outcome.table.sheet if outcome.table is not None else ""
+    return Verdict(upload, status, counts, list(outcome.problems), grid_of(outcome), sheet)
+
+
+def judge(
+    settings: Settings, ledger: Ledger, uploads: list[Upload], receipts: Path
+) -> list[Verdict]:
+    """Judge uploads of distinct bureaus together, write each 回执, and move each accepted file
+    into the inbox. A file stamped for another bureau stays out, and the rest are judged again
+    without it, so it cannot have stood in for that bureau's submission."""
+    result = consolidate_with(settings, ledger, uploads)
+    verdicts = {u.id: verdict_of(result, u) for u in uploads}
+    strays = [u for u in uploads if verdicts[u.id].stray]
+    rest = [u for u in uploads if u not in strays]
+    if strays and rest:
+        result = consolidate_with(settings, ledger, rest)
+        verdicts.update({u.id: verdict_of(result, u) for u in rest})
+    receipts.mkdir(parents=True, exist_ok=True)
+    for upload in uploads:
+        outcome = next(f for f in result.files if f.file == upload.file) if upload in rest else None
+        if outcome is not None:
+            write_feedback(result, outcome, receipts / f"{upload.id}.xlsx")
+            store(settings, upload)
+        else:
+            write_stray_receipt(settings, upload, receipts)
+    return [verdicts[u.id] for u in uploads]
+
+
+def write_stray_receipt(settings: Settings, upload: Upload, receipts: Path) -> None:
+    """The 回执 of a file stamped for another bureau, judged on its own, then the staged copy is
+    discarded (it never enters the inbox)."""
+    result = consolidate(settings, [_outcome(upload)], {upload.sha256: upload.received})
+    outcome = result.files[0]
+    wrong = mismatch(upload, outcome)
+    if wrong is not None:
+        outcome.problems.insert(0, wrong)
+    outcome.status = "rejected"
+    result.rows = result.rows.iloc[0:0]
+    write_feedback(result, outcome, receipts / f"{upload.id}.xlsx")
+    upload.staged.unlink(missing_ok=True)
+
+
+def store(settings: Settings, upload: Upload) -> Path:
+    """Move the staged file to its inbox path; a name already taken is never overwritten."""
+    target = settings.inbox / upload.file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise FileExistsError(target)
+    os.replace(upload.staged, target)
+    return target

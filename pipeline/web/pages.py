@@ -1,0 +1,193 @@
+"""The pages: plain server-rendered HTML (Jinja2, autoescaped) that works without JavaScript in
+old office browsers; a little ES5 adds drag-and-drop and the 立即汇总 progress. The pages obey the
+same guards as the JSON API (:mod:`pipeline.web.guard`); forms carry the CSRF token in a hidden
+field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from pipeline.model import DISPOSITIONS
+from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
+from pipeline.web.api import receipt_response
+from pipeline.web.auth import CSRF_FIELD, Session
+from pipeline.web.guard import (
+    Refusal,
+    accept_upload,
+    address,
+    check_csrf,
+    clear_cookie,
+    require,
+    session_of,
+    set_cookie,
+    sign_in,
+    state,
+)
+from pipeline.write_feedback import SEVERITY_LABELS
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render(
+    request: Request, name: str, session: Session | None, status: int = 200, **context: Any
+) -> Response:
+    site, _, _ = state(request)
+    context.update(
+        session=session,
+        csrf_field=CSRF_FIELD,
+        batch=site.settings.batch,
+        deadline=site.settings.deadline,
+        days_left=site.days_left(),
+        labels=DISPOSITION_LABELS,
+        dispositions=DISPOSITIONS,
+        severities=SEVERITY_LABELS,
+        statuses=STATUS_LABELS,
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, refusal: Refusal) -> Response:
+    if refusal.status == 401:
+        return RedirectResponse("/", status_code=303)
+    session = session_of(request)
+    return render(request, "error.html", session, refusal.status, message=refusal.message)
+
+
+async def home(request: Request) -> Response:
+    session = session_of(request)
+    if session is None:
+        return render(request, "login.html", None)
+    if session.account.is_clerk:
+        return RedirectResponse("/admin", status_code=303)
+    site, _, _ = state(request)
+    return render(request, "bureau.html", session, uploads=site.uploads(session.account.bureau))
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    code = form.get("code")
+    try:
+        _, value = sign_in(request, code if isinstance(code, str) else "")
+    except Refusal as refusal:
+        return render(request, "login.html", None, refusal.status, message=refusal.message)
+    response = RedirectResponse("/", status_code=303)
+    set_cookie(response, value)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    try:
+        session = require(request)
+        form = await request.form()
+        token = form.get(CSRF_FIELD)
+        check_csrf(session, token if isinstance(token, str) else None)
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    site, sessions, _ = state(request)
+    sessions.end(session)
+    site.audit(session.account.name, address(request), "退出", "成功")
+    response = RedirectResponse("/", status_code=303)
+    clear_cookie(response)
+    return response
+
+
+async def upload(request: Request) -> Response:
+    try:
+        session = require(request, clerk=False)
+        verdict = await accept_upload(request, session)
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    return RedirectResponse(f"/uploads/{verdict.upload.id}", status_code=303)
+
+
+async def upload_page(request: Request) -> Response:
+    try:
+        session = require(request)
+        site, _, _ = state(request)
+        found = site.upload(request.path_params["upload_id"], session.account.bureau)
+        if found is None:
+            raise Refusal(404, "没有这个上传记录。")
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    upload_id = request.path_params["upload_id"]
+    return render(request, "upload.html", session, upload=found, upload_id=upload_id)
+
+
+async def receipt(request: Request) -> Response:
+    try:
+        return receipt_response(request, request.path_params["upload_id"])
+    except Refusal as refusal:
+        return error_page(request, refusal)
+
+
+async def admin(request: Request) -> Response:
+    try:
+        session = require(request, clerk=True)
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    site, _, _ = state(request)
+    outputs = [(i, p.name) for i, p in enumerate(site.outputs())]
+    return render(
+        request, "admin.html", session, table=site.status(), outputs=outputs, job=site.jobs.latest()
+    )
+
+
+async def output(request: Request) -> Response:
+    """A latest output by its place in the run's own list (no name from the request is a path)."""
+    try:
+        require(request, clerk=True)
+        site, _, _ = state(request)
+        outputs = site.outputs()
+        index = request.path_params["index"]
+        if not 0 <= index < len(outputs):
+            raise Refusal(404, "没有这个输出文件；请先运行汇总。")
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    path = outputs[index]
+    return FileResponse(
+        path, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(path.name)}"}
+    )
+
+
+async def run_now(request: Request) -> Response:
+    try:
+        session = require(request, clerk=True)
+        form = await request.form()
+        token = form.get(CSRF_FIELD)
+        check_csrf(session, token if isinstance(token, str) else None)
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    site, _, _ = state(request)
+    site.jobs.start(session.account.name)
+    site.audit(session.account.name, address(request), "立即汇总", "已开始")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def audit(request: Request) -> Response:
+    try:
+        session = require(request, clerk=True)
+    except Refusal as refusal:
+        return error_page(request, refusal)
+    site, _, _ = state(request)
+    return render(request, "audit.html", session, log=site.audit_log())
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/upload", upload, methods=["POST"]),
+    Route("/uploads/{upload_id}", upload_page, methods=["GET"]),
+    Route("/uploads/{upload_id}/receipt", receipt, methods=["GET"]),
+    Route("/admin", admin, methods=["GET"]),
+    Route("/admin/outputs/{index:int}", output, methods=["GET"]),
+    Route("/admin/run", run_now, methods=["POST"]),
+    Route("/admin/audit", audit, methods=["GET"]),
+]
