@@ -439,7 +439,7 @@ def accounts_command(
         issued, kept = issue_codes(_settings(config), out, reset)
     except BeianError as exc:
         raise _fail(exc) from exc
-    if issued:
+    if len(issued):
         console.print(summary.frame_table(issued, "新登录码（只显示这一次，请妥善分发）"))
         console.print(f"已写入：{escape(str(out))}")
     if kept:

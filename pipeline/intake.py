@@ -23,6 +23,7 @@ from pipeline.config import Settings
 from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
 from pipeline.problems import Problem, problem
+from pipeline.read import cell_address, cell_text
 from pipeline.run import consolidate, survey
 from pipeline.schema import Bureau
 from pipeline.write_feedback import cell_marks, comment_text, file_counts, write_feedback
@@ -150,7 +151,7 @@ def grid_of(outcome: FileOutcome) -> list[list[dict[str, str]]]:
         for c in range(width):
             value = values[c] if c < len(values) else None
             text = cell_text(value)
-            cell = f"{_column_letters(c)}{r + 1}"
+            cell = cell_address(r + 1, c)
             found = marks.get(cell, [])
             mark = "error" if any(p.severity == "error" for p in found) else "warning"
             line.append(
@@ -163,27 +164,6 @@ def grid_of(outcome: FileOutcome) -> list[list[dict[str, str]]]:
             )
         grid.append(line)
     return grid
-
-
-def cell_text(value: object) -> str:
-    """A value as the bureau saw it in Excel: dates without a midnight time, whole numbers
-    without ``.0`` (a mobile number read as a float)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime) and value.time() == dt.time():
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-def _column_letters(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def verdict_of(result: BatchResult, upload: Upload) -> Verdict:

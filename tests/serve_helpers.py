@@ -1,0 +1,102 @@
+"""Helpers for the intake-site tests: a site over a temporary batch, signed-in clients."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from conftest import annex3_grid, write_grid
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from pipeline.accounts import issue
+from pipeline.config import Settings
+from pipeline.ledger import Ledger
+from pipeline.schema import load_registers
+from pipeline.web.app import create_app
+
+CHANGSHA = "长沙市科学技术局"
+ZHUZHOU = "株洲市科学技术局"
+
+
+class Codes(dict[str, str]):
+    """Sign-in codes, issued on first use (argon2 hashing all 21 would slow every test)."""
+
+    def __init__(self, ledger: Path) -> None:
+        super().__init__()
+        self.ledger = ledger
+
+    def __missing__(self, who: str) -> str:
+        ledger = Ledger(self.ledger)
+        try:
+            (issued,) = issue(ledger, load_registers(), reset=who)
+        finally:
+            ledger.close()
+        self[who] = issued.code
+        return issued.code
+
+
+@dataclass
+class Served:
+    """A site over a temporary batch and the codes issued for it."""
+
+    settings: Settings
+    app: Starlette
+    codes: Codes
+
+    def client(self, who: str | None = None) -> TestClient:
+        """A browser of its own (own cookies), signed in as ``who`` when given."""
+        client = TestClient(self.app)
+        if who is not None:
+            answer = client.post("/api/session", json={"code": self.codes[who]})
+            assert answer.status_code == 200, answer.text
+            client.headers["X-CSRF-Token"] = answer.json()["csrf"]
+        return client
+
+
+def serve_batch(settings: Settings) -> Served:
+    return Served(settings, create_app(settings), Codes(settings.ledger))
+
+
+def workbook(
+    folder: Path, rows: list[dict[str, Any]], stamp: str = CHANGSHA, name: str = "a.xlsx"
+) -> bytes:
+    """The bytes of a real Annex 3 workbook with these rows."""
+    fmt = Path(name).suffix.lstrip(".")
+    return write_grid(folder / name, annex3_grid(rows, stamp), fmt).read_bytes()
+
+
+def upload(client: TestClient, data: bytes, name: str = "汇总表.xlsx") -> Any:
+    return client.post("/api/uploads", files={"file": (name, data)})
+
+
+def stored(settings: Settings) -> list[Path]:
+    """Every file in the inbox (the staging folder left out)."""
+    return sorted(p for p in settings.inbox.rglob("*") if p.is_file() and ".beian" not in str(p))
+
+
+@contextmanager
+def live_server(app: Starlette) -> Iterator[str]:
+    """The app under a real uvicorn on a free loopback port, in a thread; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
