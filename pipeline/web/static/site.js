@@ -23,7 +23,7 @@
           document.createTextNode(answer.error || ("上传失败（" + xhr.status + "）")));
       }
     };
-    document.getElementById("busy").style.display = "block";
+    document.getElementById("busy").className = "hint";
     xhr.send(form);
   }
 
@@ -42,7 +42,7 @@
   }
   var form = document.getElementById("upload-form");
   if (form) {
-    form.onsubmit = function () { document.getElementById("busy").style.display = "block"; };
+    form.onsubmit = function () { document.getElementById("busy").className = "hint"; };
   }
 
   var job = document.getElementById("job");
