@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from conftest import annex3_grid, write_grid
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -80,23 +74,3 @@ def upload(client: TestClient, data: bytes, name: str = "汇总表.xlsx") -> Any
 def stored(settings: Settings) -> list[Path]:
     """Every file in the inbox (the staging folder left out)."""
     return sorted(p for p in settings.inbox.rglob("*") if p.is_file() and ".beian" not in str(p))
-
-
-@contextmanager
-def live_server(app: Starlette) -> Iterator[str]:
-    """The app under a real uvicorn on a free loopback port, in a thread; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import good_row
-from serve_helpers import CHANGSHA, live_server, serve_batch, workbook
+from serve_helpers import CHANGSHA, serve_batch, workbook
 
 from pipeline.config import Settings
+from pipeline.web.app import running
 
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = Path("/usr/bin/chromedriver")
@@ -50,7 +51,7 @@ def test_a_bureau_uploads_a_faulty_workbook_and_sees_the_red_cell(
     options.binary_location = str(CHROMIUM)
     for flag in FLAGS:
         options.add_argument(flag)
-    with live_server(served.app) as base, tempfile.TemporaryDirectory() as profile:
+    with running(served.app) as base, tempfile.TemporaryDirectory() as profile:
         options.add_argument(f"--user-data-dir={profile}")
         driver = webdriver.Chrome(options=options, service=Service(str(DRIVER)))
         try:

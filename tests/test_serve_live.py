@@ -7,9 +7,10 @@ from pathlib import Path
 
 import httpx
 from conftest import good_row
-from serve_helpers import CHANGSHA, live_server, serve_batch, stored, workbook
+from serve_helpers import CHANGSHA, serve_batch, stored, workbook
 
 from pipeline.config import Settings
+from pipeline.web.app import running
 from pipeline.web.site import MAX_UPLOAD
 
 
@@ -17,7 +18,7 @@ def test_sign_in_upload_and_a_streamed_over_size_body_on_a_real_server(
     settings: Settings, tmp_path: Path
 ) -> None:
     served = serve_batch(settings)
-    with live_server(served.app) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with running(served.app) as base, httpx.Client(base_url=base, timeout=60) as client:
         signed = client.post("/api/session", json={"code": served.codes[CHANGSHA]})
         assert signed.status_code == 200
         client.headers["X-CSRF-Token"] = signed.json()["csrf"]

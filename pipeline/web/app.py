@@ -6,8 +6,14 @@ that allows only this site's own script and style (nothing is ever fetched from 
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -67,6 +73,26 @@ def create_app(settings: Settings) -> Starlette:
 
 def serve(settings: Settings, host: str, port: int) -> None:
     """Run the site until interrupted (Ctrl+C, or the service manager stops it)."""
-    import uvicorn
-
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@contextmanager
+def running(app: Starlette, host: str = "127.0.0.1") -> Iterator[str]:
+    """The app under a real uvicorn on a free port, in a thread, for tests and the benchmark;
+    yields its base URL and stops the server on leaving."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"uvicorn did not start on {host}:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

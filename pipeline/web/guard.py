@@ -85,7 +85,7 @@ def header_token(request: Request) -> str | None:
     return request.headers.get(CSRF_HEADER)
 
 
-def sign_in(request: Request, code: str) -> tuple[Account, str]:
+async def sign_in(request: Request, code: str) -> tuple[Account, str]:
     """Verify a code; (account, cookie value) or a refusal (401 wrong code, 429 throttled).
     Every attempt is in the audit log."""
     site, sessions, throttle = state(request)
@@ -93,7 +93,7 @@ def sign_in(request: Request, code: str) -> tuple[Account, str]:
     if throttle.blocked(where):
         site.audit("", where, "登录", "已暂停（429）")
         raise Refusal(429, "登录失败次数过多，请 10 分钟后再试。")
-    account = site.sign_in(code) if code else None
+    account = await run_in_threadpool(site.sign_in, code) if code else None
     if account is None:
         blocked = throttle.fail(where)
         site.audit("", where, "登录", "登录码错误" + ("，已暂停 10 分钟" if blocked else ""))

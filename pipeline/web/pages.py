@@ -74,7 +74,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     code = form.get("code")
     try:
-        _, value = sign_in(request, code if isinstance(code, str) else "")
+        _, value = await sign_in(request, code if isinstance(code, str) else "")
     except Refusal as refusal:
         return render(request, "login.html", None, refusal.status, message=refusal.message)
     response = RedirectResponse("/", status_code=303)
