@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if times:
             print(
                 f"time to answer: median {statistics.median(times):.2f} s, "
-                f"worst {times[-1]:.2f} s, best {times[0]:.2f} s; all answered within {wall:.2f} s of the first sign-in"
+                f"worst {times[-1]:.2f} s, best {times[0]:.2f} s; "
+                f"all answered within {wall:.2f} s of the first sign-in"
             )
         wrong = check(results, sent, args.rows, settings.inbox)
         wrong += nightly_agrees(settings, results) if not wrong else []
