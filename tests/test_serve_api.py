@@ -330,3 +330,40 @@ def audit(settings: Settings) -> list[tuple[str, ...]]:
         ).fetchall()
     finally:
         db.close()
+
+
+def test_a_run_while_another_holds_the_lock_fails_with_its_message(served: Served) -> None:
+    from filelock import FileLock
+
+    clerk = served.client(CLERK)
+    with FileLock(f"{served.settings.ledger}.lock"):
+        run_id = clerk.post("/api/runs").json()["id"]
+        for _ in range(300):
+            job = clerk.get(f"/api/runs/{run_id}").json()
+            if job["state"] != "running":
+                break
+            time.sleep(0.1)
+    assert job["state"] == "failed" and "另一个 beian run 正在处理" in job["message"]
+
+
+def test_a_file_the_nightly_run_took_counts_as_submitted(served: Served, make_workbook) -> None:
+    from pipeline.run import run
+
+    make_workbook([good_row()], name="株洲市科技局.xlsx", stamp=ZHUZHOU)
+    run(served.settings)
+    bureaus = {b["bureau"]: b for b in served.client(CLERK).get("/api/status").json()["bureaus"]}
+    assert bureaus[ZHUZHOU]["submitted"] and bureaus[ZHUZHOU]["nightly_file"] == "株洲市科技局.xlsx"
+    assert not bureaus[CHANGSHA]["submitted"]
+
+
+def test_the_throttle_forgets_old_failures_and_lifts_after_ten_minutes() -> None:
+    from pipeline.web.auth import BLOCK_SECONDS, FAILURE_WINDOW, Throttle
+
+    throttle = Throttle()
+    for i in range(FAILURES_ALLOWED - 1):
+        assert not throttle.fail("10.0.0.1", now=i)
+    assert not throttle.fail("10.0.0.1", now=FAILURE_WINDOW + 0.5)  # the first fell out
+    assert throttle.fail("10.0.0.1", now=FAILURE_WINDOW + 0.9)
+    assert throttle.blocked("10.0.0.1", now=FAILURE_WINDOW + 1)
+    assert not throttle.blocked("10.0.0.2", now=FAILURE_WINDOW + 1)
+    assert not throttle.blocked("10.0.0.1", now=FAILURE_WINDOW + 0.9 + BLOCK_SECONDS)

@@ -53,7 +53,7 @@ def test_a_form_upload_shows_counts_problems_and_the_marked_sheet(
     served: Served, tmp_path: Path
 ) -> None:
     client, token = signed_in(served, CHANGSHA)
-    assert "还有" in client.get("/").text or "截止" in client.get("/").text
+    assert "截止日期 2016-04-14，已过截止日期" in client.get("/").text
     data = workbook(tmp_path, [good_row(), good_row(name="湘江创业营", mobile="1380731")])
     page = client.post("/upload", data={CSRF_FIELD: token}, files={"file": ("a.xlsx", data)})
     assert page.status_code == 200 and "/uploads/" in str(page.url)
