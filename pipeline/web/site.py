@@ -68,7 +68,8 @@ class Site:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.registers: Registers = load_registers(settings.form.parent)
-        self.receipts = settings.batch_dir / RECEIPTS
+        # Beside the batch folder, not in it: the nightly run clears temporary files there.
+        self.receipts = settings.outbox / RECEIPTS / settings.batch
         self.staging = settings.inbox / STAGING
         with self.ledger() as ledger:
             self.key = site_key(ledger)
