@@ -367,3 +367,22 @@ def test_the_throttle_forgets_old_failures_and_lifts_after_ten_minutes() -> None
     assert throttle.blocked("10.0.0.1", now=FAILURE_WINDOW + 1)
     assert not throttle.blocked("10.0.0.2", now=FAILURE_WINDOW + 1)
     assert not throttle.blocked("10.0.0.1", now=FAILURE_WINDOW + 0.9 + BLOCK_SECONDS)
+
+
+def test_a_cookie_signed_more_than_eight_hours_ago_is_no_session(served: Served) -> None:
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from pipeline.web.auth import SESSION_SECONDS
+
+    class NineHoursAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - SESSION_SECONDS - 3600
+
+    client = served.client(CHANGSHA)
+    fresh = served.app.state.sessions.read(client.cookies["beian_session"])
+    name, issued, csrf, sid = fresh
+    old = URLSafeTimedSerializer(
+        served.app.state.site.key, salt="beian-session", signer=NineHoursAgo
+    ).dumps({"a": name, "i": issued, "c": csrf, "s": sid})
+    client.cookies.set("beian_session", old)
+    assert client.get("/api/uploads").status_code == 401

@@ -40,6 +40,8 @@ STAGING = ".beian-uploads"
 RECEIPTS = "网上报送回执"
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
 AUDIT_SHOWN = 500
+ORIGINAL_KEPT = 255
+"""Characters of an uploaded file's original name kept in the ledger (it is shown, never a path)."""
 
 
 def site_key(ledger: Ledger) -> str:
@@ -133,6 +135,7 @@ class Site:
     def stage(self, account: Account, original: str, source: IO[bytes]) -> Upload:
         """Copy an uploaded body to the staging folder under a generated name, hashing it."""
         bureau = self.bureau(account)
+        original = original[:ORIGINAL_KEPT]
         upload_id = secrets.token_hex(8)
         now = dt.datetime.now()
         suffix = stored_suffix(original)
