@@ -180,7 +180,15 @@ def verdict_of(result: BatchResult, upload: Upload) -> Verdict:
     outcome.status = status
     counts = file_counts(result, outcome) if status == "live" else dict.fromkeys(DISPOSITIONS, 0)
     sheet = outcome.table.sheet if outcome.table is not None else ""
-    return Verdict(upload, status, counts, list(outcome.problems), grid_of(outcome), sheet)
+    found = list(outcome.problems) + (packet_problems(result, upload) if status == "annex1" else [])
+    return Verdict(upload, status, counts, found, grid_of(outcome), sheet)
+
+
+def packet_problems(result: BatchResult, upload: Upload) -> list[Problem]:
+    """For an uploaded Annex 1 form: the W_ANNEX problems now standing on the bureau's live
+    Annex 3 rows (a mismatch is reported at the row's cell, not in the form)."""
+    live = {f.file for f in result.files if f.status == "live" and f.bureau == upload.bureau}
+    return [p for p in result.problems if p.file in live and p.code.startswith("W_ANNEX")]
 
 
 def judge(

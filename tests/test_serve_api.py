@@ -386,3 +386,18 @@ def test_a_cookie_signed_more_than_eight_hours_ago_is_no_session(served: Served)
     ).dumps({"a": name, "i": issued, "c": csrf, "s": sid})
     client.cookies.set("beian_session", old)
     assert client.get("/api/uploads").status_code == 401
+
+
+def test_an_annex1_form_upload_is_checked_against_the_live_row(
+    served: Served, tmp_path: Path
+) -> None:
+    from forms import make_form
+
+    client = served.client(CHANGSHA)
+    sheet = upload(client, workbook(tmp_path, [good_row()])).json()
+    form = make_form(tmp_path / "表.docx", operator="另一家公司").read_bytes()
+    body = upload(client, form, name="基本信息表.docx").json()
+    assert body["status"] == "annex1"
+    assert [(p["cell"], p["code"]) for p in body["problems"]] == [("B4", "W_ANNEX1_MISMATCH")]
+    listed = client.get("/api/uploads").json()["uploads"]
+    assert [u["id"] for u in listed if u["live"]] == [sheet["id"]]

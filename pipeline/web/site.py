@@ -38,7 +38,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 STAGING = ".beian-uploads"
 """Folder inside the inbox where uploads wait to be judged (hidden: the nightly scan skips it)."""
 RECEIPTS = "网上报送回执"
-SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
+SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".docx", ".doc", ".wps"}
 AUDIT_SHOWN = 500
 ORIGINAL_KEPT = 255
 """Characters of an uploaded file's original name kept in the ledger (it is shown, never a path)."""
