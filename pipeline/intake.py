@@ -188,7 +188,9 @@ def packet_problems(result: BatchResult, upload: Upload) -> list[Problem]:
     """For an uploaded Annex 1 form: the W_ANNEX problems now standing on the bureau's live
     Annex 3 rows (a mismatch is reported at the row's cell, not in the form)."""
     live = {f.file for f in result.files if f.status == "live" and f.bureau == upload.bureau}
-    return [p for p in result.problems if p.file in live and p.code.startswith("W_ANNEX")]
+    return [
+        p for p in result.problems if p.file in live and p.code.startswith(("W_ANNEX1", "W_ANNEX2"))
+    ]
 
 
 def judge(
