@@ -416,10 +416,11 @@ def serve_command(
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送站点：推荐单位上传附件3并立即看到回执；管理员查看报送情况、立即汇总。"""
-    from pipeline.web.app import serve
+    from pipeline.web.app import check_port, serve
 
     try:
         settings = _settings(config)
+        check_port(host, port)
         console.print(f"网上报送：http://{host}:{port}/（按 Ctrl+C 停止）")
         serve(settings, host, port)
     except BeianError as exc:

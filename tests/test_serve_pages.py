@@ -150,3 +150,17 @@ def test_accounts_reset_replaces_one_code(settings: Settings, tmp_path: Path) ->
     assert client.post("/api/session", json={"code": new}).status_code == 200
     unknown, output = run_accounts(settings, tmp_path, "--reset", "北京市")
     assert unknown == 2 and "不是登记的推荐单位" in output
+
+
+def test_serve_on_a_busy_port_says_so_with_exit_2(settings: Settings, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        config = tmp_path / "beian.toml"
+        config.write_text(f'[paths]\nledger = "{settings.ledger.as_posix()}"\n', encoding="utf-8")
+        result = CliRunner().invoke(app, ["serve", "--config", str(config), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"127.0.0.1:{port}" in result.output and "--port" in result.output

@@ -50,11 +50,9 @@ async def create_session(request: Request) -> Response:
     code = body.get("code") if isinstance(body, dict) else None
     if not isinstance(code, str):
         raise Refusal(400, '请以 JSON 提交登录码：{"code": "…"}。')
-    account, value = await sign_in(request, code)
-    _, sessions, _ = state(request)
-    found = sessions.read(value)
-    assert found is not None
-    response = JSONResponse({"role": account.role, "bureau": account.bureau, "csrf": found[2]})
+    session, value = await sign_in(request, code)
+    account = session.account
+    response = JSONResponse({"role": account.role, "bureau": account.bureau, "csrf": session.csrf})
     set_cookie(response, value)
     return response
 

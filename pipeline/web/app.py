@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.config import Settings
+from pipeline.errors import ConfigError
 from pipeline.web import api, pages
 from pipeline.web.auth import Sessions, Throttle
 from pipeline.web.site import Site
@@ -71,8 +72,24 @@ def create_app(settings: Settings) -> Starlette:
     return app
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a busy or impossible address before starting, with a message that says what to do
+    (uvicorn alone would log the error and exit 1, which means "check found errors")."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as probe:
+            probe.bind((host, port))
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(
+            f"无法在 {host}:{port} 上启动网上报送（{reason}）：端口可能已被占用或地址不属于本机；"
+            "请用 --port 换一个端口（如 8017），或先停止占用它的程序。"
+        ) from exc
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Run the site until interrupted (Ctrl+C, or the service manager stops it)."""
+    """Run the site until interrupted (Ctrl+C, or the service manager stops it); check the
+    address first with :func:`check_port`."""
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

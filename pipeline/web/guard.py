@@ -14,7 +14,6 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pipeline.accounts import Account
 from pipeline.intake import Verdict
 from pipeline.web.auth import (
     COOKIE,
@@ -85,9 +84,9 @@ def header_token(request: Request) -> str | None:
     return request.headers.get(CSRF_HEADER)
 
 
-async def sign_in(request: Request, code: str) -> tuple[Account, str]:
-    """Verify a code; (account, cookie value) or a refusal (401 wrong code, 429 throttled).
-    Every attempt is in the audit log."""
+async def sign_in(request: Request, code: str) -> tuple[Session, str]:
+    """Verify a code; (the new session, its cookie value) or a refusal (401 wrong code, 429
+    throttled). Every attempt is in the audit log."""
     site, sessions, throttle = state(request)
     where = address(request)
     if throttle.blocked(where):
@@ -98,9 +97,9 @@ async def sign_in(request: Request, code: str) -> tuple[Account, str]:
         blocked = throttle.fail(where)
         site.audit("", where, "登录", "登录码错误" + ("，已暂停 10 分钟" if blocked else ""))
         raise Refusal(401, "登录码不正确；请核对后重新输入（注意区分字母和数字）。")
-    value, _ = sessions.issue(account)
+    value, session = sessions.issue(account)
     site.audit(account.name, where, "登录", "成功")
-    return account, value
+    return session, value
 
 
 def set_cookie(response: Response, value: str) -> None:
