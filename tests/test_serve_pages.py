@@ -164,3 +164,14 @@ def test_serve_on_a_busy_port_says_so_with_exit_2(settings: Settings, tmp_path: 
         result = CliRunner().invoke(app, ["serve", "--config", str(config), "--port", str(port)])
     assert result.exit_code == 2
     assert f"127.0.0.1:{port}" in result.output and "--port" in result.output
+
+
+def test_values_from_a_file_are_shown_as_text_never_as_markup(
+    served: Served, tmp_path: Path
+) -> None:
+    client, token = signed_in(served, CHANGSHA)
+    data = workbook(tmp_path, [good_row(name='<script>alert("x")</script>', mobile="1")])
+    name = '<img src=x onerror="alert(1)">.xlsx'
+    page = client.post("/upload", data={CSRF_FIELD: token}, files={"file": (name, data)}).text
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "<img src=x" not in page and "<img src=x" not in client.get("/").text
