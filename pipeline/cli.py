@@ -418,13 +418,11 @@ def serve_command(
     """网上报送站点：推荐单位上传附件3并立即看到回执；管理员查看报送情况、立即汇总。"""
     from pipeline.web.app import check_port, serve
 
-    try:
-        settings = _settings(config)
+    with _exits():
+        settings = _settings(config, need_config=True)
         check_port(host, port)
         console.print(f"网上报送：http://{host}:{port}/（按 Ctrl+C 停止）")
         serve(settings, host, port)
-    except BeianError as exc:
-        raise _fail(exc) from exc
 
 
 @app.command("accounts")
@@ -436,10 +434,8 @@ def accounts_command(
     """网上报送的登录码：每个推荐单位一个、管理员一个；只显示这一次，并写入 CSV，台账只存其哈希。"""
     from pipeline.accounts import issue_codes
 
-    try:
-        issued, kept = issue_codes(_settings(config), out, reset)
-    except BeianError as exc:
-        raise _fail(exc) from exc
+    with _exits():
+        issued, kept = issue_codes(_settings(config, need_config=True), out, reset)
     if len(issued):
         console.print(summary.frame_table(issued, "新登录码（只显示这一次，请妥善分发）"))
         console.print(f"已写入：{escape(str(out))}")
