@@ -401,15 +401,20 @@ def status_command(
         console.print(f"此后又运行 {found.quiet_runs_since} 次，收件箱均无变化。")
 
 
-HOST = typer.Option("127.0.0.1", "--host", help="监听地址（默认只在本机：127.0.0.1）。")
-PORT = typer.Option(8016, "--port", help="端口（默认 8016）。")
+HOST = typer.Option("127.0.0.1", "--host", metavar="地址", help="监听地址；默认只在本机可访问。")
+PORT = typer.Option(8016, "--port", metavar="端口", help="端口。")
 ACCOUNTS_OUT = typer.Option(
-    Path("登录码.csv"), "--out", help="写出新登录码的 CSV 文件（bureau,role,code）。"
+    Path("登录码.csv"),
+    "--out",
+    metavar="文件",
+    help="写出新登录码的 CSV 文件（bureau,role,code）。",
 )
-RESET = typer.Option(None, "--reset", help="为一个账号换发登录码：推荐单位名称，或“管理员”。")
+RESET = typer.Option(
+    None, "--reset", metavar="名称", help="为一个账号换发登录码：推荐单位名称，或“管理员”。"
+)
 
 
-@app.command("serve")
+@_command("serve")
 def serve_command(
     host: str = HOST,
     port: int = PORT,
@@ -425,7 +430,7 @@ def serve_command(
         serve(settings, host, port)
 
 
-@app.command("accounts")
+@_command("accounts")
 def accounts_command(
     out: Path = ACCOUNTS_OUT,
     reset: str | None = RESET,
