@@ -23,9 +23,10 @@ from pipeline.config import Settings
 from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
 from pipeline.problems import Problem, problem
-from pipeline.read import cell_address, cell_text
+from pipeline.read import cell_address
 from pipeline.run import consolidate, survey
 from pipeline.schema import Bureau
+from pipeline.values import cell_text
 from pipeline.write_feedback import cell_marks, comment_text, file_counts, write_feedback
 
 GRID_ROWS = 1000
