@@ -19,9 +19,10 @@ from pipeline.annex1 import word_kind
 from pipeline.annex2 import DOCUMENT_SUFFIXES
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, OutputError
+from pipeline.inbox import fingerprint, scan_inbox
 from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.names import fit_name
-from pipeline.run import consolidate, fingerprint, scan_inbox
+from pipeline.run import consolidate
 from pipeline.write_feedback import has_errors, write_feedback
 
 

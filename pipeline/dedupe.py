@@ -18,6 +18,11 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from pipeline.config import Settings
+from pipeline.errors import ConfigError
+from pipeline.sandbox import caps, read_files
+from pipeline.schema import FormSpec, Registers
+
 STRONG_SCORE = 95.0
 POSSIBLE_SCORE = 85.0
 SAME_OPERATOR_SCORE = 70.0
@@ -255,3 +260,76 @@ def within_file(rows: pd.DataFrame, rejected: pd.Series) -> pd.DataFrame:
             "auto": True,
         }
     )
+
+
+# --- keys, ranking and prior batches for the night's rows ---------------------------------------
+
+
+def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
+    """Order rows by when each space was first received from its bureau, then by file order.
+
+    A bureau that resubmits keeps its place for the rows it sent before, so a space sent first
+    by a city and later by a zone committee stays the city's even after the city corrects
+    another row of its file. Two copies first seen the same night: the one accepted before wins.
+    """
+    first = rows["received"]
+    accepted = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
+    if history is not None and len(history):
+        known = history.assign(key=name_key(history["name"]))
+        known = known.groupby(["bureau", "key"], as_index=False)[
+            ["first_seen", "first_accepted"]
+        ].min()
+        merged = rows[["bureau", "key"]].merge(known, on=["bureau", "key"], how="left")
+        merged.index = rows.index
+        first = merged["first_seen"].fillna(first).combine(first, min)
+        accepted = merged["first_accepted"]
+    order = pd.DataFrame({"first": first, "accepted": accepted, "uid": rows["uid"]})
+    ranked = order.sort_values(["first", "accepted", "uid"], kind="stable", na_position="last")
+    return rows.assign(rank=pd.Series(range(len(ranked)), index=ranked.index))
+
+
+def add_keys(frame: pd.DataFrame, registers: Registers) -> pd.DataFrame:
+    cities = sorted({b.city for b in registers.bureaus})
+    key = name_key(frame["name"])
+    return frame.assign(
+        key=key,
+        opkey=operator_key(frame["operator"]),
+        city_key=strip_city(key, cities),
+    )
+
+
+def load_prior(settings: Settings, form: FormSpec, registers: Registers) -> pd.DataFrame:
+    """The spaces of earlier batches, read with the same tolerant reader as the inbox."""
+    frames = []
+    for prior in settings.priors:
+        if not prior.path.is_file():
+            raise ConfigError(
+                f"找不到往批汇总表 {prior.path}（{prior.name}）；请检查配置或 --prior。"
+            )
+    jobs = [(prior.path, prior.path.name) for prior in settings.priors]
+    for prior, result in zip(settings.priors, read_files(jobs, form, caps(settings)), strict=True):
+        if result.table is None:
+            reasons = "；".join(p.message for p in result.problems)
+            raise ConfigError(f"往批汇总表 {prior.path} 无法读取：{reasons}")
+        table = result.table.frame
+        frames.append(
+            pd.DataFrame(
+                {
+                    "batch": prior.name,
+                    "name": table["name"].str.strip(),
+                    "operator": table["operator"].str.strip(),
+                    "file": prior.path.name,
+                    "row": table.index.astype(int),
+                }
+            )
+        )
+    columns = ["uid", "batch", "name", "operator", "file", "row", "key", "opkey", "city_key"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    prior = pd.concat(frames, ignore_index=True)
+    prior = prior[prior["name"] != ""].reset_index(drop=True)
+    prior.insert(0, "uid", range(len(prior)))
+    return add_keys(prior, registers)
+
+
+# --- dispositions -------------------------------------------------------------------------------

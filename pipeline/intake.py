@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings
+from pipeline.inbox import survey
 from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address
-from pipeline.run import consolidate, survey
+from pipeline.run import consolidate
 from pipeline.schema import Bureau
 from pipeline.values import cell_text
 from pipeline.write_feedback import cell_marks, comment_text, file_counts, write_feedback

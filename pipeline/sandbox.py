@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import psutil
 
+from pipeline.config import Settings
 from pipeline.errors import BeianError
 from pipeline.problems import Problem, problem
 from pipeline.read import ReadResult, read_file
@@ -56,6 +57,11 @@ class Caps:
 
     memory_mb: int = 1024
     seconds: float = 60.0
+
+
+def caps(settings: Settings) -> Caps:
+    """The configured caps on reading one file (memory, time)."""
+    return Caps(settings.read_memory_mb, settings.read_seconds)
 
 
 class WorkerError(BeianError):

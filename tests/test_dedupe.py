@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline import dedupe
 from pipeline.decisions import load_decisions
-from pipeline.run import add_keys
+from pipeline.dedupe import add_keys
 from pipeline.schema import SCHEMAS_DIR, load_registers
 
 REGISTERS = load_registers(SCHEMAS_DIR)

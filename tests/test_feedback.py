@@ -17,9 +17,10 @@ from openpyxl.workbook import Workbook
 
 from pipeline.atomic import Staging
 from pipeline.config import PriorBatch, Settings
+from pipeline.inbox import survey
 from pipeline.model import BatchResult
 from pipeline.problems import problem
-from pipeline.run import consolidate, survey
+from pipeline.run import consolidate
 from pipeline.schema import load_catalogue, load_form
 from pipeline.validate import RULES
 from pipeline.write_feedback import FILLS, write_all_feedback

@@ -29,7 +29,7 @@ from pipeline.intake import Upload, Verdict, judge
 from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS
 from pipeline.problems import problem
-from pipeline.run import output_paths
+from pipeline.publish import output_paths
 from pipeline.schema import Bureau, Registers, load_registers
 from pipeline.status import batch_status
 from pipeline.web.jobs import Jobs
