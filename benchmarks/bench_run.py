@@ -63,7 +63,7 @@ try:
     import xlsxwriter
 
     from pipeline.config import load_settings
-    from pipeline.read import MAX_DATA_ROWS
+    from pipeline.filetype import MAX_DATA_ROWS
     from pipeline.schema import Bureau, FormSpec, Registers, Zone, load_form, load_registers
 except ImportError as exc:  # pragma: no cover - environment problem
     sys.exit(f"bench_run: cannot import {exc.name}; run with the project's venv python.")

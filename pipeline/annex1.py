@@ -22,23 +22,23 @@ from typing import Any
 from docx import Document
 
 from pipeline.convert import ConversionFailed, find_soffice, to_docx
+from pipeline.filetype import (
+    MAX_FILE_BYTES,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    check_declared_sizes,
+    human_size,
+    inspect_part,
+)
+from pipeline.grids import load_sheets
+from pipeline.guards import FileRefused
 from pipeline.packet_spec import LIMIT, PacketSpec
 from pipeline.problems import Problem, problem
-from pipeline.read import (
-    MAX_FILE_BYTES,
-    FileRefused,
-    _check_declared_sizes,
-    _inspect_part,
-    cell_address,
-    cell_text,
-    human_size,
-    load_sheets,
-)
+from pipeline.read import cell_address
 from pipeline.schema import fold
+from pipeline.values import cell_text
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 # A binary spreadsheet (Excel, WPS 表格) holds one of these streams; a WPS 文字 file that lacks
 # Word's stream is still a document when it is named .wps or .doc.
@@ -100,10 +100,10 @@ def word_kind(path: Path) -> str:
     try:
         with path.open("rb") as f:
             head = f.read(8)
-        if head.startswith(_ZIP_MAGIC):
+        if head.startswith(ZIP_MAGIC):
             with zipfile.ZipFile(path) as archive:
                 return "docx" if "word/document.xml" in archive.namelist() else ""
-        if head.startswith(_OLE_MAGIC) and path.stat().st_size <= MAX_FILE_BYTES:
+        if head.startswith(OLE_MAGIC) and path.stat().st_size <= MAX_FILE_BYTES:
             data = path.read_bytes()
             sheet = any(name in data for name in _SHEET_STREAMS)
             named = path.suffix.lower() in (".doc", ".wps") and not sheet
@@ -316,10 +316,10 @@ def _read_docx(path: Path, spec: PacketSpec) -> FormRead | None:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            _check_declared_sizes(archive.infolist())
+            check_declared_sizes(archive.infolist())
             for info in archive.infolist():
                 if info.filename.endswith((".xml", ".rels")):
-                    _inspect_part(archive, info)
+                    inspect_part(archive, info)
         texts, rows = docx_rows(path)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
         raise FileRefused("F_UNREADABLE", detail="Word 文件结构损坏") from exc

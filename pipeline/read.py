@@ -1,32 +1,25 @@
 """Read a bureau's file into the Annex 3 table: raw text per field, each value at its Excel address.
 
-Files are known by their content, never their name. Zip-based workbooks are inspected before any
-parser sees them (size, compression ratio, XML entity declarations), so hostile files are refused
-in bounded time and memory. Cell values come from python-calamine (cached values of formulas);
-for .xlsx the sheet XML is scanned once more only when it holds formulas or error values, because
-calamine reports both as empty cells; other formats carry an error value as its text (#REF!).
+The format is known by content first (:mod:`pipeline.filetype`), the sheets are loaded as grids
+(:mod:`pipeline.grids`), and here the Annex 3 table is found among them: header, stamp, noise
+rows, and the cell-level refusals (error values, uncalculated formulas, over-long text).
 """
 
 from __future__ import annotations
 
-import copy
-import csv
-import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-import python_calamine
 from openpyxl.utils import get_column_letter
 
-from pipeline import guards
-from pipeline.cfb import cfb_damage
+from pipeline import filetype
+from pipeline.grids import Grid, formula_issues, load_sheets
 from pipeline.guards import FileRefused
 from pipeline.header import companion_columns, find_header, find_stamp
 from pipeline.header import header_key as header_key
@@ -43,24 +36,8 @@ from pipeline.problems import Problem, problem
 from pipeline.schema import FormSpec
 from pipeline.values import cell_text
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
-MAX_PART_RATIO = 200
-MAX_DATA_ROWS = 50_000
 EXCEL_CELL_LIMIT = 32_767
 
-Grid = list[list[Any]]
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_BOMB = "解压后体积异常巨大（疑似压缩炸弹）"
-_ENTITY_MARKERS = tuple(
-    marker.encode(encoding)
-    for marker in ("<!DOCTYPE", "<!ENTITY")
-    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
-)
-_MARKER_OVERLAP = max(map(len, _ENTITY_MARKERS))
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
 )
@@ -74,8 +51,6 @@ _ERROR_VALUES = (
     "#N/A",
     "#GETTING_DATA",
 )
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 @dataclass
@@ -116,254 +91,6 @@ class ReadResult:
 def cell_address(row: int, col: int) -> str:
     """1-based Excel row and 0-based column to an address such as ``E7``."""
     return f"{get_column_letter(col + 1)}{row}"
-
-
-def human_size(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
-
-
-# --- knowing a file by its content -----------------------------------------------------------
-
-
-def sniff(path: Path) -> str:
-    """Return the real format of a file: xlsx, ods, xls or csv; refuse anything else."""
-    size = path.stat().st_size
-    if size <= 1:
-        raise FileRefused("F_EMPTY", size=size)
-    if size > MAX_FILE_BYTES:
-        raise FileRefused("F_TOO_LARGE", size=human_size(size), limit=human_size(MAX_FILE_BYTES))
-    with path.open("rb") as f:
-        head = f.read(4096)
-    if head.startswith(_ZIP_MAGIC):
-        return inspect_zip(path)
-    if head.startswith(_OLE_MAGIC):
-        data = path.read_bytes()
-        if "EncryptionInfo".encode("utf-16-le") in data:
-            raise FileRefused("F_ENCRYPTED")
-        damage = cfb_damage(data)
-        if damage:
-            raise FileRefused("F_UNREADABLE", detail=damage)
-        return "xls"
-    if head.startswith(_UTF16_BOMS):
-        return "csv"
-    if b"\x00" in head:
-        raise FileRefused("F_UNREADABLE", detail="不是 Excel、WPS 或 CSV 文件")
-    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lowered.startswith((b"<", b"{", b"mime-version:")):
-        kind = "JSON 数据" if lowered.startswith(b"{") else "网页（HTML/XML/MHT）"
-        raise FileRefused("F_UNSUPPORTED", detail=f"文件内容是{kind}，只是扩展名像表格")
-    return "csv"
-
-
-def inspect_zip(path: Path) -> str:
-    """Check a zip container before parsing: its kind, its size inflated, XML entity tricks.
-
-    Sizes are first judged from the zip directory, which costs nothing; then every XML part is
-    inflated in chunks, never past the size it declares, and scanned for entity declarations.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            kind = _zip_kind({i.filename for i in archive.infolist()})
-            guards.check_zip_sizes(archive.infolist(), path.stat().st_size)
-            _check_declared_sizes(archive.infolist())
-            for info in archive.infolist():
-                if info.filename.endswith((".xml", ".rels")):
-                    _inspect_part(archive, info)
-            if kind == "xlsx":
-                guards.check_xlsx_grid(archive)
-            else:
-                guards.check_ods_repeats(archive, row_cap())
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
-        # ValueError: a member name that is not UTF-8, a negative offset (tests/test_fuzz_read.py)
-        raise FileRefused(
-            "F_UNREADABLE", detail="压缩结构损坏（文件可能未完整保存或传输中断）"
-        ) from exc
-    return kind
-
-
-def _zip_kind(names: set[str]) -> str:
-    if "xl/workbook.bin" in names:
-        raise FileRefused("F_UNSUPPORTED", detail="Excel 二进制工作簿（.xlsb）")
-    if "mimetype" in names:
-        return "ods"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    raise FileRefused("F_UNSUPPORTED", detail="压缩包，不是 Excel 或 WPS 表格")
-
-
-def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
-    total = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise FileRefused("F_ENCRYPTED")
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if total > MAX_UNZIPPED_BYTES or (info.file_size > 10_000_000 and ratio > MAX_PART_RATIO):
-            raise FileRefused("F_UNSAFE", detail=_BOMB)
-
-
-def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Inflate one part in chunks: refuse it when it outgrows its declared size (a bomb that lies
-    in the directory) or declares XML entities anywhere (a DOCTYPE may follow a long comment)."""
-    probe = copy.copy(info)
-    probe.file_size = info.file_size + 1  # zipfile stops at the declared size: look one past it
-    # typeshed types ZipInfo.CRC as int, but zipfile skips its own check when it is None
-    probe.CRC = None  # type: ignore[assignment]  # checked below, once the whole part is known to be no larger than declared
-    seen, crc, tail = 0, 0, b""
-    with archive.open(probe) as part:
-        while chunk := part.read(1 << 20):
-            seen += len(chunk)
-            if seen > info.file_size:
-                raise FileRefused("F_UNSAFE", detail=_BOMB)
-            crc = zlib.crc32(chunk, crc)
-            window = tail + chunk
-            if any(marker in window for marker in _ENTITY_MARKERS):
-                raise FileRefused("F_UNSAFE", detail="XML 中含有实体声明（DOCTYPE/ENTITY）")
-            tail = window[-_MARKER_OVERLAP:]
-    if crc != info.CRC or seen != info.file_size:
-        raise zipfile.BadZipFile(f"{info.filename} is damaged")
-
-
-# --- loading grids ------------------------------------------------------------------------------
-
-
-def row_cap() -> int:
-    """Rows loaded per sheet: a sheet that reaches this many holds too many to be Annex 3."""
-    return MAX_DATA_ROWS + 100
-
-
-def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid, list[Merge]]]:
-    """Every sheet as (name, visible, rows of values, merged ranges), at most ``row_cap() + 1``
-    rows each.
-
-    CSV is one visible sheet. Workbooks are opened by content (calamine sniffs the format), so a
-    workbook with the wrong extension reads as what it is.
-    """
-    if fmt == "csv":
-        return [(path.stem, True, _csv_grid(path), [])]
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-    except BaseException as exc:  # calamine raises its own types for every kind of damage
-        raise _calamine_refusal(exc) from exc
-    sheets = []
-    with book:
-        for meta in book.sheets_metadata:
-            if str(meta.typ).endswith("ChartSheet"):
-                continue
-            try:
-                sheet = book.get_sheet_by_name(meta.name)
-                grid = sheet.to_python(skip_empty_area=False, nrows=row_cap() + 1)
-            except BaseException as exc:
-                raise _calamine_refusal(exc) from exc
-            visible = str(meta.visible).endswith("Visible")
-            sheets.append((meta.name, visible, grid, _merges(sheet)))
-    return sheets
-
-
-def _merges(sheet: python_calamine.CalamineSheet) -> list[Merge]:
-    """The sheet's merged ranges; merge records calamine cannot read leave the values unmerged,
-    as a sheet without merges reads, rather than refusing the file."""
-    try:
-        return list(sheet.merged_cell_ranges or [])
-    except Exception:  # calamine's own error types for a damaged merge record
-        return []
-
-
-def _calamine_refusal(exc: BaseException) -> FileRefused:
-    """A parse failure as a refusal. A panic inside calamine's Rust code arrives as pyo3's
-    PanicException, a BaseException (found by tests/test_fuzz_read.py): it is a damaged file
-    too. Interrupts and exits are not."""
-    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
-        raise exc
-    text = str(exc).lower()
-    if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
-        return FileRefused("F_ENCRYPTED")
-    return FileRefused("F_UNREADABLE", detail=f"解析失败（{str(exc)[:120]}）")
-
-
-def _csv_grid(path: Path) -> Grid:
-    """Decode a CSV as UTF-16 (Excel's "Unicode text", with its BOM), UTF-8 (with or without BOM)
-    or, as Chinese Excel saves it, GB18030."""
-    data = path.read_bytes()
-    encodings = ("utf-16",) if data.startswith(_UTF16_BOMS) else ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileRefused("F_UNREADABLE", detail="文本编码无法识别")
-    # The most frequent separator in the first lines: csv.Sniffer guesses wrong when a title line
-    # without separators comes first, as in Annex 3.
-    delimiter = max(",\t;", key=text[:4096].count)
-    limit = csv.field_size_limit(MAX_FILE_BYTES)  # a long cell is E_TOO_LONG, not a crash
-    try:
-        # strict: an unclosed quote refuses the file instead of swallowing the rows after it
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
-        rows = [row for _, row in zip(range(row_cap() + 1), reader, strict=False)]
-    except csv.Error as exc:
-        raise FileRefused("F_UNREADABLE", detail=f"CSV 格式错误（{exc}）") from exc
-    finally:
-        csv.field_size_limit(limit)
-    width = max((len(r) for r in rows), default=0)
-    return [r + [""] * (width - len(r)) for r in rows]
-
-
-def formula_issues(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
-    """Cells of an .xlsx sheet holding a formula error or a formula without a cached value.
-
-    Keys are (Excel row, 0-based column). Only sheets that contain formulas or error values are
-    parsed, so the common case costs one decompression and a substring test. A formula whose
-    cached value is the empty string (``t="str"`` with an empty ``<v>``) has been calculated.
-    """
-    with zipfile.ZipFile(path) as archive:
-        part = _sheet_part(archive, sheet_name)
-        if part is None:
-            return {}
-        data = archive.read(part)
-    if b"<f" not in data and b't="e"' not in data:
-        return {}
-    issues: dict[tuple[int, int], str] = {}
-    for _, elem in ElementTree.iterparse(io.BytesIO(data)):
-        if elem.tag == f"{_SHEET_NS}row":
-            elem.clear()
-        if elem.tag != f"{_SHEET_NS}c":
-            continue
-        formula = elem.find(f"{_SHEET_NS}f")
-        value = elem.find(f"{_SHEET_NS}v")
-        ref = elem.get("r", "")
-        if elem.get("t") == "e":
-            issues[_parse_ref(ref)] = f"计算结果为错误值 {value.text if value is not None else ''}"
-        elif formula is not None and (
-            value is None or (value.text is None and elem.get("t") != "str")
-        ):
-            issues[_parse_ref(ref)] = "没有保存计算结果（公式未计算）"
-    return issues
-
-
-def _parse_ref(ref: str) -> tuple[int, int]:
-    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    if not match:
-        return (0, 0)
-    col = 0
-    for ch in match.group(1):
-        col = col * 26 + ord(ch) - 64
-    return (int(match.group(2)), col - 1)
-
-
-def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """Find the XML part of a sheet by its name through workbook.xml and its relationships."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
-    for sheet in book.iter(f"{_SHEET_NS}sheet"):
-        if sheet.get("name") == sheet_name:
-            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return str(PurePosixPath("xl") / target)
-    return None
 
 
 # --- cell text ----------------------------------------------------------------------------------
@@ -495,16 +222,18 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     """Read one inbox file. Never raises for bad input: refusals become F_ problems."""
     fmt = ""
     try:
-        fmt = sniff(path)
+        fmt = filetype.sniff(path)
         table = pick_table(load_sheets(path, fmt), form)
         if table is None:
             raise FileRefused(
                 "F_NO_HEADER", rows=form.header_search_rows, min=form.header_min_columns
             )
-        truncated = len(table.grid) > row_cap()
-        if truncated or len(table.frame) > MAX_DATA_ROWS:
-            rows = f"{row_cap()}+" if truncated else len(table.frame)
-            raise FileRefused("F_TOO_MANY_ROWS", sheet=table.sheet, rows=rows, limit=MAX_DATA_ROWS)
+        truncated = len(table.grid) > filetype.row_cap()
+        if truncated or len(table.frame) > filetype.MAX_DATA_ROWS:
+            rows = f"{filetype.row_cap()}+" if truncated else len(table.frame)
+            raise FileRefused(
+                "F_TOO_MANY_ROWS", sheet=table.sheet, rows=rows, limit=filetype.MAX_DATA_ROWS
+            )
         if table.frame.empty:
             raise FileRefused("F_NO_ROWS", sheet=table.sheet)
         formulas = formula_issues(path, table.sheet) if fmt == "xlsx" else {}

@@ -18,7 +18,7 @@ import pytest
 import xlsxwriter
 from conftest import FORM, LABELS, annex3_grid, good_row, write_grid
 
-from pipeline import read
+from pipeline import filetype, read
 from pipeline.bureau import identify_bureau, match_bureau
 from pipeline.read import ReadResult, read_file
 from pipeline.schema import load_registers
@@ -676,7 +676,7 @@ def test_dimension_claiming_a_million_rows_reads_only_real_rows(tmp_path: Path) 
 def test_too_many_rows_is_refused_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    monkeypatch.setattr(read, "MAX_DATA_ROWS", 5)
+    monkeypatch.setattr(filetype, "MAX_DATA_ROWS", 5)
     rows = [good_row(name=f"空间{i}") for i in range(6)]
     result = read_path(write_grid(tmp_path / f"a.{fmt}", annex3_grid(rows), fmt))
     assert file_codes(result) == ["F_TOO_MANY_ROWS"]
@@ -688,7 +688,7 @@ def test_too_many_rows_is_refused_whole(
 def test_a_long_unrelated_sheet_does_not_refuse_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(read, "MAX_DATA_ROWS", 5)
+    monkeypatch.setattr(filetype, "MAX_DATA_ROWS", 5)
     sheets = {"附件3": annex3_grid([good_row()]), "下拉选项": [[f"选项{i}"] for i in range(100)]}
     result = read_path(save_xlsx(tmp_path / "a.xlsx", sheets, hidden=("下拉选项",)))
     assert names(result) == {4: "麓谷创客工场"}
@@ -697,7 +697,7 @@ def test_a_long_unrelated_sheet_does_not_refuse_the_file(
 def test_too_large_is_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(read, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(filetype, "MAX_FILE_BYTES", 1000)
     path = write_grid(tmp_path / "a.xlsx", annex3_grid([good_row()]), "xlsx")
     assert file_codes(read_path(path)) == ["F_TOO_LARGE"]
 
