@@ -17,16 +17,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import __version__, nightlog, report, summary
+from pipeline import __version__, nightlog, summary
 from pipeline.annex1_docx import write_blank
-from pipeline.check import Checked, check_files, expand_paths
+from pipeline.check import check_files, expand_paths
+from pipeline.cli_print import console, err, print_check, print_run, print_status
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
 from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
-from pipeline.decisions import describe
 from pipeline.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -35,11 +34,9 @@ from pipeline.errors import (
     OutputError,
     write_failure,
 )
-from pipeline.model import BatchResult
 from pipeline.run import RunReport, run
 from pipeline.status import batch_status
 from pipeline.template import write_template
-from pipeline.write_feedback import problems_frame
 
 app = typer.Typer(
     cls=ZhGroup,
@@ -51,8 +48,6 @@ app = typer.Typer(
     subcommand_metavar=SUBCOMMAND_METAVAR,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console(record=True)
-err = Console(stderr=True, record=True)
 
 
 def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -135,7 +130,6 @@ TEMPLATE_OUT = typer.Option(
     show_default=False,
     help="模板写入的文件夹（默认：当前文件夹）。",
 )
-CHECK_COLUMNS = ["单元格", "类别", "列", "填写内容", "问题", "修改建议"]
 
 
 def _settings(config: Path | None, *, need_config: bool = False, **overrides: object) -> Settings:
@@ -190,63 +184,6 @@ def _fail(exc: BeianError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
-def _print_run(outcome: RunReport) -> None:
-    settings = outcome.settings
-    if not outcome.changed:
-        console.print(
-            f"收件箱与上次运行相比没有变化，未重写任何输出。{summary.counts_line(outcome.counts)}"
-        )
-        return
-    result = outcome.result
-    assert result is not None
-    console.print(
-        summary.frame_table(
-            report.by_disposition(result), f"{settings.batch} 汇总结果（截止 {settings.deadline}）"
-        )
-    )
-    statuses = report.submissions_frame(result)
-    missing = statuses[statuses["状态"] == "未报送"]["推荐单位"].tolist()
-    files = {s: sum(f.status == s for f in result.files) for s in report.STATUS_LABELS}
-    console.print(summary.counts_line(outcome.counts))
-    console.print(
-        "文件：" + "，".join(f"{report.STATUS_LABELS[k]} {v}" for k, v in files.items() if v)
-    )
-    if missing:
-        console.print(f"[yellow]尚未报送（{len(missing)}）：[/]" + "、".join(missing))
-    refused_rows = (statuses["状态"] == "文件未通过") & (
-        statuses["推荐单位"] != report.UNKNOWN_BUREAU
-    )
-    refused = statuses.loc[refused_rows, "推荐单位"].tolist()
-    if refused:
-        console.print(f"[yellow]文件未通过、需重新报送（{len(refused)}）：[/]" + "、".join(refused))
-    _print_refused_files(result)
-    _print_unapplied(result)
-    console.print(f"输出：{settings.batch_dir}")
-
-
-def _print_refused_files(result: BatchResult) -> None:
-    """Every refused file by name with its first reason: a file no bureau owns is named too."""
-    rejected = [f for f in result.files if f.status == "rejected"]
-    if rejected:
-        console.print(f"[yellow]未通过的文件（{len(rejected)}）：[/]")
-    for f in rejected:
-        reason = next((p.message for p in f.problems if p.severity == "file"), "")
-        console.print(f"  {escape(f.file)}：{escape(reason)}")
-
-
-def _print_unapplied(result: BatchResult) -> None:
-    """Decisions the clerk believes were applied but were not: each by line and reason."""
-    lines = result.unapplied
-    if lines:
-        name = result.settings.decisions.name
-        console.print(
-            f"[yellow]{escape(name)} 中有 {len(lines)} 条处理意见未应用"
-            "（已在 待核对重复.csv 中标为 未应用）：[/]"
-        )
-    for line in lines:
-        console.print(f"  {escape(describe(line, result.settings.decisions.name))}")
-
-
 @_command("run")
 def run_command(
     config: Path | None = CONFIG,
@@ -278,7 +215,7 @@ def run_command(
                 log=log,
             )
             logger = nightlog.open_log(settings.log) if settings.log else None
-            _print_run(_run_with_progress(_warn_without_prior(settings), wait))
+            print_run(_run_with_progress(_warn_without_prior(settings), wait))
     except typer.Exit as exc:
         code = exc.exit_code
         raise
@@ -315,20 +252,6 @@ def _run_with_progress(settings: Settings, wait: float) -> RunReport:
         return run(settings, progress=step, wait=wait)
 
 
-def _print_check(item: Checked) -> None:
-    outcome = item.outcome
-    bureau = outcome.bureau.name if outcome.bureau else "未能识别"
-    console.print(f"[bold]{escape(outcome.file)}[/]  推荐单位：{bureau}")
-    frame = problems_frame(item.result, outcome)
-    if len(frame):
-        console.print(summary.frame_table(frame[CHECK_COLUMNS]))
-    else:
-        console.print("未发现问题。")
-    console.print(summary.counts_line(item.result.counts()))
-    if not item.unwritten:
-        console.print(f"回执：{escape(str(item.feedback))}")
-
-
 @_command("check")
 def check_command(
     files: list[Path] = FILES,
@@ -343,7 +266,7 @@ def check_command(
         settings = _warn_without_prior(_settings(config, deadline=deadline, priors=prior))
         checked = check_files(settings, paths, out)
         for item in checked:
-            _print_check(item)
+            print_check(item)
         unwritten = [item.unwritten for item in checked if item.unwritten]
         if unwritten:
             raise OutputError("\n".join(unwritten))
@@ -368,9 +291,6 @@ def template_command(
         console.print(f"附件1模板：{escape(str(form))}")
 
 
-STATUS_COLUMNS = ["推荐单位", "状态", "收到时间", "受理", "未通过", "往批已备案", "本批重复"]
-
-
 @_command("status")
 def status_command(
     config: Path | None = CONFIG,
@@ -380,25 +300,7 @@ def status_command(
     """从台账查看报送情况：谁已报送、何时收到、各类行数、谁尚未报送、与上次汇总相比的变化。"""
     with _exits():
         found = batch_status(_settings(config, need_config=True, ledger=ledger, batch=batch))
-    table = found.table[STATUS_COLUMNS]
-    console.print(
-        summary.frame_table(
-            table,
-            f"报送情况（最近一次汇总：{found.run_started}）",
-            highlight=table["状态"] != "已报送",
-        )
-    )
-    console.print(f"尚未报送（{len(found.missing)}）：" + ("、".join(found.missing) or "无"))
-    console.print("文件：")
-    for record in found.table.to_dict("records"):
-        files = "；".join(f for f in (record["采用文件"], record["其他文件"]) if f)
-        if files:
-            console.print(f"  {escape(record['推荐单位'])}：{escape(files)}")
-    console.print("与上一次汇总相比：")
-    for line in found.changes:
-        console.print(f"  {escape(line)}")
-    if found.quiet_runs_since:
-        console.print(f"此后又运行 {found.quiet_runs_since} 次，收件箱均无变化。")
+    print_status(found)
 
 
 HOST = typer.Option("127.0.0.1", "--host", metavar="地址", help="监听地址；默认只在本机可访问。")
