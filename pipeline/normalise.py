@@ -110,6 +110,8 @@ def _parse_cn(digits: str, types: set[int]) -> phonenumbers.PhoneNumber | None:
 def parse_fixed(text: str, area_code: str) -> tuple[str, bool, bool]:
     """A fixed line as ``0731-88988998``: (formatted or text, valid, area code added).
 
+    Not valid is E_PHONE; an area code added is W_PHONE_AREA_ADDED (both judged in validate.py).
+
     A local number without area code takes the bureau's; a leading 0 lost because the cell was
     a number is put back. An extension (``转801``, ``分机801``, ``-801``) is kept as ``转801``.
     """
@@ -152,7 +154,7 @@ def area_code_length(nsn: str) -> int:
 
 
 def parse_mobile(text: str) -> tuple[str, bool]:
-    """A mainland mobile as 11 digits: (formatted or text, valid)."""
+    """A mainland mobile as 11 digits: (formatted or text, valid); not valid is E_MOBILE."""
     digits = _digits(text)
     if digits is None or len(digits) != 11 or not digits.startswith("1"):
         return text, False
@@ -160,7 +162,7 @@ def parse_mobile(text: str) -> tuple[str, bool]:
 
 
 def parse_email(text: str) -> tuple[str, bool]:
-    """Syntax only, offline (no DNS): (normalised address or text, valid)."""
+    """Syntax only, offline (no DNS): (normalised address or text, valid); not valid is E_EMAIL."""
     candidate = "".join(unicodedata.normalize("NFKC", text).split()).replace("。", ".")
     if not candidate:
         return text, False
@@ -171,8 +173,8 @@ def parse_email(text: str) -> tuple[str, bool]:
 
 
 def institution_type(text: str, form: FormSpec) -> str:
-    """The canonical institution type of a cell, or ``""``; a note in brackets is ignored
-    when the whole text is not a known spelling (民营企业（有限公司）)."""
+    """The canonical institution type of a cell, or ``""`` (E_INSTITUTION_TYPE); a note in
+    brackets is ignored when the whole text is not a known spelling (民营企业（有限公司）)."""
     lookup = form.institution_lookup
     folded = fold(text).rstrip("。.,，;；、")
     return lookup.get(folded) or lookup.get(_BRACKETED.sub("", folded), "")

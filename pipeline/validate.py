@@ -88,8 +88,31 @@ def _implied(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Se
     return ~norm[f"{field}_implied"]
 
 
-def _parsed(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+def _parse_ok(norm: Frame, present: pd.Series, field: str) -> pd.Series:
+    """An empty cell or one normalise could parse (its ``{field}_valid`` fact)."""
     return ~present | norm[f"{field}_valid"]
+
+
+def _institution_type(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    """E_INSTITUTION_TYPE: a filled cell names one of the form's institution types
+    (spellings in the form file, matched by :func:`pipeline.normalise.institution_type`)."""
+    return _parse_ok(norm, present, field)
+
+
+def _phone(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    """E_PHONE: a filled cell is a fixed line (:func:`pipeline.normalise.parse_fixed`)."""
+    return _parse_ok(norm, present, field)
+
+
+def _mobile(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    """E_MOBILE: a filled cell is an 11-digit mainland mobile
+    (:func:`pipeline.normalise.parse_mobile`)."""
+    return _parse_ok(norm, present, field)
+
+
+def _email(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
+    """E_EMAIL: a filled cell is an address by syntax (:func:`pipeline.normalise.parse_email`)."""
+    return _parse_ok(norm, present, field)
 
 
 def _area_added(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
@@ -133,11 +156,11 @@ RULES: dict[str, RuleCheck] = {
     "W_FOUNDED_AMBIGUOUS": _ambiguous,
     "W_FOUNDED_TWO_READINGS": _two_readings,
     "W_SEVERAL_VALUES": _single,
-    "E_INSTITUTION_TYPE": _parsed,
-    "E_PHONE": _parsed,
+    "E_INSTITUTION_TYPE": _institution_type,
+    "E_PHONE": _phone,
     "W_PHONE_AREA_ADDED": _area_added,
-    "E_MOBILE": _parsed,
-    "E_EMAIL": _parsed,
+    "E_MOBILE": _mobile,
+    "E_EMAIL": _email,
     "E_ZONE_NAME_MISSING": _named,
     "E_ZONE_UNKNOWN": _zone_known,
     "W_ZONE_BUREAU": _zone_bureau,
