@@ -109,7 +109,7 @@ def choose_live(files: list[FileOutcome]) -> None:
         newest = group[-1]
         newest.status = "live"
         for older in group[:-1]:
-            older.status, older.superseded_by = "superseded", newest.file
+            older.status = "superseded"
 
 
 # --- rows -----------------------------------------------------------------------------------------

@@ -222,21 +222,6 @@ class Ledger:
             record[key] = json.loads(record[key])
         return record
 
-    def rows_of_run(self, run_id: int) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT file, bureau, row, disposition, codes, name FROM rows WHERE run_id = ?",
-            self.db,
-            params=(run_id,),
-        )
-
-    def files(self, batch: str) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT path, sha256, size, bureau, first_seen, last_seen, status, codes, rows "
-            "FROM files WHERE batch = ? ORDER BY first_seen, path",
-            self.db,
-            params=(batch,),
-        )
-
     def record_quiet(
         self, batch: str, started: dt.datetime, inputs: dict[str, str], counts: dict[str, int]
     ) -> int:

@@ -16,7 +16,6 @@ from pipeline.read import SheetTable
 from pipeline.schema import Bureau, FormSpec, Registers
 
 DISPOSITIONS = ("accepted", "rejected", "duplicate_prior", "duplicate_batch")
-FILE_STATUSES = ("live", "superseded", "rejected", "deferred", "ignored", "annex1", "annex2")
 PACKET_STATUSES = ("annex1", "annex2")
 """An Annex 1 form that was read, an Annex 2 document assigned to a space (SPEC §10)."""
 # ``beian check`` names its receipt <file stem>-回执.xlsx; the nightly run never reads one.
@@ -40,7 +39,6 @@ class FileOutcome:
     problems: list[Problem] = field(default_factory=list)
     table: SheetTable | None = None
     norm: pd.DataFrame | None = None
-    superseded_by: str = ""
     note: str = ""
     annex1: FormRead | None = None
 
@@ -74,6 +72,3 @@ class BatchResult:
     def counts(self) -> dict[str, int]:
         counts = self.rows["disposition"].value_counts() if len(self.rows) else pd.Series()
         return {d: int(counts.get(d, 0)) for d in DISPOSITIONS}
-
-    def live(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status == "live"]

@@ -217,7 +217,7 @@ def settle(
     for uid, group in forms.items():
         newest, *older = _newest_first(group)
         for f in older:
-            f.status, f.superseded_by = "superseded", newest.file
+            f.status = "superseded"
         assert newest.annex1 is not None
         row = rows.loc[uid]
         mismatches, findings, figures = check_form(newest.annex1, row, spec, form)

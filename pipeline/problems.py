@@ -6,7 +6,7 @@ The Chinese message and fix hint come from ``schemas/codes.toml`` through :func:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from pipeline.schema import load_catalogue
@@ -33,9 +33,6 @@ class Problem:
     message: str
     hint: str
     row: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _Blank(dict[str, Any]):

@@ -63,7 +63,6 @@ class FormSpec:
     header_search_rows: int
     header_min_columns: int
     columns: tuple[ColumnSpec, ...]
-    ignored_headers: tuple[str, ...]
     institution_types: dict[str, tuple[str, ...]]
     no_answers: tuple[str, ...]
     no_prefixes: tuple[str, ...]
@@ -194,7 +193,6 @@ def load_form(path: Path) -> FormSpec:
         header_search_rows=int(form["header_search_rows"]),
         header_min_columns=int(form["header_min_columns"]),
         columns=columns,
-        ignored_headers=tuple(data["extra_columns"]["ignored"]),
         institution_types={k: tuple(v) for k, v in data["institution_types"].items()},
         no_answers=tuple(data["answers"]["no"]),
         no_prefixes=tuple(data["answers"]["no_prefixes"]),

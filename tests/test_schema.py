@@ -105,11 +105,6 @@ def test_every_label_and_alias_finds_its_column() -> None:
             assert lookup[header_key(text)] == column.field, text
 
 
-def test_ignored_headers_are_not_columns() -> None:
-    lookup = header_lookup(FORM)
-    assert [h for h in FORM.ignored_headers if header_key(h) in lookup] == []
-
-
 def test_no_spelling_means_two_institution_types() -> None:
     spellings = Counter(
         fold(s)
