@@ -2,8 +2,8 @@
 
 Run by hand from the repository root (it is not part of the test suite)::
 
-    /work/venv/bin/python benchmarks/bench_run.py --rows 25      # the provincial batch, 20 x 25
-    /work/venv/bin/python benchmarks/bench_run.py --rows 10000   # 20 x 10,000 = 200,000 rows
+    .venv/bin/python benchmarks/bench_run.py --rows 25      # the provincial batch, 20 x 25
+    .venv/bin/python benchmarks/bench_run.py --rows 10000   # 20 x 10,000 = 200,000 rows
 
 Options: ``--bureaus N`` (first N registered bureaus; default every bureau in
 ``schemas/bureaus.csv``), ``--workdir DIR`` (keep the generated files there instead of a temporary
