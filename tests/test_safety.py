@@ -23,6 +23,7 @@ from test_over_time import ZONE, nightly, snapshot
 
 import pipeline.atomic
 import pipeline.ledger
+import pipeline.publish
 import pipeline.run
 from pipeline.config import Settings
 from pipeline.errors import OutputError
@@ -127,11 +128,11 @@ def half_written(owner: object, name: str, call: int) -> Callable[..., None]:
 
 
 WRITERS = [
-    pytest.param(pipeline.run, "write_consolidated", 1, id="workbook"),
-    pytest.param(pipeline.run, "write_frame_csv", 1, id="dispositions.csv"),
-    pytest.param(pipeline.run, "write_frame_csv", 2, id="files.csv"),
-    pytest.param(pipeline.run, "write_frame_csv", 3, id="待核对重复.csv"),
-    pytest.param(pipeline.run, "write_frame_csv", 4, id="明细.csv"),
+    pytest.param(pipeline.publish, "write_consolidated", 1, id="workbook"),
+    pytest.param(pipeline.publish, "write_frame_csv", 1, id="dispositions.csv"),
+    pytest.param(pipeline.publish, "write_frame_csv", 2, id="files.csv"),
+    pytest.param(pipeline.publish, "write_frame_csv", 3, id="待核对重复.csv"),
+    pytest.param(pipeline.publish, "write_frame_csv", 4, id="明细.csv"),
     pytest.param(pd.DataFrame, "to_parquet", 1, id="明细.parquet"),
 ]
 
