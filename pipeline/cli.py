@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__, nightlog, summary
 from pipeline.annex1_docx import write_blank
-from pipeline.check import check_files, expand_paths
+from pipeline.api import check_records
 from pipeline.cli_print import console, err, print_check, print_run, print_status
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
 from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
@@ -35,6 +36,7 @@ from pipeline.errors import (
     write_failure,
 )
 from pipeline.run import RunReport, run
+from pipeline.selfcheck import check_files, expand_paths
 from pipeline.status import batch_status
 from pipeline.template import write_template
 
@@ -122,6 +124,9 @@ BUREAU = typer.Option(
     "--bureau",
     metavar="名称",
     help="推荐单位名称，预先填入盖章行（如 长沙市科学技术局）。",
+)
+JSON = typer.Option(
+    False, "--json", help="以 JSON 输出检查结果（即 pipeline.check() 返回的记录），便于脚本处理。"
 )
 TEMPLATE_OUT = typer.Option(
     Path("."),
@@ -259,14 +264,18 @@ def check_command(
     config: Path | None = CONFIG,
     deadline: str | None = DEADLINE,
     prior: list[Path] | None = PRIOR,
+    as_json: bool = JSON,
 ) -> None:
     """报送前自查：按汇总时的规则检查附件3（及附件1），列出问题并写出回执；有错误时退出码为 1。"""
     with _exits():
         paths = expand_paths(files)
         settings = _warn_without_prior(_settings(config, deadline=deadline, priors=prior))
         checked = check_files(settings, paths, out)
-        for item in checked:
-            print_check(item)
+        if as_json:
+            typer.echo(json.dumps(check_records(checked), ensure_ascii=False, indent=2))
+        else:
+            for item in checked:
+                print_check(item)
         unwritten = [item.unwritten for item in checked if item.unwritten]
         if unwritten:
             raise OutputError("\n".join(unwritten))

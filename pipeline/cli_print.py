@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline import report, summary
-from pipeline.check import Checked
 from pipeline.decisions import describe
 from pipeline.model import BatchResult
 from pipeline.run import RunReport
+from pipeline.selfcheck import Checked
 from pipeline.status import Status
 from pipeline.write_feedback import problems_frame
 

@@ -19,11 +19,11 @@ from helpers import (
 )
 from typer.testing import CliRunner
 
-from pipeline.check import check_file
 from pipeline.cli import app
 from pipeline.config import Settings
 from pipeline.run import consolidate
 from pipeline.schema import load_registers
+from pipeline.selfcheck import check_file
 from pipeline.template import SHEET
 from pipeline.write_feedback import FILLS
 
@@ -199,3 +199,40 @@ def test_check_a_missing_file_says_so_in_chinese(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(tmp_path / "没有这个文件.xlsx")])
     assert result.exit_code == 2
     assert "找不到文件" in result.output and "没有这个文件.xlsx" in result.output
+
+
+def test_check_json_prints_the_records_the_library_returns(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """``beian check --json`` and ``pipeline.check`` give the same records (frictionless-style)."""
+    import json
+
+    import pipeline
+
+    path = write_grid(
+        tmp_path / "长沙市科技局.xlsx",
+        annex3_grid([good_row(), good_row(name="另一个空间", mobile="123")]),
+        "xlsx",
+    )
+    config = write_config(tmp_path)
+    result = runner.invoke(app, ["check", str(path), "--config", str(config), "--json"])
+    assert result.exit_code == 1, result.output
+    printed = json.loads(result.stdout)
+    records = pipeline.check([path], config=config)
+    assert printed == json.loads(json.dumps(records, ensure_ascii=False))
+    assert [r["valid"] for r in records] == [False]
+    assert [p["code"] for p in records[0]["problems"]] == ["E_MOBILE"]
+    assert records[0]["problems"][0]["cell"] == "I5"
+
+
+def test_consolidate_returns_one_record_per_row(settings: Settings, make_workbook) -> None:
+    """``pipeline.consolidate`` is the night's dispositions as records, nothing written."""
+    import pipeline
+
+    make_workbook([good_row(), good_row(name="另一个空间", email="x")])
+    records = pipeline.consolidate(inbox=settings.inbox)
+    assert [(r["disposition"], r["codes"]) for r in records] == [
+        ("accepted", ""),
+        ("rejected", "E_EMAIL"),
+    ]
+    assert not settings.outbox.exists()

@@ -14,9 +14,9 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from typer.testing import CliRunner
 
-from pipeline.check import check_file
 from pipeline.cli import app
 from pipeline.config import Settings
+from pipeline.selfcheck import check_file
 from pipeline.template import (
     GUIDE_SHEET,
     NUMBERED_ROWS,
