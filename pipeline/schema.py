@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from pipeline.errors import ConfigError
+
 
 def _schemas_dir() -> Path:
     """``schemas/`` beside the package in a checkout (editable install), else the copy a regular
@@ -166,11 +168,33 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split(";") if part.strip())
 
 
+KINDS = ("text", "name", "date", "choice", "fixed_phone", "mobile", "email", "zone", "incubator")
+"""The column kinds normalise.py knows how to read; a form file may use no other."""
+
+
+def check_columns(path: Path, columns: list[dict], codes: set[str]) -> None:
+    """Refuse a form file whose columns name an unknown kind or rule code, naming the entry,
+    instead of passing it silently (kind) or failing mid-run with a KeyError (code)."""
+    for number, column in enumerate(columns, start=1):
+        where = f"表样文件 {path} 第 {number} 个 [[columns]]（field = {column.get('field', '')}）"
+        if column.get("kind") not in KINDS:
+            raise ConfigError(
+                f"{where}的 kind “{column.get('kind', '')}” 未知；可用：{'、'.join(KINDS)}。"
+            )
+        unknown = [c for c in column.get("rules", ()) if c not in codes]
+        if unknown:
+            raise ConfigError(
+                f"{where}的 rules 中有未定义的代码 {'、'.join(unknown)}；"
+                "请先在 schemas/codes.toml 中写明它的提示和修改建议。"
+            )
+
+
 @cache
 def load_form(path: Path) -> FormSpec:
-    """Read a form definition such as schemas/annex3_2016.toml."""
+    """Read a form definition such as schemas/annex3_2016.toml; kinds and codes checked."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     form = data["form"]
+    check_columns(Path(path), data["columns"], set(load_catalogue().codes))
     columns = tuple(
         ColumnSpec(
             field=c["field"],

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import FORM
 
+from pipeline.errors import ConfigError
 from pipeline.read import header_key, header_lookup
-from pipeline.schema import SCHEMAS_DIR, fold, load_catalogue, load_registers
+from pipeline.schema import SCHEMAS_DIR, fold, load_catalogue, load_form, load_registers
 from pipeline.validate import RULES, rules_of
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
@@ -153,3 +154,30 @@ def test_six_national_zones_on_the_deadline() -> None:
         "衡阳高新区",
         "郴州高新区",
     ]
+
+
+def _form_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = (SCHEMAS_DIR / "annex3_2016.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "form.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_an_unknown_kind_is_refused_when_the_form_loads(tmp_path: Path) -> None:
+    path = _form_with(tmp_path, 'kind = "mobile"', 'kind = "cellphone"')
+    with pytest.raises(ConfigError) as caught:
+        load_form(path)
+    assert str(caught.value).startswith(
+        f"表样文件 {path} 第 9 个 [[columns]]（field = mobile）的 kind “cellphone” 未知；"
+    )
+
+
+def test_an_unknown_rule_code_is_refused_when_the_form_loads(tmp_path: Path) -> None:
+    path = _form_with(tmp_path, '"E_MOBILE"', '"E_MOBIL"')
+    with pytest.raises(ConfigError) as caught:
+        load_form(path)
+    assert str(caught.value) == (
+        f"表样文件 {path} 第 9 个 [[columns]]（field = mobile）的 rules 中有未定义的代码 E_MOBIL；"
+        "请先在 schemas/codes.toml 中写明它的提示和修改建议。"
+    )
