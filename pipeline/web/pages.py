@@ -82,12 +82,18 @@ async def login(request: Request) -> Response:
     return response
 
 
+async def posted_by(request: Request, *, clerk: bool | None = None) -> Session:
+    """The session behind a form post, its CSRF token checked; a Refusal otherwise."""
+    session = require(request, clerk=clerk)
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    check_csrf(session, token if isinstance(token, str) else None)
+    return session
+
+
 async def logout(request: Request) -> Response:
     try:
-        session = require(request)
-        form = await request.form()
-        token = form.get(CSRF_FIELD)
-        check_csrf(session, token if isinstance(token, str) else None)
+        session = await posted_by(request)
     except Refusal as refusal:
         return error_page(request, refusal)
     site, sessions, _ = state(request)
@@ -158,10 +164,7 @@ async def output(request: Request) -> Response:
 
 async def run_now(request: Request) -> Response:
     try:
-        session = require(request, clerk=True)
-        form = await request.form()
-        token = form.get(CSRF_FIELD)
-        check_csrf(session, token if isinstance(token, str) else None)
+        session = await posted_by(request, clerk=True)
     except Refusal as refusal:
         return error_page(request, refusal)
     site, _, _ = state(request)
