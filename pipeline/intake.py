@@ -125,7 +125,9 @@ def consolidate_with(settings: Settings, ledger: Ledger, uploads: list[Upload]) 
     taken = {u.file for u in uploads}
     files = [f for f in files if f.file not in taken] + [_outcome(u) for u in uploads]
     received = received_times(ledger, settings, files, uploads)
-    return consolidate(settings, files, received, None, ledger.row_history(settings.batch))
+    return consolidate(
+        settings, files=files, received=received, history=ledger.row_history(settings.batch)
+    )
 
 
 def mismatch(upload: Upload, outcome: FileOutcome) -> Problem | None:
@@ -222,7 +224,9 @@ def judge(
 def write_stray_receipt(settings: Settings, upload: Upload, receipts: Path) -> None:
     """The 回执 of a file stamped for another bureau, judged on its own, then the staged copy is
     discarded (it never enters the inbox)."""
-    result = consolidate(settings, [_outcome(upload)], {upload.sha256: upload.received})
+    result = consolidate(
+        settings, files=[_outcome(upload)], received={upload.sha256: upload.received}
+    )
     outcome = result.files[0]
     wrong = mismatch(upload, outcome)
     if wrong is not None:

@@ -40,6 +40,7 @@ Progress = Callable[[str, int], None]
 
 def consolidate(
     settings: Settings,
+    *,
     files: list[FileOutcome] | None = None,
     received: dict[str, dt.datetime] | None = None,
     progress: Progress | None = None,
@@ -139,7 +140,7 @@ class RunReport:
     timings: dict[str, float]
 
 
-def run(settings: Settings, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
+def run(settings: Settings, *, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
     """The nightly job: lock, survey, consolidate when anything changed, write, record.
 
     Nothing is created before the inbox is known to exist; a place that cannot be written
@@ -193,7 +194,11 @@ def _run_locked(settings: Settings, ledger: Ledger, progress: Progress | None) -
         )
     batch = settings.batch
     result = consolidate(
-        settings, files, ledger.first_seen(batch), progress, ledger.row_history(batch)
+        settings,
+        files=files,
+        received=ledger.first_seen(batch),
+        progress=progress,
+        history=ledger.row_history(batch),
     )
     clock = time.perf_counter()
     recorded: list[int] = []

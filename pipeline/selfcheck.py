@@ -58,7 +58,7 @@ def _outcome(path: Path) -> FileOutcome:
 def check_file(settings: Settings, path: Path, forms: list[Path] | None = None) -> BatchResult:
     """Consolidate one file on its own, against the configured prior batches; Annex 1 forms
     given with it are matched to its rows and checked against them."""
-    return consolidate(settings, [_outcome(p) for p in (path, *(forms or ()))])
+    return consolidate(settings, files=[_outcome(p) for p in (path, *(forms or ()))])
 
 
 def _matched(result: BatchResult) -> set[Path]:

@@ -120,7 +120,11 @@ def test_overview_says_what_was_taken_and_what_to_do(
     make_workbook(ROWS)
     files = survey(settings)
     received = {f.sha256: dt.datetime(2016, 4, 10, 21, 30) for f in files}
-    lines = overview(feedback(consolidate(settings, files, received), tmp_path)[f"{CHANGSHA}.xlsx"])
+    lines = overview(
+        feedback(consolidate(settings, files=files, received=received), tmp_path)[
+            f"{CHANGSHA}.xlsx"
+        ]
+    )
     assert lines["推荐单位"].startswith(CHANGSHA)
     assert lines["采用文件"] == "长沙市科技局.xlsx"
     assert lines["收到时间"] == "2016-04-10 21:30"
