@@ -77,6 +77,8 @@ class FormSpec:
     example_labels: tuple[str, ...] = ()
     ditto: tuple[str, ...] = ()
     own_zone_words: tuple[str, ...] = ()
+    source: Path = Path()
+    """The form file this spec was read from, so later checks can name it."""
 
     @property
     def fields(self) -> list[str]:
@@ -229,6 +231,7 @@ def load_form(path: Path) -> FormSpec:
         example_labels=tuple(form.get("example_labels", ())),
         ditto=tuple(form.get("ditto", ())),
         own_zone_words=tuple(data["answers"].get("own_zone", ())),
+        source=Path(path),
     )
 
 

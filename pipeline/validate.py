@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.dates import PRECISION_WORDS, TWO_READINGS
+from pipeline.errors import ConfigError
 from pipeline.normalise import answered
 from pipeline.problems import MessageParams, Problem, problem
 from pipeline.read import SheetTable, cell_address
@@ -175,8 +176,24 @@ def rules_of(column: ColumnSpec) -> list[str]:
     return (["E_REQUIRED"] if column.required else []) + list(column.rules)
 
 
+def check_decided(form: FormSpec) -> None:
+    """Refuse a form whose columns list a catalogued code that no rule here decides (say
+    E_DUPLICATE_ROW on a column): it would fail as a KeyError mid-run or never be raised.
+    Checked here rather than in schema.py, which RULES cannot be imported into."""
+    for number, column in enumerate(form.columns, start=1):
+        undecided = [code for code in column.rules if code not in RULES]
+        if undecided:
+            raise ConfigError(
+                f"表样文件 {form.source} 第 {number} 个 [[columns]]（field = {column.field}）"
+                f"的 rules 中 {'、'.join(undecided)} 不是逐列检查的规则；"
+                f"请从该列的 rules 中删去，可用：{'、'.join(RULES)}。"
+            )
+
+
 def build_schema(norm: Frame, present: Frame, ctx: Context) -> pa.DataFrameSchema:
-    """The pandera schema of this form, its checks bound to this batch's rows and context."""
+    """The pandera schema of this form, its checks bound to this batch's rows and context;
+    the form's rule codes are checked first (check_decided)."""
+    check_decided(ctx.form)
 
     def bound(rule: RuleCheck, field: str) -> Callable[[pd.Series], pd.Series]:
         def check(series: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ from conftest import FORM
 from pipeline.errors import ConfigError
 from pipeline.read import header_key, header_lookup
 from pipeline.schema import SCHEMAS_DIR, fold, load_catalogue, load_form, load_registers
-from pipeline.validate import RULES, rules_of
+from pipeline.validate import RULES, check_decided, rules_of
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
 CATALOGUE = load_catalogue()
@@ -181,3 +181,21 @@ def test_an_unknown_rule_code_is_refused_when_the_form_loads(tmp_path: Path) -> 
         f"表样文件 {path} 第 9 个 [[columns]]（field = mobile）的 rules 中有未定义的代码 E_MOBIL；"
         "请先在 schemas/codes.toml 中写明它的提示和修改建议。"
     )
+
+
+def test_a_catalogued_code_no_rule_decides_is_refused_when_the_form_is_validated(
+    tmp_path: Path,
+) -> None:
+    path = _form_with(tmp_path, '"E_MOBILE"', '"E_DUPLICATE_ROW"')
+    form = load_form(path)
+    with pytest.raises(ConfigError) as caught:
+        check_decided(form)
+    assert str(caught.value) == (
+        f"表样文件 {path} 第 9 个 [[columns]]（field = mobile）的 rules 中 E_DUPLICATE_ROW "
+        f"不是逐列检查的规则；请从该列的 rules 中删去，可用：{'、'.join(RULES)}。"
+    )
+
+
+def test_every_rule_code_of_the_stock_form_is_decided() -> None:
+    check_decided(FORM)
+    assert FORM.source == SCHEMAS_DIR / "annex3_2016.toml"
