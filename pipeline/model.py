@@ -70,5 +70,18 @@ class BatchResult:
     """Lines of the decisions file that could not be applied (pipeline/decisions.py)."""
 
     def counts(self) -> dict[str, int]:
-        counts = self.rows["disposition"].value_counts() if len(self.rows) else pd.Series()
-        return {d: int(counts.get(d, 0)) for d in DISPOSITIONS}
+        return disposition_counts(self.rows)
+
+
+def disposition_table(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Data rows by ``by`` (bureau, file) and disposition, one column per disposition in order:
+    the one place dispositions are counted; every total, per file or per batch, derives from it."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(DISPOSITIONS), dtype=int)
+    return pd.crosstab(rows[by], rows["disposition"]).reindex(columns=DISPOSITIONS, fill_value=0)
+
+
+def disposition_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """Data rows by disposition, every disposition present (zero when none)."""
+    totals = disposition_table(rows, "file").sum()
+    return {d: int(totals[d]) for d in DISPOSITIONS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.decisions import unapplied_frame
-from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult
+from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult, disposition_table
 
 DISPOSITION_LABELS = {
     "accepted": "受理",
@@ -170,9 +170,7 @@ def by_disposition(result: BatchResult) -> pd.DataFrame:
     columns = [DISPOSITION_LABELS[d] for d in DISPOSITIONS]
     if rows.empty:
         return pd.DataFrame(columns=["推荐单位", *columns, "合计"])
-    table = pd.crosstab(rows["bureau"], rows["disposition"]).reindex(
-        columns=DISPOSITIONS, fill_value=0
-    )
+    table = disposition_table(rows, "bureau")
     table = table.reindex(sorted(table.index, key=bureau_order(result).__getitem__))
     table.columns = columns
     table["合计"] = table.sum(axis=1)
@@ -298,13 +296,7 @@ def review_frame(result: BatchResult) -> pd.DataFrame:
 
 def submissions_frame(result: BatchResult) -> pd.DataFrame:
     """报送情况: every registered bureau, submitted or not, then files no bureau owns."""
-    counts = (
-        pd.crosstab(result.rows["file"], result.rows["disposition"]).reindex(
-            columns=DISPOSITIONS, fill_value=0
-        )
-        if len(result.rows)
-        else pd.DataFrame(columns=DISPOSITIONS)
-    )
+    counts = disposition_table(result.rows, "file")
     warnings = pd.Series(
         [p.file for p in result.problems if p.severity == "warning"], dtype=object
     ).value_counts()

@@ -25,7 +25,13 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.atomic import Staging, staged, write_atomic
-from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult, FileOutcome
+from pipeline.model import (
+    DISPOSITIONS,
+    PACKET_STATUSES,
+    BatchResult,
+    FileOutcome,
+    disposition_counts,
+)
 from pipeline.names import fit_name
 from pipeline.packet_report import bureau_packet_problems, packet_summary
 from pipeline.problems import Problem
@@ -92,9 +98,7 @@ def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
 
 def file_counts(result: BatchResult, outcome: FileOutcome) -> dict[str, int]:
     """Data rows of this file by disposition (all zero for a refused file)."""
-    rows = file_rows(result, outcome)
-    counts = rows["disposition"].value_counts() if len(rows) else pd.Series(dtype=int)
-    return {d: int(counts.get(d, 0)) for d in DISPOSITIONS}
+    return disposition_counts(file_rows(result, outcome))
 
 
 def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
