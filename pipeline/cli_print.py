@@ -82,7 +82,7 @@ def print_unapplied(result: BatchResult) -> None:
 
 def print_check(item: Checked) -> None:
     outcome = item.outcome
-    bureau = outcome.bureau.name if outcome.bureau else "未能识别"
+    bureau = outcome.bureau.name if outcome.bureau else report.UNKNOWN_BUREAU
     console.print(f"[bold]{escape(outcome.file)}[/]  推荐单位：{bureau}")
     frame = problems_frame(item.result, outcome)
     if len(frame):

@@ -27,7 +27,11 @@ STATUS_LABELS = {
     "annex2": "附件2",
 }
 NO_ZONE = "不在国家高新区"
-UNKNOWN_BUREAU = "（无法确定）"
+UNKNOWN_BUREAU = "未识别单位"
+"""How every output names the bureau of a file no registered bureau could be matched to:
+report, status, receipts (their names and overview) and the CLI say it the same way."""
+LEGACY_UNKNOWN_BUREAU = "（无法确定）"
+"""The same in ledgers written before the wording was unified; status reads it as UNKNOWN_BUREAU."""
 
 
 def bureau_order(result: BatchResult) -> dict[str, int]:

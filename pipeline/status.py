@@ -13,7 +13,7 @@ import pandas as pd
 from pipeline.config import Settings
 from pipeline.errors import BeianError
 from pipeline.ledger import Ledger
-from pipeline.report import UNKNOWN_BUREAU
+from pipeline.report import LEGACY_UNKNOWN_BUREAU, UNKNOWN_BUREAU
 
 COUNT_COLUMNS = ("受理", "未通过", "往批已备案", "本批重复")
 
@@ -60,8 +60,17 @@ def describe_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
     unknown_before = set(old.loc[old.index == UNKNOWN_BUREAU, "其他文件"]) if len(old) else set()
     for record in after.to_dict("records"):
         if record["推荐单位"] == UNKNOWN_BUREAU and record["其他文件"] not in unknown_before:
-            lines.append(f"新的无法确定单位的文件：{record['其他文件']}")
+            lines.append(f"新的{UNKNOWN_BUREAU}文件：{record['其他文件']}")
     return lines or ["与上一次汇总相比没有变化。"]
+
+
+def submissions(records: list[dict]) -> pd.DataFrame:
+    """A run's recorded 报送情况, the unknown bureau spelled as today even in an older ledger
+    (read-time, so ``status`` never writes to the ledger it only reads)."""
+    table = pd.DataFrame(records)
+    if table.empty:
+        return table
+    return table.replace({"推荐单位": {LEGACY_UNKNOWN_BUREAU: UNKNOWN_BUREAU}})
 
 
 def batch_status(settings: Settings) -> Status:
@@ -82,6 +91,6 @@ def batch_status(settings: Settings) -> Status:
         quiet = ledger.runs_after(settings.batch, latest["id"])
     finally:
         ledger.close()
-    table = pd.DataFrame(latest["submissions"])
-    before = pd.DataFrame(previous["submissions"]) if previous else pd.DataFrame()
+    table = submissions(latest["submissions"])
+    before = submissions(previous["submissions"]) if previous else pd.DataFrame()
     return Status(table, latest["started"], quiet, describe_changes(before, table))

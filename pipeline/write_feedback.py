@@ -36,7 +36,7 @@ from pipeline.names import fit_name
 from pipeline.packet_report import bureau_packet_problems, packet_summary
 from pipeline.problems import Problem
 from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
-from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
+from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUREAU
 from pipeline.schema import FormSpec
 from pipeline.write_workbook import (
     BODY_FONT,
@@ -49,7 +49,6 @@ from pipeline.write_workbook import (
     write_value,
 )
 
-UNKNOWN_BUREAU = "未识别单位"
 FEEDBACK_STATUSES = ("live", "rejected")
 SEVERITY_LABELS = {"file": "文件未受理", "error": "错误", "warning": "提示", "notice": "说明"}
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
@@ -179,7 +178,10 @@ def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]
     counts = file_counts(result, outcome)
     received = outcome.received.strftime("%Y-%m-%d %H:%M") if outcome.received else ""
     lines: list[tuple[str, Any]] = [
-        ("推荐单位", f"{bureau.name}（依据：{outcome.bureau_source}）" if bureau else "未能识别"),
+        (
+            "推荐单位",
+            f"{bureau.name}（依据：{outcome.bureau_source}）" if bureau else UNKNOWN_BUREAU,
+        ),
         ("批次", f"{result.settings.batch}（截止日期 {result.settings.deadline}）"),
         ("采用文件" if outcome.status == "live" else "未受理文件", outcome.file),
         ("工作表", outcome.table.sheet if outcome.table is not None else ""),

@@ -195,7 +195,7 @@ def test_file_level_problems_get_a_receipt_the_clerk_can_forward(
     assert [(line[0], line[5]) for line in listed(unknown)] == [("整个文件", "文件未受理")]
     assert "无法确定报送单位" in listed(unknown)[0][3]
     assert "本文件未能受理" in overview(unknown)["下一步"]
-    assert overview(unknown)["推荐单位"] == "未能识别"
+    assert overview(unknown)["推荐单位"] == "未识别单位"
     assert marked_cells(unknown["标注"]) == {}
 
     html = books["娄底市科学技术局-娄底市科技局.xlsx"]

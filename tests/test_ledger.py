@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import good_row
+from conftest import REPO, good_row
+from test_golden import OLD
 from test_over_time import nightly
 
 from pipeline import ledger as ledger_module
 from pipeline.config import Settings
 from pipeline.errors import BeianError
 from pipeline.ledger import MIGRATIONS, Ledger
-from pipeline.status import batch_status
+from pipeline.report import LEGACY_UNKNOWN_BUREAU as LEGACY
+from pipeline.report import UNKNOWN_BUREAU as UNKNOWN
+from pipeline.status import batch_status, describe_changes, submissions
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:
@@ -138,3 +144,32 @@ def test_quiet_nights_are_counted_per_batch(settings: Settings, make_workbook) -
     nightly(other)
     nightly(settings)
     assert (batch_status(settings).quiet_runs_since, batch_status(other).quiet_runs_since) == (1, 1)
+
+
+def test_an_older_ledger_spelling_of_the_unknown_bureau_reads_as_today(
+    settings: Settings,
+) -> None:
+    unknown = settings.inbox / "汇总表(1).xlsx"
+    shutil.copy(REPO / "inbox" / unknown.name, unknown)
+    os.utime(unknown, (OLD, OLD))
+    nightly(settings)
+    db = sqlite3.connect(settings.ledger)
+    with db:
+        db.execute("UPDATE runs SET submissions = replace(submissions, ?, ?)", (UNKNOWN, LEGACY))
+    db.close()
+    assert LEGACY in json.dumps(dump(settings.ledger)["runs"], ensure_ascii=False)
+    shown = batch_status(settings).table
+    assert shown.loc[
+        shown["其他文件"] == "汇总表(1).xlsx（F_BUREAU_UNKNOWN）", "推荐单位"
+    ].tolist() == [UNKNOWN]
+
+
+def test_an_unknown_file_known_under_the_older_spelling_is_not_new() -> None:
+    record = {"推荐单位": LEGACY, "状态": "文件未通过", "其他文件": "汇总表(1).xlsx"}
+    before = submissions([record])
+    after = submissions([{**record, "推荐单位": UNKNOWN}])
+    assert before["推荐单位"].tolist() == [UNKNOWN]
+    assert describe_changes(before, after) == ["与上一次汇总相比没有变化。"]
+    assert describe_changes(before, submissions([{**record, "其他文件": "新.xlsx"}])) == [
+        "新的未识别单位文件：新.xlsx"
+    ]
