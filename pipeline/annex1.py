@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-
 from pipeline.convert import ConversionFailed, find_soffice, to_docx
 from pipeline.filetype import (
     MAX_FILE_BYTES,
@@ -151,6 +149,8 @@ def element_text(element: Any) -> str:
 
 def docx_rows(path: Path) -> tuple[list[str], list[Row]]:
     """Paragraph texts outside tables, and every table row; a merged cell counts once."""
+    from docx import Document  # python-docx only when a Word form arrives (start-up time)
+
     document = Document(str(path))
     texts = [element_text(p._p) for p in document.paragraphs]
     rows: list[Row] = []

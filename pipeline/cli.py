@@ -22,7 +22,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__, nightlog, summary
-from pipeline.annex1_docx import write_blank
 from pipeline.api import check_records
 from pipeline.cli_print import console, err, print_check, print_run, print_status
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
@@ -294,6 +293,8 @@ def template_command(
     with _exits():
         settings = _settings(config, deadline=deadline)
         path = write_template(settings, out, bureau)
+        from pipeline.annex1_docx import write_blank  # python-docx only for this command
+
         form = write_blank(settings.form, out)
     console.print(f"模板：{escape(str(path))}")
     if form is not None:

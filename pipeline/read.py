@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import filetype
 from pipeline.grids import Grid, formula_issues, load_sheets
@@ -90,7 +90,7 @@ class ReadResult:
 
 def cell_address(row: int, col: int) -> str:
     """1-based Excel row and 0-based column to an address such as ``E7``."""
-    return f"{get_column_letter(col + 1)}{row}"
+    return f"{xl_col_to_name(col)}{row}"
 
 
 # --- cell text ----------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 
 from pipeline.atomic import write_atomic
@@ -208,7 +208,7 @@ def stamp_span(form: FormSpec) -> int:
 
 def stamp_name_cell(form: FormSpec) -> str:
     """Where the bureau writes its name on the stamp line, e.g. ``E2``."""
-    return f"{get_column_letter(stamp_span(form) + 1)}{STAMP_ROW + 1}"
+    return f"{xl_col_to_name(stamp_span(form))}{STAMP_ROW + 1}"
 
 
 def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
@@ -258,7 +258,7 @@ def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
         ws.data_validation(
             HEADER_ROW, col, HEADER_ROW, col, {"validate": "any", **input_hint(column, spec)}
         )
-        first_cell = f"{get_column_letter(col + 1)}{FIRST_DATA_ROW + 1}"
+        first_cell = f"{xl_col_to_name(col)}{FIRST_DATA_ROW + 1}"
         ws.data_validation(
             FIRST_DATA_ROW, col, checked_to, col, column_check(column, spec, first_cell)
         )

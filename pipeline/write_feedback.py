@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils.cell import coordinate_to_tuple
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -75,9 +75,15 @@ def feedback_name(outcome: FileOutcome) -> str:
     return fit_name(f"{owner}-{stem}", ".xlsx")
 
 
+def coordinate(cell: str) -> tuple[int, int]:
+    """The 1-based (row, column) of an A1 address."""
+    row, col = xl_cell_to_rowcol(cell)
+    return row + 1, col + 1
+
+
 def position(p: Problem) -> tuple[int, int]:
     """(Excel row, column number) of a problem; file-level problems come first."""
-    return coordinate_to_tuple(p.cell) if p.cell else (p.row or 0, 0)
+    return coordinate(p.cell) if p.cell else (p.row or 0, 0)
 
 
 def file_problems(outcome: FileOutcome) -> list[Problem]:
@@ -295,7 +301,7 @@ def write_marked(
             if written is not None:
                 write_value(ws, r, c, written, styles(value))
     for cell, found in cell_marks(problems).items():
-        row, col = coordinate_to_tuple(cell)
+        row, col = coordinate(cell)
         value = grid_value(table, row - 1, col - 1)
         mark = "error" if any(p.severity == "error" for p in found) else "warning"
         write_value(ws, row - 1, col - 1, shown(value), styles(value, mark))

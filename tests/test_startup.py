@@ -1,0 +1,19 @@
+"""Start-up time: a command loads only the libraries its path needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_start_up_loads_no_library_it_does_not_need() -> None:
+    """python-docx and openpyxl cost start-up time on every command; only a Word form or the
+    template needs the first, and nothing on the nightly path needs the second."""
+    code = "import sys, pipeline.cli; print(sorted({'docx', 'openpyxl'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.strip() == "[]"
