@@ -97,7 +97,7 @@ def layout_noise(
     ).sum(axis=1)
     reasons[repeated >= form.header_min_columns] = "重复表头"
     fields_filled = text.apply(lambda s: s.str.strip().ne("")).sum(axis=1)
-    joined = cells.agg("".join, axis=1)
+    joined = cells.iloc[:, 0].str.cat(cells.iloc[:, 1:])  # per column, not a join per row
     words = "|".join(map(re.escape, form.footer_words)) or r"(?!)"
     signed = joined.str.contains(words, regex=True)
     lone_date = (filled.sum(axis=1) == 1) & joined.str.fullmatch(_WHOLE_DATE)

@@ -25,7 +25,7 @@ from pipeline.errors import LockedError, write_failure
 from pipeline.inbox import choose_live, read_outcome, require_inbox, survey
 from pipeline.ledger import Ledger
 from pipeline.model import BatchResult, FileOutcome
-from pipeline.normalise import normalise
+from pipeline.normalise import normalise_batch
 from pipeline.packet_spec import load_packet
 from pipeline.problems import Problem
 from pipeline.publish import input_fingerprint, output_paths, write_outputs
@@ -85,10 +85,13 @@ def consolidate(
         p for f in files for p in f.problems if f.status == "live" or p.severity == "file"
     ]
     parts = []
-    for f in live:
-        assert f.table is not None
-        f.norm = normalise(f.table.frame, form, f.bureau, registers)
-        parts.append(Part(f.file, f.table, f.norm, f.bureau))
+    tables = [f.table for f in live if f.table is not None]
+    norms = normalise_batch(
+        [(t.frame, f.bureau) for t, f in zip(tables, live, strict=True)], form, registers
+    )
+    for f, table, norm in zip(live, tables, norms, strict=True):
+        f.norm = norm
+        parts.append(Part(f.file, table, norm, f.bureau))
     ctx = Context(
         form, registers, settings.deadline, settings.cutoff, settings.min_age_months, None
     )
