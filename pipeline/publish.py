@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.alongside import alongside
 from pipeline.atomic import clear_leftovers, staged
 from pipeline.config import Settings
 from pipeline.model import BatchResult, FileOutcome
 from pipeline.report import detail_frame, review_frame
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
-from pipeline.write_feedback import write_all_feedback
+from pipeline.write_feedback import feedback_targets, write_receipts
 from pipeline.write_workbook import consolidated_name, write_consolidated
 
 
@@ -52,17 +54,21 @@ def write_outputs(result: BatchResult, confirm: Callable[[], None] | None = None
     """Every output of the batch, staged under temporary names and published together;
     ``confirm`` (the ledger's record of the night) must succeed for them to stay published."""
     paths = output_paths(result.settings)
-    workbook, dispositions, files, review, detail_csv, detail_parquet = paths
     detail = detail_frame(result)
     clear_leftovers(result.settings.batch_dir)
+    targets = feedback_targets(result, result.settings.batch_dir / "回执")
+    receipts = [path for _, path in targets]
     with staged(confirm) as staging:
-        write_consolidated(result, staging.path(workbook), detail)
-        write_frame_csv(dispositions_frame(result.rows), staging.path(dispositions))
-        write_frame_csv(files_frame(result.files), staging.path(files))
-        write_frame_csv(review_frame(result), staging.path(review), bom=True)
-        write_frame_csv(detail, staging.path(detail_csv), bom=True)
-        detail.to_parquet(staging.path(detail_parquet), index=False)
-        receipts = write_all_feedback(result, result.settings.batch_dir / "回执", staging)
+        # staged, and so published, in this order: the receipts last
+        workbook, dispositions, files, review, detail_csv, detail_parquet = map(staging.path, paths)
+        staged_receipts = [(outcome, staging.path(path)) for outcome, path in targets]
+        with alongside(partial(write_receipts, result, staged_receipts)):  # both cores
+            write_consolidated(result, workbook, detail)
+            write_frame_csv(dispositions_frame(result.rows), dispositions)
+            write_frame_csv(files_frame(result.files), files)
+            write_frame_csv(review_frame(result), review, bom=True)
+            write_frame_csv(detail, detail_csv, bom=True)
+            detail.to_parquet(detail_parquet, index=False)
     for stale in set(result.settings.batch_dir.glob("回执/*.xlsx")) - set(receipts):
         stale.unlink(missing_ok=True)  # a receipt for a file that is no longer in the inbox
     return paths + receipts

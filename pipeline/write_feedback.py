@@ -349,20 +349,27 @@ def write_feedback(result: BatchResult, outcome: FileOutcome, path: Path) -> Pat
     return path
 
 
-def write_all_feedback(
-    result: BatchResult, directory: Path, staging: Staging | None = None
-) -> list[Path]:
-    """A 回执 for every bureau with a live file and for every rejected file, in ``directory``.
-
-    The receipts are published together; given the night's ``staging``, they join it and are
-    published with the other outputs instead.
-    """
-    targets = [
+def feedback_targets(result: BatchResult, directory: Path) -> list[tuple[FileOutcome, Path]]:
+    """A 回执 for every bureau with a live file and for every rejected file, in ``directory``."""
+    return [
         (outcome, Path(directory) / feedback_name(outcome))
         for outcome in result.files
         if outcome.status in FEEDBACK_STATUSES
     ]
+
+
+def write_receipts(result: BatchResult, targets: list[tuple[FileOutcome, Path]]) -> None:
+    """Write each outcome's 回执 at its path (the nightly run gives staged paths)."""
+    for outcome, path in targets:
+        _write(result, outcome, path)
+
+
+def write_all_feedback(
+    result: BatchResult, directory: Path, staging: Staging | None = None
+) -> list[Path]:
+    """Every 回执 of :func:`feedback_targets` in ``directory``, published together; given the
+    night's ``staging``, they join it and are published with the other outputs instead."""
+    targets = feedback_targets(result, directory)
     with nullcontext(staging) if staging is not None else staged() as stage:
-        for outcome, path in targets:
-            _write(result, outcome, stage.path(path))
+        write_receipts(result, [(outcome, stage.path(path)) for outcome, path in targets])
     return [path for _, path in targets]

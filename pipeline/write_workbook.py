@@ -198,25 +198,42 @@ def write_table(
 # --- 汇总表 ---------------------------------------------------------------------------------------
 
 
-def row_heights(frame: pd.DataFrame, widths: list[int], bold: bool = False) -> pd.Series:
-    """Each row tall enough to show every wrapped line (13.5 points a line).
+def wrapped_lines(chars: Any, breaks: Any, width: int, bold: bool = False) -> Any:
+    """Lines a cell of ``chars`` display characters with ``breaks`` line breaks takes when
+    wrapped in a column ``width`` wide (numbers or numpy arrays of them).
 
     Wrapping breaks early at punctuation and bold glyphs are wider, so the estimate leaves a
     tenth of slack (a fifth for bold); looking at the PDF of 汇总表 showed the header cut
     without it. A line break inside a cell starts a new line.
     """
     slack = 1.2 if bold else 1.1
+    return np.ceil(chars * slack / max(width - 2, 1)) + breaks
+
+
+def points(lines: Any) -> Any:
+    """The height in points of a row of ``lines`` lines (13.5 points a line)."""
+    return lines * 13.5 + 6
+
+
+def row_heights(frame: pd.DataFrame, widths: list[int], bold: bool = False) -> pd.Series:
+    """Each row tall enough to show every wrapped line (see :func:`wrapped_lines`)."""
     lines = np.ones(len(frame))
     for (_, column), width in zip(frame.items(), widths, strict=True):
         text = column.astype(object).where(column.notna(), "").astype(str)
-        wrapped = np.ceil(display_widths(text).to_numpy() * slack / max(width - 2, 1))
-        lines = np.maximum(lines, wrapped + text.str.count("\n").to_numpy())
-    return pd.Series(lines * 13.5 + 6, index=frame.index)
+        wrapped = wrapped_lines(
+            display_widths(text).to_numpy(), text.str.count("\n").to_numpy(), width, bold
+        )
+        lines = np.maximum(lines, wrapped)
+    return pd.Series(points(lines), index=frame.index)
 
 
 def row_height(values: list[str], widths: list[int], bold: bool = False) -> float:
-    """The height of one row of texts, as :func:`row_heights` computes it."""
-    return float(row_heights(pd.DataFrame([values]), widths, bold).iloc[0])
+    """The height of one row of texts, as :func:`row_heights` computes it, without building a
+    frame (a 回执's overview asks for one row at a time)."""
+    lines = 1.0
+    for text, width in zip(values, widths, strict=True):
+        lines = max(lines, float(wrapped_lines(display_width(text), text.count("\n"), width, bold)))
+    return float(points(lines))
 
 
 def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
