@@ -31,9 +31,9 @@ What it does and measures:
    cold run (empty ledger and outbox) and a second run with nothing changed.
 3. Runs ``pipeline.run.run(settings)`` in a separate subprocess (again cold) and prints
    ``RunReport.timings``: read, normalise_validate, dedupe, write.
-4. Times ``beian check <one workbook> --prior`` end to end, and ``pipeline.check.check_files`` in
-   an already running process (the intake site's case: imports done, first call done, then the
-   best of ``--repeat`` further calls).
+4. Times ``beian check <one workbook> --prior`` end to end, and
+   ``pipeline.selfcheck.check_files`` in an already running process (the intake site's case:
+   imports done, first call done, then the best of ``--repeat`` further calls).
 5. Times a naive pandas script in its own subprocess: ``pandas.read_excel(f, header=2)`` (default
    engine, openpyxl) for every file + ``pandas.concat`` + ``to_excel`` (xlsxwriter), and
    read_excel + concat alone.
@@ -534,14 +534,14 @@ Path(spec["result"]).write_text(json.dumps({
 }), encoding="utf-8")
 """
 
-# pipeline.check.check_files in a running process (the intake site's case): the first call, then
+# pipeline.selfcheck.check_files in a running process (the intake site's case): the first call, then
 # the best of `repeat` further calls on the same workbook.
 CHECK_IN_PROCESS = r"""
 import json, sys, time
 from pathlib import Path
 spec = json.loads(sys.argv[1])
 start = time.perf_counter()
-from pipeline.check import check_files
+from pipeline.selfcheck import check_files
 from pipeline.config import load_settings, with_overrides
 imported = time.perf_counter()
 settings = with_overrides(
@@ -932,7 +932,7 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
         )
     check_cli = best_of(checks_run)
     results.append(check_cli)
-    print("pipeline.check.check_files in a running process ...", flush=True)
+    print("pipeline.selfcheck.check_files in a running process ...", flush=True)
     (workdir / "check-warm").mkdir()
     check_spec = {
         "cwd": str(run_cwd),
