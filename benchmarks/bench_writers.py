@@ -40,23 +40,13 @@ import openpyxl
 import pandas as pd
 import xlsxwriter
 
-COLUMNS = [
-    "众创空间名称",
-    "运营主体名称",
-    "地址",
-    "成立时间",
-    "机构性质",
-    "负责人",
-    "联系人",
-    "办公电话",
-    "手机",
-    "传真",
-    "电子邮箱",
-    "是否在国家高新区",
-    "是否国家级孵化器",
-]
-DATE_COLUMN = "成立时间"
-NUMBER_COLUMN = "手机"
+from pipeline.schema import SCHEMAS_DIR, load_form
+
+# The sheets' columns as the form file names them (schemas/), never a copy of its labels.
+FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")
+COLUMNS = [column.short_label for column in FORM.columns]
+DATE_COLUMN = FORM.column("founded").short_label
+NUMBER_COLUMN = FORM.column("mobile").short_label
 WIDTHS = [30, 30, 40, 12, 12, 8, 8, 14, 14, 14, 24, 18, 10]
 TRAP = '=HYPERLINK("http://example.com")'
 FONT = "宋体"
