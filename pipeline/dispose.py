@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import dedupe
-from pipeline.model import FileOutcome
+from pipeline.model import FileOutcome, batch_problems, record
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address
-from pipeline.schema import FormSpec
+from pipeline.schema import FormSpec, Registers
 
 
 def rows_of(live: list[FileOutcome]) -> pd.DataFrame:
@@ -160,6 +160,27 @@ def dispose(
     disposition[dup_prior] = "duplicate_prior"
     matches = pd.concat([repeats, auto_prior, auto_batch, possible], ignore_index=True)
     return rows.assign(disposition=disposition), matches, added
+
+
+def dispose_rows(
+    live: list[FileOutcome],
+    *,
+    prior: pd.DataFrame,
+    form: FormSpec,
+    registers: Registers,
+    decided: dedupe.Decisions,
+    history: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The live files' rows, keyed, ranked and disposed, and the duplicate matches; the problems
+    that explain a disposition are recorded on the files they are about."""
+    rows = rows_of(live)
+    if not live:
+        return rows.assign(disposition=[]), pd.DataFrame()
+    rows = dedupe.rank_rows(dedupe.add_keys(rows, registers), history)
+    by_file = {f.file: f for f in live}
+    rows, matches, added = dispose(rows, prior, batch_problems(live), form, by_file, decided)
+    record(live, added)
+    return rows, matches
 
 
 def attach_codes(rows: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.bureau import identify_bureau
@@ -19,7 +21,8 @@ from pipeline.ledger import Seen
 from pipeline.model import RECEIPT_SUFFIX, FileOutcome
 from pipeline.problems import problem
 from pipeline.read import ReadResult
-from pipeline.schema import Registers
+from pipeline.sandbox import Caps, read_files
+from pipeline.schema import FormSpec, Registers
 
 DEFER_SECONDS = 10 * 60
 _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
@@ -96,6 +99,32 @@ def read_outcome(
         outcome.status = "rejected"
         return
     outcome.status = "candidate"
+
+
+def read_pending(
+    files: list[FileOutcome],
+    *,
+    form: FormSpec,
+    registers: Registers,
+    limits: Caps,
+    received: dict[str, dt.datetime],
+    started: dt.datetime,
+    progress: Callable[[str, int], None] | None,
+) -> list[FileOutcome]:
+    """Read every file no earlier step set aside (in guarded workers), decide each one's bureau
+    and status, and return the live submissions in received order."""
+    now = time.time()
+    pending = [f for f in files if not f.status]
+    done = (lambda name: progress(name, len(pending))) if progress else None
+    reads = read_files([(f.path, f.file) for f in pending], form, limits, done)
+    for outcome, read in zip(pending, reads, strict=True):
+        outcome.received = received.get(outcome.sha256, started)
+        read_outcome(outcome, read, registers, now)
+    choose_live(files)
+    return sorted(
+        (f for f in files if f.status == "live"),
+        key=lambda f: (f.received or started, f.mtime, f.file),
+    )
 
 
 def choose_live(files: list[FileOutcome]) -> None:

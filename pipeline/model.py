@@ -24,7 +24,11 @@ RECEIPT_SUFFIX = "-回执"
 
 @dataclass
 class FileOutcome:
-    """One file of the inbox and what became of it."""
+    """One file of the inbox and what became of it.
+
+    ``problems`` is the one store of the file's problems: every stage appends to the file it
+    judged, and the batch's list (:attr:`BatchResult.problems`) is derived from these lists.
+    """
 
     file: str
     path: Path
@@ -61,7 +65,6 @@ class BatchResult:
     registers: Registers
     files: list[FileOutcome]
     rows: pd.DataFrame
-    problems: list[Problem]
     matches: pd.DataFrame
     prior: pd.DataFrame
     started: dt.datetime
@@ -71,6 +74,24 @@ class BatchResult:
 
     def counts(self) -> dict[str, int]:
         return disposition_counts(self.rows)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem of the batch, derived from the files that own them (see FileOutcome)."""
+        return batch_problems(self.files)
+
+
+def batch_problems(files: list[FileOutcome]) -> list[Problem]:
+    """The problems of ``files``, file by file, each file's in the order they were found."""
+    return [p for f in files for p in f.problems]
+
+
+def record(files: list[FileOutcome], found: list[Problem]) -> None:
+    """Give each problem to the file it is about: the only way a stage records problems found
+    across files (dispositions, packets), so no problem exists outside its file."""
+    by_file = {f.file: f for f in files}
+    for p in found:
+        by_file[p.file].problems.append(p)
 
 
 def disposition_table(rows: pd.DataFrame, by: str) -> pd.DataFrame:

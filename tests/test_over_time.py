@@ -473,7 +473,7 @@ def test_a_night_with_nothing_new_rewrites_nothing(
     def untouched(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged input was read again")
 
-    monkeypatch.setattr(pipeline.run, "read_files", untouched)
+    monkeypatch.setattr(pipeline.inbox, "read_files", untouched)
     monkeypatch.setattr(pipeline.inbox, "fingerprint", untouched)
     quiet = run_cli(settings)
     assert quiet.exit_code == 0, quiet.output
