@@ -52,9 +52,9 @@ class FormValues:
     sections: dict[str, str] = field(default_factory=dict)
 
 
-def choice_cell(form: FormSpec, chosen: str, mark: str = TICK) -> str:
+def choice_cell(options: list[str], chosen: str, mark: str = TICK) -> str:
     """``事业单位□ 国有企业□ 民营企业☑  其他□`` with ``chosen`` ticked."""
-    return " ".join(f"{t}{mark if t == chosen else BOX}" for t in form.institution_types)
+    return " ".join(f"{t}{mark if t == chosen else BOX}" for t in options)
 
 
 def _row(table: Table, cells: list[str], spans: list[int]) -> _Row:
@@ -90,7 +90,7 @@ def build(spec: PacketSpec, form: FormSpec, filled: FormValues | None = None) ->
     _row(table, [label["name"], value("name", "")], wide)
     _row(table, [label["operator"], value("operator", "") + seal], wide)
     _row(table, [label["address"], value("address", "")], wide)
-    choice = given.choice_text or choice_cell(form, given.choice)
+    choice = given.choice_text or choice_cell(spec.choice_column(form).options, given.choice)
     _row(table, [label["institution_type"], choice], wide)
     pair = [1, 1, 1, 2]
     _row(table, [label["founded"], value("founded", ""), label["area"], value("area", "")], pair)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.dedupe import name_key
 from pipeline.packet_spec import PacketSpec
+from pipeline.schema import Province
 
 # What is never a spreadsheet, judged by the suffix alone: it is not read, only assigned to a
 # space. Word files are looked into first (one may be an Annex 1 form).
@@ -53,11 +54,11 @@ class Placed:
 
 
 @cache
-def _key(text: str) -> str:
-    return str(name_key(pd.Series([text])).iloc[0])
+def _key(text: str, province: Province) -> str:
+    return str(name_key(pd.Series([text]), province).iloc[0])
 
 
-def place(file: str, spaces: pd.DataFrame, spec: PacketSpec) -> Placed | None:
+def place(file: str, spaces: pd.DataFrame, spec: PacketSpec, province: Province) -> Placed | None:
     """The space a document belongs to (``spaces``: uid, key of accepted rows) and its kind.
 
     The nearest folder that names a space wins, then the file name; among spaces named by one
@@ -67,23 +68,23 @@ def place(file: str, spaces: pd.DataFrame, spec: PacketSpec) -> Placed | None:
     parts = [*path.parts[:-1], path.stem]
     keys = spaces[spaces["key"].str.len() >= MIN_NAME_KEY]
     for depth in range(len(parts) - 1, -1, -1):
-        part = _key(parts[depth])
+        part = _key(parts[depth], province)
         named = keys[[k in part for k in keys["key"]]]
         if len(named):
             best = named.loc[named["key"].str.len().idxmax()]
             below = (
                 "".join(parts[depth:]) if depth == len(parts) - 1 else "".join(parts[depth + 1 :])
             )
-            words = _key(below).replace(best["key"], "")
-            return Placed(int(best["uid"]), kind_of(words, spec))
+            words = _key(below, province).replace(best["key"], "")
+            return Placed(int(best["uid"]), kind_of(words, spec, province))
     return None
 
 
-def kind_of(words: str, spec: PacketSpec) -> int:
+def kind_of(words: str, spec: PacketSpec, province: Province) -> int:
     """The kind (1–9) whose longest keyword occurs in ``words``; 0 when none does."""
     best = (0, 0)
     for kind in spec.kinds:
         for keyword in kind.keywords:
-            if _key(keyword) in words and len(keyword) > best[0]:
+            if _key(keyword, province) in words and len(keyword) > best[0]:
                 best = (len(keyword), kind.number)
     return best[1]

@@ -41,7 +41,7 @@ from pipeline.template import write_template
 
 app = typer.Typer(
     cls=ZhGroup,
-    help="beian：湖南省众创空间备案材料的收集、校验与汇总。",
+    help="beian：众创空间备案材料的收集、校验与汇总。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -68,7 +68,7 @@ def _commands(
         False, "--version", help="显示版本号并退出。", callback=_show_version, is_eager=True
     ),
 ) -> None:
-    """beian：湖南省众创空间备案材料的收集、校验与汇总。"""
+    """beian：众创空间备案材料的收集、校验与汇总。"""
 
 
 CONFIG = typer.Option(

@@ -108,9 +108,9 @@ def parse_dates(text: pd.Series) -> pd.DataFrame:
     precision = precision.where(start.notna(), "")
     return pd.DataFrame(
         {
-            "founded_start": start,
-            "founded_end": end.where(start.notna()),
-            "founded_precision": precision,
+            "start": start,
+            "end": end.where(start.notna()),
+            "precision": precision,
         }
     )
 
@@ -140,11 +140,11 @@ def _trailing_zero(compact: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]
     return start, _timestamps(year, 10, 31), pd.Series(TWO_READINGS, index=compact.index)
 
 
-def format_founded(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
-    """Canonical founding date: ISO day, ``YYYY-MM`` or ``YYYY`` by precision; else the text
+def canonical_date(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
+    """A date column's canonical text: ISO day, ``YYYY-MM`` or ``YYYY`` by precision; else the text
     (a half-year, a quarter or a date with two readings stays as written)."""
-    start = dates["founded_start"]
-    precision = dates["founded_precision"]
+    start = dates["start"]
+    precision = dates["precision"]
     iso = start.dt.strftime("%Y-%m-%d")
     out = iso.where(precision == "日", start.dt.strftime("%Y-%m"))
     out = out.where(precision != "年", start.dt.strftime("%Y"))
@@ -154,4 +154,4 @@ def format_founded(dates: pd.DataFrame, text: pd.Series) -> pd.Series:
 def read_dates(text: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     """Dates as bureaus write them: spelled to digits, then parsed; (intervals, canonical text)."""
     dates = parse_dates(spell_digits(text))
-    return dates, format_founded(dates, text)
+    return dates, canonical_date(dates, text)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.config import decode_text
 from pipeline.dedupe import Decisions, Unapplied, name_key
-from pipeline.schema import SCHEMAS_DIR
+from pipeline.schema import SCHEMAS_DIR, Province
 
 WORDS = SCHEMAS_DIR / "decisions.toml"
 _SEPARATORS = ",;\t"
@@ -64,7 +64,7 @@ def _rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, records
 
 
-def load_decisions(path: Path, words: Path = WORDS) -> Decisions:
+def load_decisions(path: Path, province: Province, words: Path = WORDS) -> Decisions:
     """Read the decisions file; a missing file means no decisions. Lines without a verdict are
     still pending (the review list as printed) and are neither applied nor reported."""
     if not path.is_file():
@@ -94,7 +94,7 @@ def load_decisions(path: Path, words: Path = WORDS) -> Decisions:
         elif not name or not other:
             reason = f"{columns['name']}或{columns['other']}为空"
         else:
-            a, b = name_key(pd.Series([name, other])).tolist()
+            a, b = name_key(pd.Series([name, other]), province).tolist()
             (drop if verdicts[said.lower()] == "drop" else keep).add((a, b))
             applied.append(entry)
             continue
@@ -105,12 +105,12 @@ def load_decisions(path: Path, words: Path = WORDS) -> Decisions:
     return Decisions(frozenset(drop), frozenset(keep), tuple(applied), tuple(unapplied))
 
 
-def unapplied(decisions: Decisions, known: set[str]) -> list[Unapplied]:
+def unapplied(decisions: Decisions, known: set[str], province: Province) -> list[Unapplied]:
     """Every line not applied: those refused on reading, and those whose names name no space
     of this batch or of a prior batch (a typo, or a space since withdrawn)."""
     lines = list(decisions.unapplied)
     for entry in decisions.applied:
-        a, b = name_key(pd.Series([entry.name, entry.other])).tolist()
+        a, b = name_key(pd.Series([entry.name, entry.other]), province).tolist()
         absent = [n for n, k in ((entry.name, a), (entry.other, b)) if k not in known]
         if absent:
             reason = f"名称“{'”“'.join(absent)}”不在本批或往批的众创空间中"

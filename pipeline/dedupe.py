@@ -21,14 +21,13 @@ from rapidfuzz import fuzz, process
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.sandbox import caps, read_files
-from pipeline.schema import FormSpec, Registers
+from pipeline.schema import FormSpec, Province, Registers
 
 STRONG_SCORE = 95.0
 POSSIBLE_SCORE = 85.0
 SAME_OPERATOR_SCORE = 70.0
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
-_PROVINCE_PREFIX = re.compile(r"^(?:湖南省?)+")
 _COMPANY_SUFFIX = re.compile(r"(?:股份)?有限(?:责任)?公司$")
 MATCH_COLUMNS = ["uid", "other", "kind", "score", "reason", "auto"]
 
@@ -38,14 +37,16 @@ def _base_key(values: pd.Series) -> pd.Series:
     return folded.str.replace(_PUNCT, "", regex=True)
 
 
-def name_key(values: pd.Series) -> pd.Series:
-    """A space's name for matching: NFKC, no spaces/punctuation/brackets, no leading 湖南(省)."""
-    return _base_key(values).str.replace(_PROVINCE_PREFIX, "", regex=True)
+def name_key(values: pd.Series, province: Province) -> pd.Series:
+    """A space's name for matching: NFKC, no spaces/punctuation/brackets, without the
+    province's name in front (湖南省XX众创空间 is XX众创空间; schemas/province.toml)."""
+    prefix = "^(?:" + "|".join(map(re.escape, province.spellings)) + ")+"
+    return _base_key(values).str.replace(prefix, "", regex=True)
 
 
-def operator_key(values: pd.Series) -> pd.Series:
+def operator_key(values: pd.Series, province: Province) -> pd.Series:
     """An operator for matching: as :func:`name_key`, with 有限责任公司/股份有限公司 = 有限公司."""
-    return name_key(values).str.replace(_COMPANY_SUFFIX, "有限公司", regex=True)
+    return name_key(values, province).str.replace(_COMPANY_SUFFIX, "有限公司", regex=True)
 
 
 def strip_city(keys: pd.Series, cities: list[str]) -> pd.Series:
@@ -265,7 +266,7 @@ def within_file(rows: pd.DataFrame, rejected: pd.Series) -> pd.DataFrame:
 # --- keys, ranking and prior batches for the night's rows ---------------------------------------
 
 
-def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
+def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None, province: Province) -> pd.DataFrame:
     """Order rows by when each space was first received from its bureau, then by file order.
 
     A bureau that resubmits keeps its place for the rows it sent before, so a space sent first
@@ -275,7 +276,7 @@ def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     first = rows["received"]
     accepted = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
     if history is not None and len(history):
-        known = history.assign(key=name_key(history["name"]))
+        known = history.assign(key=name_key(history["name"], province))
         known = known.groupby(["bureau", "key"], as_index=False)[
             ["first_seen", "first_accepted"]
         ].min()
@@ -290,10 +291,10 @@ def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
 
 def add_keys(frame: pd.DataFrame, registers: Registers) -> pd.DataFrame:
     cities = sorted({b.city for b in registers.bureaus})
-    key = name_key(frame["name"])
+    key = name_key(frame["name"], registers.province)
     return frame.assign(
         key=key,
-        opkey=operator_key(frame["operator"]),
+        opkey=operator_key(frame["operator"], registers.province),
         city_key=strip_city(key, cities),
     )
 

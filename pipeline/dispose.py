@@ -176,7 +176,7 @@ def dispose_rows(
     rows = rows_of(live)
     if not live:
         return rows.assign(disposition=[]), pd.DataFrame()
-    rows = dedupe.rank_rows(dedupe.add_keys(rows, registers), history)
+    rows = dedupe.rank_rows(dedupe.add_keys(rows, registers), history, registers.province)
     by_file = {f.file: f for f in live}
     rows, matches, added = dispose(rows, prior, batch_problems(live), form, by_file, decided)
     record(live, added)

@@ -20,7 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from pipeline.dates import parse_dates as parse_dates
 from pipeline.dates import read_dates
-from pipeline.schema import Bureau, FormSpec, Registers, Zone, fold
+from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, Zone, fold
 from pipeline.values import drop_enumeration, first_value, join_chinese
 
 _SPACES = re.compile(r"\s+")
@@ -173,10 +173,11 @@ def parse_email(text: str) -> tuple[str, bool]:
         return text, False
 
 
-def institution_type(text: str, form: FormSpec) -> str:
-    """The canonical institution type of a cell, or ``""`` (E_INSTITUTION_TYPE); a note in
-    brackets is ignored when the whole text is not a known spelling (民营企业（有限公司）)."""
-    lookup = form.institution_lookup
+def choice_value(text: str, column: ColumnSpec) -> str:
+    """The option a choice cell names (its spellings in the form file), or ``""``
+    (E_INSTITUTION_TYPE); a note in brackets is ignored when the whole text is not a known
+    spelling (民营企业（有限公司）)."""
+    lookup = column.choice_lookup
     folded = fold(text).rstrip("。.,，;；、")
     return lookup.get(folded) or lookup.get(_BRACKETED.sub("", folded), "")
 
@@ -285,11 +286,11 @@ def _normalise(
         if col.kind == "name":
             out[col.field] = chinese_brackets(drop_enumeration(values))
         elif col.kind == "date":
-            dates, founded = read_dates(values)
-            out[col.field] = founded
-            out = out.join(dates)
+            dates, canonical = read_dates(values)
+            out[col.field] = canonical
+            out = out.join(dates.add_prefix(f"{col.field}_"))
         elif col.kind == "choice":
-            canonical = map_unique(values, lambda v: institution_type(v, form))
+            canonical = map_unique(values, choice_value, col)
             out[col.field] = canonical.where(canonical != "", values)
             out[f"{col.field}_valid"] = canonical != ""
         elif col.kind == "fixed_phone":

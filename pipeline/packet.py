@@ -25,7 +25,7 @@ from pipeline.packet_spec import PacketSpec
 from pipeline.problems import Problem, problem
 from pipeline.read import cell_address
 from pipeline.sandbox import Caps, guarded
-from pipeline.schema import Bureau, FormSpec, Registers
+from pipeline.schema import Bureau, FormSpec, Province, Registers
 
 READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
 """A refused workbook with only these may still be a form, or a document of a space."""
@@ -45,9 +45,9 @@ PACKET_COLUMNS = {
 }
 
 
-def _key(text: str, operator: bool = False) -> str:
+def _key(text: str, province: Province, operator: bool = False) -> str:
     series = pd.Series([text])
-    return str((operator_key(series) if operator else name_key(series)).iloc[0])
+    return str((operator_key if operator else name_key)(series, province).iloc[0])
 
 
 def folder_bureau(file: str, registers: Registers) -> Bureau | None:
@@ -118,17 +118,18 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
 # --- matching forms -------------------------------------------------------------------------------
 
 
-def match_form(form: annex1.FormRead, spaces: pd.DataFrame, cities: list[str]) -> int | None:
+def match_form(form: annex1.FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
-    key = _key(form.values.get("name", ""))
+    cities = sorted({b.city for b in registers.bureaus})
+    key = _key(form.values.get("name", ""), registers.province)
     city_key = str(strip_city(pd.Series([key]), cities).iloc[0])
     if not key or spaces.empty:
         return None
     same = spaces[spaces["key"] == key]
     if len(same):
         return int(same["uid"].iloc[0])
-    opkey = _key(form.values.get("operator", ""), operator=True)
+    opkey = _key(form.values.get("operator", ""), registers.province, operator=True)
     same_op = spaces[(spaces["opkey"] == opkey) & (spaces["opkey"] != "")]
     for row in same_op.itertuples():
         if max(fuzz.ratio(key, row.key), fuzz.ratio(city_key, row.city_key)) >= STRONG_SCORE:
@@ -190,13 +191,12 @@ def settle(
     )
     by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
     added: list[Problem] = []
-    cities = sorted({b.city for b in registers.bureaus})
     forms: dict[int, list[FileOutcome]] = {}
     for f in files:
         if f.status != "annex1" or f.annex1 is None:
             continue
         mine = accepted[accepted["bureau"] == f.bureau.name] if f.bureau else accepted
-        uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]], cities)
+        uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]], registers)
         if uid is None:
             owner = f.bureau.name if f.bureau else "各推荐单位"
             name = f.annex1.values.get("name", "")
@@ -220,7 +220,7 @@ def settle(
             f.status = "superseded"
         assert newest.annex1 is not None
         row = rows.loc[uid]
-        mismatches, findings, figures = check_form(newest.annex1, row, spec, form)
+        mismatches, findings, figures = check_form(newest.annex1, row, spec, form, registers)
         for found in mismatches:
             added.append(_at_row("W_ANNEX1_MISMATCH", row, live, form, found, document=newest.file))
         for code, found in findings:
@@ -286,7 +286,7 @@ def _documents(
             continue
         bureau = folder_bureau(f.file, registers)
         mine = accepted[accepted["bureau"] == bureau.name] if bureau else accepted
-        placed = annex2.place(f.file, mine[["uid", "key"]], spec)
+        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
         if placed is None:
             if f.status == "document":
                 f.status, f.note = "ignored", NOT_A_SPACE

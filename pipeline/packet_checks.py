@@ -20,14 +20,14 @@ from pipeline.annex1 import FormRead
 from pipeline.dates import read_dates
 from pipeline.dedupe import operator_key
 from pipeline.normalise import (
+    choice_value,
     clean_text,
-    institution_type,
     parse_email,
     parse_fixed,
     parse_mobile,
 )
 from pipeline.packet_spec import PacketSpec
-from pipeline.schema import FormSpec, fold
+from pipeline.schema import FormSpec, Province, Registers, fold
 from pipeline.values import first_value
 
 # --- the marked choice, the figures ---------------------------------------------------------------
@@ -41,10 +41,11 @@ def chosen_type(text: str, spec: PacketSpec, form: FormSpec) -> str:
     """
     normal = unicodedata.normalize("NFKC", text).strip()
     signs = (*spec.marks, *spec.boxes)
+    column = spec.choice_column(form)
     if not any(unicodedata.normalize("NFKC", s) in normal for s in signs if len(s) == 1):
-        return institution_type(normal, form) or normal
+        return choice_value(normal, column) or normal
     places: list[tuple[int, int, str]] = []
-    for option, synonyms in form.institution_types.items():
+    for option, synonyms in column.choices:
         for spelling in (option, *synonyms):
             at = normal.find(spelling)
             if at >= 0 and not any(a <= at < b for a, b, _ in places):
@@ -88,27 +89,27 @@ class Located:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def _key(text: str) -> str:
-    return str(operator_key(pd.Series([text])).iloc[0])
+def _key(text: str, province: Province) -> str:
+    return str(operator_key(pd.Series([text]), province).iloc[0])
 
 
-def _dates_agree(form_text: str, row: pd.Series) -> bool:
+def _dates_agree(form_text: str, row: pd.Series, annex3: str, province: Province) -> bool:
     """Intervals that overlap agree (2015年 and 2015-03-15); a form date that is none does not."""
     parsed = read_dates(clean_text(pd.Series([form_text])))[0].iloc[0]
-    start, end = row.get("founded_start"), row.get("founded_end")
-    if pd.isna(parsed["founded_start"]) or pd.isna(start):
-        return _key(form_text) == _key(str(row.get("founded", "")))
-    return bool(parsed["founded_start"] <= end and start <= parsed["founded_end"])
+    start, end = row.get(f"{annex3}_start"), row.get(f"{annex3}_end")
+    if pd.isna(parsed["start"]) or pd.isna(start):
+        return _key(form_text, province) == _key(str(row.get(annex3, "")), province)
+    return bool(parsed["start"] <= end and start <= parsed["end"])
 
 
 def _phone(area: str) -> Callable[[str], str]:
     return lambda text: parse_fixed(first_value(text)[0], area)[0]
 
 
-def _canonical(compare: str, area: str) -> Callable[[str], str]:
+def _canonical(compare: str, area: str, province: Province) -> Callable[[str], str]:
     """How a value of one kind is put in canonical form before comparing."""
     return {
-        "key": _key,
+        "key": lambda t: _key(t, province),
         "person": fold,
         "mobile": lambda t: parse_mobile(first_value(t)[0])[0],
         "email": lambda t: parse_email(first_value(t)[0])[0].lower(),
@@ -116,20 +117,25 @@ def _canonical(compare: str, area: str) -> Callable[[str], str]:
     }[compare]
 
 
-def _agree(compare: str, form_value: str, row: pd.Series, annex3: str, area: str) -> bool:
+def _agree(
+    compare: str, form_value: str, row: pd.Series, annex3: str, area: str, province: Province
+) -> bool:
     if compare == "date":
-        return _dates_agree(form_value, row)
+        return _dates_agree(form_value, row, annex3, province)
     value = str(row.get(annex3, "") or "")
     if compare == "choice":
         return form_value == value
-    canonical = _canonical(compare, area)
+    canonical = _canonical(compare, area, province)
     return canonical(clean_text(pd.Series([form_value])).iloc[0]) == canonical(value)
 
 
-def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec) -> list[Located]:
+def mismatches(
+    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec, province: Province
+) -> list[Located]:
     """Every field where the form disagrees with the row; a blank in the form, or a word for
     "none" (无, /, 暂无: the Annex 3 form's list), is not compared."""
-    area = str(row.get("office_phone", "")).split("-")[0]
+    phones = [c.field for c in form.columns if c.kind == "fixed_phone"]
+    area = str(row.get(phones[0], "") if phones else "").split("-")[0]
     none = {fold(w) for w in form.no_answers}
 
     def stated(text: str) -> str:
@@ -143,12 +149,12 @@ def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec
         shown = chosen_type(text, spec, form) if f.compare == "choice" else text
         if not shown:
             continue
-        if not _agree(f.compare, shown, row, f.annex3, area):
+        if not _agree(f.compare, shown, row, f.annex3, area, province):
             value = str(row.get(f.annex3, "") or "")
             out.append(Located(f.label, f.annex3, value, shown, found.where.get(f.field, "")))
     for role in spec.roles:
         person = stated(found.contacts.get(role.field, {}).get("person", ""))
-        if person and not _agree("person", person, row, role.annex3, area):
+        if person and not _agree("person", person, row, role.annex3, area, province):
             where = found.where.get(f"{role.field}.person", "")
             out.append(
                 Located(role.label, role.annex3, str(row.get(role.annex3, "")), person, where)
@@ -161,7 +167,9 @@ def mismatches(found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec
             for role in spec.roles
             if (text := stated(found.contacts.get(role.field, {}).get(column.field, "")))
         ]
-        agreeing = [t for _, t in given if _agree(column.compare, t, row, column.annex3, area)]
+        agreeing = [
+            t for _, t in given if _agree(column.compare, t, row, column.annex3, area, province)
+        ]
         if given and not agreeing:
             where = found.where.get(f"{given[0][0]}.{column.field}", "")
             value = str(row.get(column.annex3, "") or "")
@@ -201,7 +209,11 @@ def figures(found: FormRead, spec: PacketSpec) -> dict[str, float]:
 
 
 def check_form(
-    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec
+    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec, registers: Registers
 ) -> tuple[list[Located], list[tuple[str, Located]], dict[str, float]]:
     """Everything one form says about its space: disagreements, content findings, figures."""
-    return mismatches(found, row, spec, form), content_findings(found, spec), figures(found, spec)
+    return (
+        mismatches(found, row, spec, form, registers.province),
+        content_findings(found, spec),
+        figures(found, spec),
+    )

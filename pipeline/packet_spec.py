@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
-from pipeline.schema import fold
+from pipeline.schema import ColumnSpec, FormSpec, fold
 
 LIMIT = re.compile(r"限\s*(\d+)\s*字")
 COMPARES = {"key", "date", "choice", "person", "mobile", "email", "fixed_phone"}
@@ -84,6 +84,11 @@ class PacketSpec:
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.field == name)
+
+    def choice_column(self, form: FormSpec) -> ColumnSpec:
+        """The Annex 3 column the form's choice field is compared with (its ``annex3``): its
+        options and spellings are the form's too, so both forms offer the same words."""
+        return form.column(next(f.annex3 for f in self.fields if f.compare == "choice"))
 
     @property
     def numbers(self) -> tuple[FieldSpec, ...]:

@@ -40,7 +40,7 @@ def output_paths(settings: Settings) -> list[Path]:
     明细 table for analysts as CSV (UTF-8 with BOM, so Excel opens it) and Parquet."""
     out = settings.batch_dir
     names = [
-        consolidated_name(settings.batch),
+        consolidated_name(settings),
         "dispositions.csv",
         "files.csv",
         "待核对重复.csv",

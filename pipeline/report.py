@@ -6,10 +6,13 @@ frames; none of them counts anything on its own, so their numbers cannot disagre
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from pipeline.decisions import unapplied_frame
 from pipeline.model import DISPOSITIONS, PACKET_STATUSES, BatchResult, disposition_table
+from pipeline.schema import ColumnSpec
 
 DISPOSITION_LABELS = {
     "accepted": "受理",
@@ -27,6 +30,8 @@ STATUS_LABELS = {
     "annex2": "附件2",
 }
 NO_ZONE = "不在国家高新区"
+ANSWER_KINDS = ("zone", "incubator")
+"""Kinds answered 是/否 with a name; normalise adds ``in_<field>`` for the 是/否."""
 UNKNOWN_BUREAU = "未识别单位"
 """How every output names the bureau of a file no registered bureau could be matched to:
 report, status, receipts (their names and overview) and the CLI say it the same way."""
@@ -57,35 +62,37 @@ def _answer(flag: pd.Series, name: pd.Series) -> pd.Series:
     return pd.Series("否", index=flag.index).where(flag != "是", "是，" + name).str.rstrip("，")
 
 
-def founded_label(rows: pd.DataFrame) -> pd.Series:
-    """A founding date as printed: 2015年3月15日 / 2015年3月 / 2015年."""
-    start = rows["founded_start"]
+def date_label(rows: pd.DataFrame, field: str) -> pd.Series:
+    """A date column as printed: 2015年3月15日 / 2015年3月 / 2015年 (else the text as written)."""
+    start = rows[f"{field}_start"]
     year, month, day = (
         part.astype("Int64").astype(str) for part in (start.dt.year, start.dt.month, start.dt.day)
     )
-    precision = rows["founded_precision"]
+    precision = rows[f"{field}_precision"]
     label = (year + "年" + month + "月" + day + "日").where(
         precision == "日", year + "年" + month + "月"
     )
     label = label.where(precision != "年", year + "年")
-    return label.where(start.notna() & precision.isin(["日", "月", "年"]), rows["founded"])
+    return label.where(start.notna() & precision.isin(["日", "月", "年"]), rows[field])
+
+
+def printed(rows: pd.DataFrame, column: ColumnSpec) -> pd.Series | str:
+    """A column of 汇总表 as the notice prints it: dates in words, answers as 是，<name> / 否."""
+    if rows.empty:
+        return ""
+    if column.kind == "date":
+        return date_label(rows, column.field)
+    if column.kind in ANSWER_KINDS:
+        return _answer(rows[f"in_{column.field}"], rows[column.field])
+    return rows.get(column.field, "")
 
 
 def binder_frame(result: BatchResult) -> pd.DataFrame:
-    """汇总表: 序号, the 13 columns as printed in the notice, 推荐单位."""
+    """汇总表: 序号, the form's columns as printed in the notice, 推荐单位."""
     rows = accepted(result)
-    printed = (
-        {}
-        if rows.empty
-        else {
-            "founded": founded_label(rows),
-            "zone": _answer(rows["in_zone"], rows["zone"]),
-            "incubator": _answer(rows["in_incubator"], rows["incubator"]),
-        }
-    )
     out = pd.DataFrame({"序号": range(1, len(rows) + 1)}, index=rows.index)
     for col in result.form.columns:
-        out[col.label] = printed[col.field] if col.field in printed else rows.get(col.field, "")
+        out[col.label] = printed(rows, col)
     out["推荐单位"] = rows.get("bureau", "")
     return out.reset_index(drop=True)
 
@@ -96,33 +103,40 @@ def months_old(start: pd.Series, deadline: pd.Timestamp) -> pd.Series:
     return (months - (start.dt.day > deadline.day).astype(int)).astype("Int64")
 
 
+def _starts(rows: pd.DataFrame, field: str) -> pd.Series:
+    """A date column's first days (typed even when there are no rows)."""
+    return rows[f"{field}_start"] if len(rows) else pd.Series(dtype="datetime64[ns]")
+
+
+def detail_parts(rows: pd.DataFrame, column: ColumnSpec, deadline: pd.Timestamp) -> dict[str, Any]:
+    """A column's 明细 columns, labelled as the form file's ``detail`` says (DETAIL_PARTS)."""
+    field = column.field
+    if column.kind == "date":
+        start = _starts(rows, field)
+        parts = {
+            "start": start,
+            "text": rows.get(field),
+            "year": start.dt.year.astype("Int64"),
+            "months": months_old(start, deadline),
+        }
+    elif column.kind in ANSWER_KINDS:
+        parts = {"answer": rows.get(f"in_{field}"), "name": rows.get(field)}
+    else:
+        parts = {"value": rows.get(field)}
+    return {label: parts[part] for part, label in column.detail}
+
+
 def detail_frame(result: BatchResult) -> pd.DataFrame:
-    """明细: one typed row per accepted space, flat, for pivot tables and pandas."""
+    """明细: one typed row per accepted space, flat, for pivot tables and pandas: the form's
+    columns (as its ``detail`` keys say), the packet's figures, then where each row came from."""
     rows = accepted(result)
-    labels = {c.field: c.short_label for c in result.form.columns}
     deadline = pd.Timestamp(result.settings.deadline)
-    start = rows["founded_start"] if len(rows) else pd.Series(dtype="datetime64[ns]")
+    columns: dict[str, Any] = {"序号": range(1, len(rows) + 1)}
+    for column in result.form.columns:
+        columns.update(detail_parts(rows, column, deadline))
     return pd.DataFrame(
         {
-            "序号": range(1, len(rows) + 1),
-            labels["name"]: rows.get("name"),
-            labels["operator"]: rows.get("operator"),
-            labels["address"]: rows.get("address"),
-            "成立时间": start,
-            "成立时间（原文）": rows.get("founded"),
-            "成立年份": start.dt.year.astype("Int64"),
-            "至截止日月数": months_old(start, deadline),
-            "机构性质": rows.get("institution_type"),
-            labels["head"]: rows.get("head"),
-            labels["contact"]: rows.get("contact"),
-            labels["office_phone"]: rows.get("office_phone"),
-            labels["mobile"]: rows.get("mobile"),
-            labels["fax"]: rows.get("fax"),
-            labels["email"]: rows.get("email"),
-            "是否在国家高新区": rows.get("in_zone"),
-            "所在国家高新区": rows.get("zone"),
-            "是否在孵化器或大学科技园": rows.get("in_incubator"),
-            "所在孵化器或大学科技园": rows.get("incubator"),
+            **columns,
             "场地面积（平方米）": rows.get("area"),
             "组织活动次数": rows.get("events"),
             "入驻团队和企业数": rows.get("residents"),
@@ -138,15 +152,21 @@ def detail_frame(result: BatchResult) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def detail_dates(result: BatchResult) -> list[str]:
+    """The 明细 columns holding dates (the first day of each date column), formatted as dates."""
+    return [c.detail_label("start") for c in result.form.of_kind("date")]
+
+
 def by_bureau_and_type(result: BatchResult) -> pd.DataFrame:
-    """Accepted spaces per bureau × institution type, with 合计 row and column."""
+    """Accepted spaces per bureau × option of the form's choice column (机构性质), with 合计
+    row and column."""
     rows = accepted(result)
-    types = list(result.form.institution_types)
+    column = result.form.of_kind("choice")[0]
+    types = column.options
     if rows.empty:
         return pd.DataFrame(columns=["推荐单位", *types, "合计"])
-    table = pd.crosstab(rows["bureau"], rows["institution_type"]).reindex(
-        columns=types, fill_value=0
-    )
+    table = pd.crosstab(rows["bureau"], rows[column.field].rename(column.short_label))
+    table = table.reindex(columns=types, fill_value=0)
     table = table.reindex(sorted(table.index, key=bureau_order(result).__getitem__))
     table["合计"] = table.sum(axis=1)
     table.loc["合计"] = table.sum()
@@ -154,18 +174,23 @@ def by_bureau_and_type(result: BatchResult) -> pd.DataFrame:
 
 
 def by_zone(result: BatchResult) -> pd.DataFrame:
+    """Accepted spaces per national zone of the form's zone column, then those in none."""
     rows = accepted(result)
-    zones = rows["zone"].where(rows["zone"] != "", NO_ZONE) if len(rows) else pd.Series(dtype=str)
+    column = result.form.of_kind("zone")[0]
+    zone = rows[column.field] if len(rows) else pd.Series(dtype=str)
+    zones = zone.where(zone != "", NO_ZONE)
     order = [z.official_name for z in result.registers.zones] + [NO_ZONE]
     counts = zones.value_counts().reindex(order).dropna().astype(int)
-    return counts.rename_axis("所在国家高新区").reset_index(name="众创空间数")
+    return counts.rename_axis(column.detail_label("name")).reset_index(name="众创空间数")
 
 
 def by_year(result: BatchResult) -> pd.DataFrame:
+    """Accepted spaces per year of the form's date column."""
     rows = accepted(result)
-    years = rows["founded_start"].dt.year.astype("Int64") if len(rows) else pd.Series(dtype="Int64")
+    column = result.form.of_kind("date")[0]
+    years = _starts(rows, column.field).dt.year.astype("Int64")
     counts = years.value_counts().sort_index()
-    return counts.rename_axis("成立年份").reset_index(name="众创空间数")
+    return counts.rename_axis(column.detail_label("year")).reset_index(name="众创空间数")
 
 
 def by_disposition(result: BatchResult) -> pd.DataFrame:

@@ -89,7 +89,7 @@ def consolidate(
             f.problems.extend(p for p in judged if p.cell not in refused)
     with _timed(timings, "dedupe"):
         prior = load_prior(settings, form, registers)
-        decided = decisions.load_decisions(settings.decisions)
+        decided = decisions.load_decisions(settings.decisions, registers.province)
         rows, matches = dispose_rows(
             live, prior=prior, form=form, registers=registers, decided=decided, history=history
         )
@@ -98,7 +98,7 @@ def consolidate(
         rows = attach_codes(rows, batch_problems(live))
     result = BatchResult(settings, form, registers, files, rows, matches, prior, started, timings)
     known = set(rows["key"]) | set(prior["key"]) if live else set(prior["key"])
-    result.unapplied = decisions.unapplied(decided, known)
+    result.unapplied = decisions.unapplied(decided, known, registers.province)
     return result
 
 

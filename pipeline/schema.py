@@ -45,11 +45,28 @@ class ColumnSpec:
     required: bool
     rules: tuple[str, ...]
     width: int
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For kind choice: each option with the spellings that mean it (a table of the form file)."""
+    detail: tuple[tuple[str, str], ...] = ()
+    """The column's 明细 columns as (part, label), in the kind's order of parts (DETAIL_PARTS)."""
 
     @property
     def short_label(self) -> str:
         """The label without its parenthetical note, as a clerk says it."""
-        return self.label.split("（")[0]
+        return short_label(self.label)
+
+    @property
+    def options(self) -> list[str]:
+        """A choice column's canonical options, in the form file's order."""
+        return [option for option, _ in self.choices]
+
+    @property
+    def choice_lookup(self) -> dict[str, str]:
+        """Every folded spelling of a choice column's options mapped to its option."""
+        return {fold(s): option for option, spellings in self.choices for s in (option, *spellings)}
+
+    def detail_label(self, part: str) -> str:
+        return dict(self.detail)[part]
 
 
 @dataclass(frozen=True)
@@ -65,13 +82,10 @@ class FormSpec:
     header_search_rows: int
     header_min_columns: int
     columns: tuple[ColumnSpec, ...]
-    institution_types: dict[str, tuple[str, ...]]
     no_answers: tuple[str, ...]
     no_prefixes: tuple[str, ...]
     yes_prefixes: tuple[str, ...]
     answer_filler: tuple[str, ...]
-    home_province: str
-    other_provinces: tuple[str, ...]
     none_words: tuple[str, ...] = ()
     footer_words: tuple[str, ...] = ()
     example_labels: tuple[str, ...] = ()
@@ -87,14 +101,10 @@ class FormSpec:
     def column(self, field_name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.field == field_name)
 
-    @property
-    def institution_lookup(self) -> dict[str, str]:
-        """Every folded spelling of an institution type mapped to its canonical value."""
-        lookup: dict[str, str] = {}
-        for canonical, synonyms in self.institution_types.items():
-            for spelling in (canonical, *synonyms):
-                lookup[fold(spelling)] = canonical
-        return lookup
+    def of_kind(self, kind: str) -> list[ColumnSpec]:
+        """The columns read as ``kind``, in form order (the reports' date, zone or choice column
+        is found this way, never by its field name)."""
+        return [c for c in self.columns if c.kind == kind]
 
 
 @dataclass(frozen=True)
@@ -143,11 +153,28 @@ class Zone:
 
 
 @dataclass(frozen=True)
+class Province:
+    """The province the registers belong to (schemas/province.toml): its names as printed and
+    as written, its department, and the other provinces an address may name."""
+
+    name: str
+    short: str
+    department: str
+    others: tuple[str, ...]
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Longest first, so 湖南省 is taken whole before 湖南."""
+        return tuple(sorted({self.name, self.short}, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
 class Registers:
-    """The bureau and zone registers, in register order."""
+    """The bureau and zone registers, in register order, and the province they belong to."""
 
     bureaus: tuple[Bureau, ...]
     zones: tuple[Zone, ...]
+    province: Province
 
     def national_zones(self, on: dt.date) -> tuple[Zone, ...]:
         return tuple(z for z in self.zones if z.national_since <= on)
@@ -166,20 +193,50 @@ class Catalogue:
         return self.codes[code]
 
 
+def short_label(label: str) -> str:
+    return label.split("（")[0]
+
+
 def _split(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split(";") if part.strip())
 
 
 KINDS = ("text", "name", "date", "choice", "fixed_phone", "mobile", "email", "zone", "incubator")
 """The column kinds normalise.py knows how to read; a form file may use no other."""
+DETAIL_PARTS = {
+    "date": ("start", "text", "year", "months"),
+    "zone": ("answer", "name"),
+    "incubator": ("answer", "name"),
+}
+"""The 明细 columns a column of these kinds gives (report.detail_frame); any other kind gives one,
+``value``, labelled by default with the column's short label."""
+COLUMN_KEYS = (
+    "field",
+    "label",
+    "aliases",
+    "kind",
+    "required",
+    "rules",
+    "width",
+    "choices",
+    "detail",
+)
 
 
-def check_columns(path: Path, columns: list[dict], codes: set[str]) -> None:
-    """Refuse a form file whose columns name an unknown kind or rule code, naming the entry,
-    instead of passing it silently (kind) or failing mid-run with a KeyError (code)."""
-    for number, column in enumerate(columns, start=1):
+def check_columns(path: Path, data: dict, codes: set[str]) -> None:
+    """Refuse a form file whose columns name an unknown key, kind, rule code, choice table or
+    明细 part, naming the entry, instead of passing it silently (kind, key) or failing mid-run
+    with a KeyError (code, part)."""
+    for number, column in enumerate(data["columns"], start=1):
         where = f"表样文件 {path} 第 {number} 个 [[columns]]（field = {column.get('field', '')}）"
-        if column.get("kind") not in KINDS:
+        unknown_keys = [k for k in column if k not in COLUMN_KEYS]
+        if unknown_keys:
+            raise ConfigError(
+                f"{where}的键 {'、'.join(unknown_keys)} 未知；"
+                f"请删去或改正，可用：{'、'.join(COLUMN_KEYS)}。"
+            )
+        kind = column.get("kind")
+        if kind not in KINDS:
             raise ConfigError(
                 f"{where}的 kind “{column.get('kind', '')}” 未知；可用：{'、'.join(KINDS)}。"
             )
@@ -189,14 +246,29 @@ def check_columns(path: Path, columns: list[dict], codes: set[str]) -> None:
                 f"{where}的 rules 中有未定义的代码 {'、'.join(unknown)}；"
                 "请先在 schemas/codes.toml 中写明它的提示和修改建议。"
             )
+        table = column.get("choices")
+        if (kind == "choice") != (table is not None) or (
+            table is not None and not isinstance(data.get(table), dict)
+        ):
+            raise ConfigError(
+                f"{where}：kind 为 choice 的列须用 choices 写明本文件中列出其选项的表"
+                f'（如 choices = "institution_types"），其他列不写 choices；现为 “{table or ""}”。'
+            )
+        parts = DETAIL_PARTS.get(kind, ("value",))
+        given = column.get("detail", {"value": ""} if kind not in DETAIL_PARTS else {})
+        if sorted(given) != sorted(parts):
+            raise ConfigError(
+                f"{where}的 detail 须且只须写明 {'、'.join(parts)}（明细表中的列名）；"
+                f"现为 {'、'.join(given) or '空'}。"
+            )
 
 
 @cache
 def load_form(path: Path) -> FormSpec:
-    """Read a form definition such as schemas/annex3_2016.toml; kinds and codes checked."""
+    """Read a form definition such as schemas/annex3_2016.toml; keys, kinds and codes checked."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     form = data["form"]
-    check_columns(Path(path), data["columns"], set(load_catalogue().codes))
+    check_columns(Path(path), data, set(load_catalogue().codes))
     columns = tuple(
         ColumnSpec(
             field=c["field"],
@@ -206,6 +278,8 @@ def load_form(path: Path) -> FormSpec:
             required=bool(c.get("required", False)),
             rules=tuple(c.get("rules", ())),
             width=int(c.get("width", 14)),
+            choices=tuple((k, tuple(v)) for k, v in data.get(c.get("choices", ""), {}).items()),
+            detail=_detail(c),
         )
         for c in data["columns"]
     )
@@ -219,13 +293,10 @@ def load_form(path: Path) -> FormSpec:
         header_search_rows=int(form["header_search_rows"]),
         header_min_columns=int(form["header_min_columns"]),
         columns=columns,
-        institution_types={k: tuple(v) for k, v in data["institution_types"].items()},
         no_answers=tuple(data["answers"]["no"]),
         no_prefixes=tuple(data["answers"]["no_prefixes"]),
         yes_prefixes=tuple(data["answers"]["yes_prefixes"]),
         answer_filler=tuple(data["answers"]["filler"]),
-        home_province=data["provinces"]["home"],
-        other_provinces=tuple(data["provinces"]["others"]),
         none_words=tuple(data.get("optional", {}).get("none_words", ())),
         footer_words=tuple(form.get("footer_words", ())),
         example_labels=tuple(form.get("example_labels", ())),
@@ -233,6 +304,12 @@ def load_form(path: Path) -> FormSpec:
         own_zone_words=tuple(data["answers"].get("own_zone", ())),
         source=Path(path),
     )
+
+
+def _detail(column: dict) -> tuple[tuple[str, str], ...]:
+    """(part, 明细 label) in the kind's order; a one-part column defaults to its short label."""
+    given = column.get("detail") or {"value": short_label(column["label"])}
+    return tuple((part, given[part]) for part in DETAIL_PARTS.get(column["kind"], ("value",)))
 
 
 @cache
@@ -269,4 +346,22 @@ def load_registers(directory: Path = SCHEMAS_DIR) -> Registers:
             )
             for r in csv.DictReader(f)
         )
-    return Registers(bureaus, zones)
+    return Registers(bureaus, zones, load_province(Path(directory) / "province.toml"))
+
+
+PROVINCE_KEYS = {"name": str, "short": str, "department": str, "others": list}
+
+
+def load_province(path: Path) -> Province:
+    """Read schemas/province.toml; a missing, unknown or mistyped key is a ConfigError naming
+    the file and the key."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for key in sorted(data.keys() - PROVINCE_KEYS.keys()):
+        raise ConfigError(
+            f"省份文件 {path} 中的键 {key} 未知；请删去或改正，可用：{'、'.join(PROVINCE_KEYS)}。"
+        )
+    for key, kind in PROVINCE_KEYS.items():
+        if not isinstance(data.get(key), kind) or not data[key]:
+            shape = "文字" if kind is str else "列表"
+            raise ConfigError(f"省份文件 {path} 缺少 {key}，或它不是{shape}；请按原样写明 {key}。")
+    return Province(data["name"], data["short"], data["department"], tuple(data["others"]))

@@ -132,7 +132,7 @@ def column_check(column: ColumnSpec, spec: TemplateSpec, first_cell: str) -> dic
     """The Excel data validation for a column's data cells, by the column's kind."""
     kind = column.kind
     if kind == "choice":
-        check: dict[str, Any] = {"validate": "list", "source": list(spec.form.institution_types)}
+        check: dict[str, Any] = {"validate": "list", "source": column.options}
     elif kind == "zone":
         check = {
             "validate": "list",

@@ -57,28 +57,28 @@ def _required(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.S
 
 
 def _date(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
-    start = norm["founded_start"]
+    start = norm[f"{field}_start"]
     bad = start.isna() | (start < _EARLIEST) | (start > pd.Timestamp(ctx.deadline))
     return ~(present & bad)
 
 
-def _valid_date(norm: Frame, ctx: Context) -> pd.Series:
-    start = norm["founded_start"]
+def _valid_date(norm: Frame, field: str, ctx: Context) -> pd.Series:
+    start = norm[f"{field}_start"]
     return start.notna() & (start >= _EARLIEST) & (start <= pd.Timestamp(ctx.deadline))
 
 
 def _too_young(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
-    return ~(_valid_date(norm, ctx) & (norm["founded_start"] > pd.Timestamp(ctx.cutoff)))
+    return ~(_valid_date(norm, field, ctx) & (norm[f"{field}_start"] > pd.Timestamp(ctx.cutoff)))
 
 
 def _ambiguous(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
     cutoff = pd.Timestamp(ctx.cutoff)
-    straddles = (norm["founded_start"] <= cutoff) & (norm["founded_end"] > cutoff)
-    return ~(_valid_date(norm, ctx) & straddles)
+    straddles = (norm[f"{field}_start"] <= cutoff) & (norm[f"{field}_end"] > cutoff)
+    return ~(_valid_date(norm, field, ctx) & straddles)
 
 
 def _two_readings(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
-    return norm["founded_precision"] != TWO_READINGS
+    return norm[f"{field}_precision"] != TWO_READINGS
 
 
 def _single(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
@@ -141,13 +141,13 @@ def _zone_bureau(norm: Frame, present: pd.Series, field: str, ctx: Context) -> p
 def _outside_pattern(ctx: Context) -> str:
     """Another province named where an address names its province: at the start (中国 aside),
     so 长沙市…北京市场 stays home."""
-    names = "|".join(map(re.escape, ctx.form.other_provinces))
+    names = "|".join(map(re.escape, ctx.registers.province.others))
     return f"^(?:中国)?(?:{names}){_PROVINCE_SUFFIX}"
 
 
 def _address_outside(norm: Frame, present: pd.Series, field: str, ctx: Context) -> pd.Series:
     outside = norm[field].str.contains(_outside_pattern(ctx), regex=True)
-    return ~(outside & ~norm[field].str.contains(ctx.form.home_province, regex=False))
+    return ~(outside & ~norm[field].str.contains(ctx.registers.province.short, regex=False))
 
 
 RULES: dict[str, RuleCheck] = {
@@ -236,12 +236,13 @@ def message_params(code: str, row: pd.Series, field: str, ctx: Context) -> Messa
         "cutoff": ctx.cutoff.isoformat(),
         "months": ctx.min_age_months,
         "zones": ctx.national_zone_names,
+        "home": ctx.registers.province.name,
     }
-    if code == "E_DATE" and pd.notna(row.get("founded_start")):
-        start = row["founded_start"]
+    if code == "E_DATE" and pd.notna(row.get(f"{field}_start")):
+        start = row[f"{field}_start"]
         params["detail"] = "（早于1949年）" if start < _EARLIEST else "（晚于截止日期）"
     elif code == "W_FOUNDED_AMBIGUOUS":
-        params["precision"] = PRECISION_WORDS.get(row["founded_precision"], "日")
+        params["precision"] = PRECISION_WORDS.get(row[f"{field}_precision"], "日")
     elif code == "W_PHONE_AREA_ADDED":
         params["fixed"] = row[field]
     elif code == "E_ZONE_UNKNOWN" and row.get(field):

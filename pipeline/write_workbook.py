@@ -22,7 +22,9 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import packet_report, report
+from pipeline.config import Settings
 from pipeline.model import BatchResult
+from pipeline.schema import load_registers
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -37,8 +39,10 @@ LARGE_BATCH_ROWS = 20_000
 STATS_PAGE_ROWS = 44
 
 
-def consolidated_name(batch: str) -> str:
-    return f"湖南省众创空间备案汇总表_{batch}.xlsx"
+def consolidated_name(settings: Settings) -> str:
+    """<province>众创空间备案汇总表_<batch>.xlsx, the province from schemas/province.toml."""
+    province = load_registers(settings.form.parent).province.name
+    return f"{province}众创空间备案汇总表_{settings.batch}.xlsx"
 
 
 BASE_FORMAT: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
@@ -250,7 +254,7 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
         0,
         1,
         last_col,
-        f"湖南省科学技术厅（盖章）：            批次：{result.settings.batch}"
+        f"{result.registers.province.department}（盖章）：            批次：{result.settings.batch}"
         f"            共 {len(frame)} 个众创空间",
         fmt.stamp,
     )
@@ -341,13 +345,12 @@ def write_consolidated(result: BatchResult, path: Path, detail: pd.DataFrame) ->
     """Write the whole workbook to ``path`` (the caller stages it under a temporary name);
     ``detail`` is :func:`report.detail_frame`, which the caller also exports as CSV/Parquet."""
     large = len(result.rows) > LARGE_BATCH_ROWS
-    title = f"湖南省众创空间备案汇总表（{result.settings.batch}）"
+    title = f"{result.registers.province.name}众创空间备案汇总表（{result.settings.batch}）"
     wb = new_workbook(path, title, "beian run", constant_memory=large, in_memory=not large)
     fmt = Formats(wb)
     write_binder(wb, result, fmt)
-    write_table(
-        wb.add_worksheet("明细"), detail, fmt, formats={"成立时间": fmt.date, "提示": fmt.wrap}
-    )
+    dates = dict.fromkeys(report.detail_dates(result), fmt.date)
+    write_table(wb.add_worksheet("明细"), detail, fmt, formats={**dates, "提示": fmt.wrap})
     write_stats(wb, result, fmt)
     write_table(wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
     write_table(

@@ -61,9 +61,9 @@ def test_spell_digits(text: str, spelled: str) -> None:
 )
 def test_read_dates(text: str, start: str, end: str, precision: str, founded: str) -> None:
     dates, canonical = read_dates(pd.Series([text]))
-    assert dates.loc[0, "founded_start"] == pd.Timestamp(start)
-    assert dates.loc[0, "founded_end"] == pd.Timestamp(end)
-    assert (dates.loc[0, "founded_precision"], canonical.iloc[0]) == (precision, founded)
+    assert dates.loc[0, "start"] == pd.Timestamp(start)
+    assert dates.loc[0, "end"] == pd.Timestamp(end)
+    assert (dates.loc[0, "precision"], canonical.iloc[0]) == (precision, founded)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_read_dates(text: str, start: str, end: str, precision: str, founded: st
 )
 def test_read_dates_refuses_what_is_no_date(text: str) -> None:
     dates, canonical = read_dates(pd.Series([text]))
-    assert dates.loc[0, "founded_start"] is pd.NaT
+    assert dates.loc[0, "start"] is pd.NaT
     assert canonical.iloc[0] == text
 
 
@@ -79,7 +79,7 @@ def test_read_dates_refuses_what_is_no_date(text: str) -> None:
 @given(st.text(alphabet="〇零一二三四五六七八九十年月日号上下半第季度约左右.0123456789 "))
 def test_read_dates_never_raises_and_keeps_start_before_end(text: str) -> None:
     dates, _ = read_dates(pd.Series([text]))
-    start, end = dates.loc[0, "founded_start"], dates.loc[0, "founded_end"]
+    start, end = dates.loc[0, "start"], dates.loc[0, "end"]
     assert start is pd.NaT or start <= end
 
 

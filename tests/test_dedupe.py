@@ -18,11 +18,11 @@ REGISTERS = load_registers(SCHEMAS_DIR)
 
 
 def key(name: str) -> str:
-    return dedupe.name_key(pd.Series([name])).iloc[0]
+    return dedupe.name_key(pd.Series([name]), REGISTERS.province).iloc[0]
 
 
 def opkey(operator: str) -> str:
-    return dedupe.operator_key(pd.Series([operator])).iloc[0]
+    return dedupe.operator_key(pd.Series([operator]), REGISTERS.province).iloc[0]
 
 
 def table(*rows: tuple[str, str], **columns: list[object]) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def test_decisions_are_read_as_excel_saves_them(tmp_path: Path, encoding: str) -
         ],
         encoding,
     )
-    decisions = load_decisions(path)
+    decisions = load_decisions(path, REGISTERS.province)
     asked = [
         ("岳麓山大学科技城创客空间", "岳麓山大学科技园创客空间"),
         ("星城众创咖啡馆", "长沙星城众创咖啡馆"),
@@ -207,7 +207,7 @@ def test_decisions_are_read_as_excel_saves_them(tmp_path: Path, encoding: str) -
 
 
 def test_no_decisions_file_means_no_decisions(tmp_path: Path) -> None:
-    assert load_decisions(tmp_path / "missing.csv") == dedupe.Decisions.empty()
+    assert load_decisions(tmp_path / "missing.csv", REGISTERS.province) == dedupe.Decisions.empty()
 
 
 def test_decisions_drop_or_keep_only_possible_duplicates(tmp_path: Path) -> None:
@@ -220,7 +220,8 @@ def test_decisions_drop_or_keep_only_possible_duplicates(tmp_path: Path) -> None
                 "湖南 岳麓山大学科技园创客空间,岳麓山大学科技园创客空间,保留",
             ],
             "utf-8",
-        )
+        ),
+        REGISTERS.province,
     )
     rows = table(
         ("岳麓山大学科技城创客空间", "另一家公司"),

@@ -53,7 +53,7 @@ def test_every_format_is_consolidated(settings: Settings, make_workbook, fmt: st
     assert [(f["file"], f["status"], f["rows"]) for f in files] == [
         (f"长沙市科技局.{fmt}", "live", "2")
     ]
-    book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
+    book = openpyxl.load_workbook(out / consolidated_name(settings))
     assert book["明细"].max_row == 3
 
 
@@ -78,7 +78,7 @@ def test_sample_batch_conserves_every_row(settings: Settings, tmp_path: Path) ->
         "duplicate_batch",
     }
     accepted = sum(d["disposition"] == "accepted" for d in dispositions)
-    book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
+    book = openpyxl.load_workbook(out / consolidated_name(settings))
     assert book["明细"].max_row - 1 == accepted
     assert book["汇总表"].max_row - 3 == accepted
     assert f"受理 {accepted}" in result.output
@@ -93,7 +93,7 @@ def test_formula_text_stays_text_everywhere(settings: Settings, make_workbook) -
     make_workbook([good_row(address=hostile), good_row(name="+1创客空间", mobile="1380731")])
     assert run_cli(settings).exit_code == 0
     out = settings.outbox / settings.batch
-    book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
+    book = openpyxl.load_workbook(out / consolidated_name(settings))
     for ws in book.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -195,8 +195,6 @@ def test_prior_named_on_the_command_line(settings: Settings, make_workbook) -> N
 def test_an_empty_inbox_still_gives_a_whole_workbook(settings: Settings) -> None:
     result = run_cli(settings)
     assert result.exit_code == 0, result.output
-    book = openpyxl.load_workbook(
-        settings.outbox / settings.batch / consolidated_name(settings.batch)
-    )
+    book = openpyxl.load_workbook(settings.outbox / settings.batch / consolidated_name(settings))
     assert book["汇总表"].max_row == 3
     assert read_csv(settings.outbox / settings.batch / "dispositions.csv") == []

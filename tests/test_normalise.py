@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from pipeline.normalise import (
     area_code_length,
     chinese_brackets,
+    choice_value,
     clean_text,
-    institution_type,
     match_zone,
     normalise,
     parse_answer,
@@ -82,15 +82,15 @@ def test_date_forms(text: str, start: str, end: str, precision: str, canonical: 
 )
 def test_not_dates(text: str) -> None:
     dates = parse_dates(pd.Series([text]))
-    assert dates.loc[0, "founded_start"] is pd.NaT
-    assert dates.loc[0, "founded_end"] is pd.NaT
-    assert dates.loc[0, "founded_precision"] == ""
+    assert dates.loc[0, "start"] is pd.NaT
+    assert dates.loc[0, "end"] is pd.NaT
+    assert dates.loc[0, "precision"] == ""
 
 
 def test_parse_dates_keeps_the_index() -> None:
     dates = parse_dates(pd.Series(["2015年3月", "x"], index=[7, 9]))
     assert list(dates.index) == [7, 9]
-    assert list(dates.columns) == ["founded_start", "founded_end", "founded_precision"]
+    assert list(dates.columns) == ["start", "end", "precision"]
 
 
 # --- phones -----------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def test_not_emails(text: str) -> None:
     ],
 )
 def test_institution_synonyms(text: str, expected: str) -> None:
-    assert institution_type(text, FORM) == expected
+    assert choice_value(text, FORM.column("institution_type")) == expected
 
 
 def test_institution_type_in_a_table_keeps_unknown_text() -> None:
@@ -387,7 +387,7 @@ def test_parsers_never_raise(text: str) -> None:
     assert isinstance(parse_email(text)[1], bool)
     assert parse_answer(text, FORM)[0] in ("是", "否", "")
     match_zone(text, REGISTERS.zones)
-    institution_type(text, FORM)
+    choice_value(text, FORM.column("institution_type"))
     assert len(parse_dates(pd.Series([text]))) == 1
 
 
@@ -397,7 +397,7 @@ def test_parsers_never_raise_on_number_like_text(text: str) -> None:
     parse_fixed(text, "0744")
     parse_mobile(text)
     dates = parse_dates(pd.Series([text]))
-    start, end = dates.loc[0, "founded_start"], dates.loc[0, "founded_end"]
+    start, end = dates.loc[0, "start"], dates.loc[0, "end"]
     assert start is pd.NaT or start <= end
 
 

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,12 @@ def test_notepad_encodings_are_read(
     )
     result = beian("run", "--config", config)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "outbox" / "湖南第二批" / consolidated_name("湖南第二批")).is_file()
+    assert (
+        tmp_path
+        / "outbox"
+        / "湖南第二批"
+        / consolidated_name(replace(settings, batch="湖南第二批"))
+    ).is_file()
 
 
 def test_bytes_in_no_known_encoding_are_refused(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def review_list(settings: Settings) -> list[dict[str, str]]:
 
 def sheet_records(settings: Settings, sheet: str) -> list[dict[str, Any]]:
     """A table sheet of the consolidated workbook as records keyed by its header."""
-    book = openpyxl.load_workbook(settings.batch_dir / consolidated_name(settings.batch))
+    book = openpyxl.load_workbook(settings.batch_dir / consolidated_name(settings))
     values = list(book[sheet].iter_rows(values_only=True))
     return [dict(zip(values[0], row, strict=True)) for row in values[1:] if any(row)]
 
@@ -128,7 +128,7 @@ def tool_made_prior(settings: Settings, tmp_path: Path, make_workbook, rows) -> 
     )
     make_workbook(rows, folder=first.inbox)
     assert nightly(first).counts["accepted"] == len(rows)
-    return first.batch_dir / consolidated_name(first.batch)
+    return first.batch_dir / consolidated_name(first)
 
 
 FIRST_BATCH = [

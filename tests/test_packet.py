@@ -234,7 +234,7 @@ def test_end_to_end_workbooks_forms_and_document_folders(settings, make_workbook
     assert rows["岳麓山创新工场"]["codes"] == "W_ANNEX1_MISSING"
     assert rows["湘江创业营"]["codes"] == ""
     assert {r["disposition"] for r in rows.values()} == {"accepted"}
-    book = openpyxl.load_workbook(out / consolidated_name(settings.batch))
+    book = openpyxl.load_workbook(out / consolidated_name(settings))
     detail = list(book["明细"].values)
     header = detail[0]
     by_name = {r[1]: dict(zip(header, r, strict=True)) for r in detail[1:]}

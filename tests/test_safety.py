@@ -203,7 +203,7 @@ def test_a_run_killed_mid_ledger_transaction_records_nothing(
 def assert_outputs_whole(settings: Settings) -> None:
     """Every output opens: the workbook, the CSVs and the Parquet table."""
     out = settings.batch_dir
-    openpyxl.load_workbook(out / consolidated_name(settings.batch), read_only=True).close()
+    openpyxl.load_workbook(out / consolidated_name(settings), read_only=True).close()
     for csv_name in ("dispositions.csv", "files.csv", "待核对重复.csv", "明细.csv"):
         pd.read_csv(out / csv_name)
     pd.read_parquet(out / "明细.parquet")

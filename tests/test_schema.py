@@ -109,11 +109,11 @@ def test_every_label_and_alias_finds_its_column() -> None:
 def test_no_spelling_means_two_institution_types() -> None:
     spellings = Counter(
         fold(s)
-        for canonical, synonyms in FORM.institution_types.items()
+        for canonical, synonyms in FORM.column("institution_type").choices
         for s in (canonical, *synonyms)
     )
     assert [s for s, n in spellings.items() if n > 1] == []
-    assert list(FORM.institution_types) == ["事业单位", "国有企业", "民营企业", "其他"]
+    assert FORM.column("institution_type").options == ["事业单位", "国有企业", "民营企业", "其他"]
 
 
 def test_yes_and_no_words_do_not_overlap() -> None:
@@ -199,3 +199,64 @@ def test_a_catalogued_code_no_rule_decides_is_refused_when_the_form_is_validated
 def test_every_rule_code_of_the_stock_form_is_decided() -> None:
     check_decided(FORM)
     assert FORM.source == SCHEMAS_DIR / "annex3_2016.toml"
+
+
+def test_an_unknown_column_key_is_refused_naming_the_entry(tmp_path: Path) -> None:
+    path = _form_with(tmp_path, 'kind = "mobile"', 'kind = "mobile"\nlength = 11')
+    with pytest.raises(ConfigError) as caught:
+        load_form(path)
+    assert str(caught.value) == (
+        f"表样文件 {path} 第 9 个 [[columns]]（field = mobile）的键 length 未知；请删去或改正，"
+        "可用：field、label、aliases、kind、required、rules、width、choices、detail。"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "number", "field", "found"),
+    [
+        ('choices = "institution_types"\n', "", 5, "institution_type", ""),
+        (
+            'choices = "institution_types"',
+            'choices = "institution_kinds"',
+            5,
+            "institution_type",
+            "institution_kinds",
+        ),
+        (
+            'kind = "mobile"',
+            'kind = "mobile"\nchoices = "institution_types"',
+            9,
+            "mobile",
+            "institution_types",
+        ),
+    ],
+)
+def test_a_choice_column_names_a_table_of_the_form_file(
+    tmp_path: Path, old: str, new: str, number: int, field: str, found: str
+) -> None:
+    path = _form_with(tmp_path, old, new)
+    with pytest.raises(ConfigError) as caught:
+        load_form(path)
+    assert str(caught.value) == (
+        f"表样文件 {path} 第 {number} 个 [[columns]]（field = {field}）：kind 为 choice 的列须用 "
+        'choices 写明本文件中列出其选项的表（如 choices = "institution_types"），其他列不写 '
+        f"choices；现为 “{found}”。"
+    )
+
+
+def test_the_detail_of_a_column_names_every_part_of_its_kind(tmp_path: Path) -> None:
+    path = _form_with(tmp_path, 'year = "成立年份", ', "")
+    with pytest.raises(ConfigError) as caught:
+        load_form(path)
+    assert str(caught.value) == (
+        f"表样文件 {path} 第 4 个 [[columns]]（field = founded）的 detail 须且只须写明 "
+        "start、text、year、months（明细表中的列名）；现为 start、text、months。"
+    )
+
+
+def test_the_stock_form_says_its_choices_and_detail() -> None:
+    column = FORM.column("institution_type")
+    assert column.options == ["事业单位", "国有企业", "民营企业", "其他"]
+    assert column.detail == (("value", "机构性质"),)
+    assert FORM.column("founded").detail_label("year") == "成立年份"
+    assert [c.field for c in FORM.of_kind("date")] == ["founded"]

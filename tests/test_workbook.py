@@ -52,7 +52,7 @@ def workbook(settings: Settings, make_workbook) -> Path:
         stamp="株洲市科学技术局",
     )
     run(settings)
-    return settings.batch_dir / consolidated_name(settings.batch)
+    return settings.batch_dir / consolidated_name(settings)
 
 
 def test_sheets_in_order(workbook: Path) -> None:

@@ -1,0 +1,76 @@
+"""The province is data (schemas/province.toml beside the registers): its names, its department
+and the other provinces; another province edits that file and no code."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.config import Settings
+from pipeline.dedupe import name_key
+from pipeline.errors import ConfigError
+from pipeline.schema import SCHEMAS_DIR, load_form, load_province, load_registers
+from pipeline.validate import Context, message_params
+from pipeline.write_workbook import consolidated_name
+
+HOME = load_registers().province
+
+
+def _schemas(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of schemas/ with one edit to province.toml."""
+    copy = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, copy)
+    path = copy / "province.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy
+
+
+def test_the_stock_province() -> None:
+    assert (HOME.name, HOME.short, HOME.department) == ("湖南省", "湖南", "湖南省科学技术厅")
+    assert HOME.spellings == ("湖南省", "湖南")
+    assert "湖南" not in HOME.others and "广东" in HOME.others
+
+
+def test_an_unknown_key_is_refused_naming_the_file_and_key(tmp_path: Path) -> None:
+    path = _schemas(tmp_path, 'short = "湖南"', 'short = "湖南"\nshorter = "湘"') / "province.toml"
+    with pytest.raises(ConfigError) as caught:
+        load_province(path)
+    assert str(caught.value) == (
+        f"省份文件 {path} 中的键 shorter 未知；"
+        "请删去或改正，可用：name、short、department、others。"
+    )
+
+
+def test_a_missing_key_is_refused(tmp_path: Path) -> None:
+    path = _schemas(tmp_path, 'department = "湖南省科学技术厅"', "") / "province.toml"
+    with pytest.raises(ConfigError) as caught:
+        load_province(path)
+    assert str(caught.value) == (
+        f"省份文件 {path} 缺少 department，或它不是文字；请按原样写明 department。"
+    )
+
+
+def test_another_province_needs_only_its_file(tmp_path: Path, settings: Settings) -> None:
+    folder = _schemas(tmp_path, 'name = "湖南省"', 'name = "广东省"')
+    for old, new in (
+        ('short = "湖南"', 'short = "广东"'),
+        ("湖南省科学技术厅", "广东省科学技术厅"),
+    ):
+        path = folder / "province.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    registers = load_registers(folder)
+    province = registers.province
+    keys = name_key(pd.Series(["广东省麓谷创客工场", "湖南省麓谷创客工场"]), province)
+    assert keys.tolist() == ["麓谷创客工场", "湖南省麓谷创客工场"]
+    there = dataclasses.replace(settings, form=folder / "annex3_2016.toml")
+    assert consolidated_name(there) == f"广东省众创空间备案汇总表_{settings.batch}.xlsx"
+    ctx = Context(load_form(there.form), registers, settings.deadline, settings.cutoff, 18, None)
+    assert message_params("W_ADDRESS_OUTSIDE", pd.Series({"a": "北京市"}), "a", ctx)["home"] == (
+        "广东省"
+    )
