@@ -127,18 +127,11 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     batch = settings.batch
     known = ledger.known(batch)
     files = survey(settings, known)
-    inputs, last, outputs = (
-        input_fingerprint(settings, files),
-        ledger.last_run(batch),
-        output_paths(settings),
-    )
+    inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
+    outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)
-    if (
-        last is not None
-        and last["inputs"] == inputs
-        and not waiting
-        and all(p.exists() for p in outputs)
-    ):
+    unchanged = last is not None and last["inputs"] == inputs and not waiting
+    if last is not None and unchanged and all(p.exists() for p in outputs):
         started = dt.datetime.now().replace(microsecond=0)
         run_id = ledger.record_quiet(batch, started, inputs, last["counts"])
         timings = {"survey": time.perf_counter() - clock}
