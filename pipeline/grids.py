@@ -109,7 +109,7 @@ def formula_issues(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     cached value is the empty string (``t="str"`` with an empty ``<v>``) has been calculated.
     """
     with zipfile.ZipFile(path) as archive:
-        part = _sheet_part(archive, sheet_name)
+        part = sheet_part(archive, sheet_name)
         if part is None:
             return {}
         data = archive.read(part)
@@ -143,15 +143,28 @@ def _parse_ref(ref: str) -> tuple[int, int]:
     return (int(match.group(2)), col - 1)
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """Find the XML part of a sheet by its name through workbook.xml and its relationships."""
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    targets = {r.get("Id"): r.get("Target", "") for r in _book_relationships(archive)}
     for sheet in book.iter(f"{_SHEET_NS}sheet"):
         if sheet.get("name") == sheet_name:
-            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return str(PurePosixPath("xl") / target)
+            return _part_path(targets.get(sheet.get(f"{_REL_NS}id"), ""))
     return None
+
+
+def styles_part(archive: zipfile.ZipFile) -> str | None:
+    """The workbook's styles part (cell formats), found through its relationships."""
+    for rel in _book_relationships(archive):
+        if rel.get("Type", "").endswith("/styles"):
+            return _part_path(rel.get("Target", ""))
+    return None
+
+
+def _book_relationships(archive: zipfile.ZipFile) -> ElementTree.Element:
+    return ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+
+
+def _part_path(target: str) -> str:
+    """A relationship target of workbook.xml as a path inside the archive."""
+    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
-from pipeline import filetype
+from pipeline import cellformats, filetype
 from pipeline.grids import Grid, formula_issues, load_sheets
 from pipeline.guards import FileRefused
 from pipeline.header import companion_columns, find_header, find_stamp
@@ -236,6 +236,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
             )
         if table.frame.empty:
             raise FileRefused("F_NO_ROWS", sheet=table.sheet)
+        show_dates(table, path, fmt, form)
         formulas = formula_issues(path, table.sheet) if fmt == "xlsx" else {}
         formulas |= error_values(table)
     except FileRefused as refusal:
@@ -252,6 +253,17 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         for name, rows in table.others.items()
     ]
     return ReadResult(file, path, fmt, table, others + cell_problems(file, table, formulas, labels))
+
+
+def show_dates(table: SheetTable, path: Path, fmt: str, form: FormSpec) -> None:
+    """Date cells whose number format hides the day read as shown: 2015年3月 is a month."""
+    for fld in (c.field for c in form.columns if c.kind == "date"):
+        col = table.columns.get(fld)
+        if col is not None:
+            shown = cellformats.shown_dates(
+                path, fmt, table.sheet, table.grid, table.frame.index, col
+            )
+            table.frame.loc[list(shown), fld] = list(shown.values())
 
 
 def _refused(path: Path, file: str, fmt: str, code: str, **params: Any) -> ReadResult:

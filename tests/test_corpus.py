@@ -19,9 +19,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 import xlwt
 from conftest import FORM, LABELS, good_row, write_grid
 from helpers import SPACE_NAMES, write_config
+from odf import number
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.style import Style
+from odf.table import Table, TableCell, TableRow
+from odf.text import P
 from openpyxl.utils import range_boundaries
 from typer.testing import CliRunner
 
@@ -71,6 +77,9 @@ class Case:
     merges: tuple[str, ...] = ()
     fmt: str = "xlsx"
     stamp_file: str = "长沙市科技局"
+    date_format: str | int = ""
+    """The number format of the sheet's date cells (a built-in id or a code); "" writes them as
+    the writer does by default."""
 
 
 def one(value: str, column: str, **changes: Any) -> tuple[Grid, dict[int, dict[str, str]]]:
@@ -84,6 +93,19 @@ def value_case(
     """One space with some fields written by hand; accepted rows show ``value`` in ``column``."""
     grid, detail = one(value, column, **changes)
     return Case(id, grid, {4: expect}, detail if column and expect[0] == "accepted" else {})
+
+
+def shown_as(
+    id: str,
+    expect: tuple[str, str],
+    value: str,
+    founded: dt.date,
+    date_format: str | int,
+    fmt: str = "xlsx",
+) -> Case:
+    """A real date in the 成立时间 cell under a number format, as Excel or WPS saves it."""
+    grid, detail = one(value, FOUNDED, founded=founded)
+    return Case(id, grid, {4: expect}, detail, fmt=fmt, date_format=date_format)
 
 
 TWO = "W_FOUNDED_AMBIGUOUS;W_FOUNDED_TWO_READINGS"
@@ -445,6 +467,53 @@ CASES = [
     value_case("founded-approximately", OK, FOUNDED, "2014", founded="2014年左右"),
     value_case("founded-end-of-year", ("rejected", "E_TOO_YOUNG"), founded="2015年底"),
     value_case("founded-mid-month", OK, FOUNDED, "2015-03", founded="2015年3月中旬"),
+    # --- real dates whose number format shows less than the day --------------------------------
+    shown_as(
+        "founded-date-shown-as-year-month-custom-format",
+        ("accepted", "W_FOUNDED_AMBIGUOUS"),
+        "2015-10",
+        dt.date(2015, 10, 1),
+        'yyyy"年"m"月"',
+    ),
+    shown_as("founded-date-shown-by-builtin-57", OK, "2015-03", dt.date(2015, 3, 1), 57),
+    shown_as("founded-date-shown-by-builtin-17-mmm-yy", OK, "2015-03", dt.date(2015, 3, 1), 17),
+    shown_as(
+        "founded-date-shown-in-chinese-numerals",
+        OK,
+        "2015-03",
+        dt.date(2015, 3, 1),
+        '[DBNum1][$-804]yyyy"年"m"月"',
+    ),
+    shown_as(
+        "founded-date-shown-as-year-month-in-a-legacy-xls",
+        ("accepted", "W_FOUNDED_AMBIGUOUS"),
+        "2015-10",
+        dt.date(2015, 10, 1),
+        'yyyy"年"m"月"',
+        fmt="xls",
+    ),
+    shown_as(
+        "founded-date-shown-as-year-month-in-ods",
+        ("accepted", "W_FOUNDED_AMBIGUOUS"),
+        "2015-10",
+        dt.date(2015, 10, 1),
+        "year-month",
+        fmt="ods",
+    ),
+    shown_as(
+        "founded-date-shown-with-its-day-stays-a-day",
+        OK,
+        "2015-10-01",
+        dt.date(2015, 10, 1),
+        'yyyy"年"m"月"d"日"',
+    ),
+    shown_as(
+        "founded-date-shown-by-builtin-31-stays-a-day", OK, "2015-10-01", dt.date(2015, 10, 1), 31
+    ),
+    shown_as("founded-date-shown-as-year-only", OK, "2014", dt.date(2014, 1, 1), 'yyyy"年"'),
+    shown_as(
+        "founded-date-shown-as-year-only-in-ods", OK, "2014", dt.date(2014, 1, 1), "year", fmt="ods"
+    ),
     # --- phones ------------------------------------------------------------------------------
     value_case("office-phone-em-dash", OK, OFFICE, "0731-88888888", office_phone="0731—88888888"),
     value_case(
@@ -572,6 +641,8 @@ CASES = [
 
 def write_case(path: Path, case: Case) -> Path:
     """Write the case's sheet in its format, merging its ranges as Excel or WPS would."""
+    if case.date_format != "":
+        return write_formatted(path, case)
     if case.fmt == "xlsx":
         book = openpyxl.Workbook()
         sheet = book.active
@@ -604,6 +675,57 @@ def write_case(path: Path, case: Case) -> Path:
         book.save(str(path))
     else:
         write_grid(path, case.grid, case.fmt)
+    return path
+
+
+def write_formatted(path: Path, case: Case) -> Path:
+    """Write the case's sheet with its date cells under ``case.date_format``: .xlsx through
+    xlsxwriter (which writes a built-in id as that id), .xls through xlwt, .ods through odfpy with
+    a date style of the parts the format names (``year-month``, ``year``)."""
+    if case.fmt == "ods":
+        return write_ods_dates(path, case.grid, case.date_format.split("-"))
+    if case.fmt == "xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("附件3")
+        style = xlwt.easyxf(num_format_str=case.date_format)
+        for r, values in enumerate(case.grid):
+            for c, value in enumerate(values):
+                sheet.write(r, c, value, *([style] if isinstance(value, dt.date) else []))
+        book.save(str(path))
+        return path
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("附件3")
+        date = book.add_format({"num_format": case.date_format})
+        for r, values in enumerate(case.grid):
+            for c, value in enumerate(values):
+                sheet.write(r, c, value, *([date] if isinstance(value, dt.date) else []))
+    return path
+
+
+def write_ods_dates(path: Path, grid: Grid, parts: list[str]) -> Path:
+    """An .ods sheet whose date cells have a date style showing only ``parts`` (year, month)."""
+    doc = OpenDocumentSpreadsheet()
+    shown = number.DateStyle(name="shown")
+    for part in parts:
+        shown.addElement(number.Year(style="long") if part == "year" else number.Month())
+        shown.addElement(number.Text(text="年" if part == "year" else "月"))
+    doc.automaticstyles.addElement(shown)
+    doc.automaticstyles.addElement(Style(name="date", family="table-cell", datastylename="shown"))
+    table = Table(name="附件3")
+    for values in grid:
+        row = TableRow()
+        for value in values:
+            if isinstance(value, dt.date):
+                cell = TableCell(valuetype="date", datevalue=value.isoformat(), stylename="date")
+            elif isinstance(value, int | float):
+                cell = TableCell(valuetype="float", value=value)
+            else:
+                cell = TableCell(valuetype="string")
+            cell.addElement(P(text=str(value)))
+            row.addElement(cell)
+        table.addElement(row)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
     return path
 
 

@@ -1,0 +1,63 @@
+"""Walking one sheet of an .ods (content.xml) by Excel row and column, for what calamine does not
+give: the cells' date styles (:mod:`pipeline.cellformats`).
+
+The sheet is streamed (iterparse, each row cleared once read), never loaded as a DOM; repeated
+rows and columns (``number-rows-repeated``, ``number-columns-repeated``) count as many as they
+stand for, as calamine counts them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from xml.etree import ElementTree
+
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def sheet_rows(
+    content: bytes, sheet: str, outside: Callable[[ElementTree.Element], None]
+) -> Iterator[tuple[int, ElementTree.Element, list[str | None]]]:
+    """(Excel row, row element, default cell style of each column) for every row of ``sheet``;
+    ``outside`` sees every element closed outside the sheet (the styles before it)."""
+    row, defaults, inside = 1, [], False
+    for event, elem in ElementTree.iterparse(io.BytesIO(content), events=("start", "end")):
+        if elem.tag == f"{TABLE}table":
+            if event == "end" and inside:
+                return
+            inside = elem.get(f"{TABLE}name") == sheet
+        elif event == "start":
+            continue
+        elif not inside:
+            outside(elem)
+            if elem.tag == f"{TABLE}table-row":
+                elem.clear()
+        elif elem.tag == f"{TABLE}table-column":
+            defaults += [elem.get(f"{TABLE}default-cell-style-name")] * repeat(elem, "columns")
+        elif elem.tag == f"{TABLE}table-row":
+            yield row, elem, defaults
+            row += repeat(elem, "rows")
+            elem.clear()
+
+
+def cells(row: ElementTree.Element) -> Iterator[tuple[int, ElementTree.Element]]:
+    """(0-based column, cell) of a row's cells and covered cells, each repeat counted."""
+    at = 0
+    for cell in row:
+        yield at, cell
+        at += repeat(cell, "columns")
+
+
+def cell_at(row: ElementTree.Element, col: int) -> ElementTree.Element | None:
+    """The cell covering column ``col``, or None past the row's last cell."""
+    found = None
+    for at, cell in cells(row):
+        if at > col:
+            break
+        found = cell
+    return found
+
+
+def repeat(elem: ElementTree.Element, what: str) -> int:
+    return int(elem.get(f"{TABLE}number-{what}-repeated", "1"))

@@ -1,0 +1,104 @@
+"""The number format a date cell is shown with decides the precision a clerk reads (issue 13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from conftest import FORM, annex3_grid, good_row
+from xlsxwriter.utility import xl_col_to_name
+
+from pipeline import cellformats
+from pipeline.cellformats import MONTH, YEAR, code_precision
+from pipeline.read import read_file
+
+
+@pytest.mark.parametrize(
+    ("code", "precision"),
+    [
+        ('yyyy"年"m"月"', MONTH),
+        ("mmm-yy", MONTH),
+        ("yyyy/mm", MONTH),
+        ('[DBNum1][$-804]yyyy"年"m"月"', MONTH),
+        ('yyyy"年"', YEAR),
+        ("yyyy", YEAR),
+        ('yyyy"年"m"月"d"日"', ""),
+        ("yyyy-mm-dd", ""),
+        ("yyyy-mm-dd hh:mm", ""),
+        ("m/d/yy", ""),
+        ('yyyy"年" h:mm', YEAR),  # the m after h is minutes
+        ("mm:ss", ""),
+        ("General", ""),
+        ("0.00", ""),
+        ('"day "yyyy', YEAR),  # quoted text is not a part
+        ('yyyy"年"m"月";@', MONTH),  # the first section shows a number
+    ],
+)
+def test_a_format_shows_the_parts_it_names(code: str, precision: str) -> None:
+    assert code_precision(code) == precision
+
+
+def test_the_builtin_chinese_date_formats_are_data() -> None:
+    builtin = cellformats.builtin_dates()
+    assert {i for i, code in builtin.items() if code_precision(code) == MONTH} == {
+        17,
+        27,
+        36,
+        50,
+        52,
+        57,
+    }
+    assert code_precision(builtin[31]) == code_precision(builtin[14]) == ""
+
+
+def write_dates(path: Path, num_format: str | int, founded: list[dt.date]) -> Path:
+    grid = annex3_grid([good_row(name=f"空间{i}", founded=d) for i, d in enumerate(founded)])
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("附件3")
+        shown = book.add_format({"num_format": num_format})
+        for r, values in enumerate(grid):
+            for c, value in enumerate(values):
+                sheet.write(r, c, value, *([shown] if isinstance(value, dt.date) else []))
+    return path
+
+
+def test_only_the_date_cells_read_as_shown(tmp_path: Path) -> None:
+    path = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1), dt.date(2014, 10, 1)])
+    frame = read_file(path, "a.xlsx", FORM).table.frame  # type: ignore[union-attr]
+    assert frame["founded"].tolist() == ["2015年3月", "2014年10月"]
+    assert frame["name"].tolist() == ["空间0", "空间1"]
+
+
+def test_formats_that_cannot_be_read_leave_the_day(tmp_path: Path) -> None:
+    """The values were read already: a styles part calamine reads and ElementTree does not (an
+    undeclared prefix) costs the month, not the file."""
+    shown = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1)])
+    bare = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(shown) as source, zipfile.ZipFile(bare, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/styles.xml":
+                data = data.replace(b"</styleSheet>", b"<bad:x/></styleSheet>")
+            target.writestr(item, data)
+    frame = read_file(bare, "b.xlsx", FORM).table.frame  # type: ignore[union-attr]
+    assert frame["founded"].tolist() == ["2015-03-01"]
+
+
+def test_a_style_attribute_before_the_reference_is_found(tmp_path: Path) -> None:
+    shown = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1)])
+    swapped = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(shown) as source, zipfile.ZipFile(swapped, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                col = xl_col_to_name(FORM.fields.index("founded")).encode()
+                data = data.replace(b'<c r="' + col + b'4" s="', b'<c s="').replace(
+                    b'"><v>42064', b'" r="' + col + b'4"><v>42064'
+                )
+                assert b'<c s="' in data
+            target.writestr(item, data)
+    frame = read_file(swapped, "b.xlsx", FORM).table.frame  # type: ignore[union-attr]
+    assert frame["founded"].tolist() == ["2015年3月"]
