@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from pipeline import odsxml
 from pipeline.filetype import MAX_FILE_BYTES, UTF16_BOMS, row_cap
 from pipeline.guards import FileRefused
 from pipeline.layout import Merge
@@ -101,12 +102,22 @@ def _csv_grid(path: Path) -> Grid:
     return [r + [""] * (width - len(r)) for r in rows]
 
 
-def formula_issues(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+def formula_issues(path: Path, fmt: str, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Cells of a sheet holding a formula error or a formula without a saved result, keyed by
+    (Excel row, 0-based column). An .xls always saves a result (BIFF has a place for it in every
+    FORMULA record; a writer that does not calculate saves the empty string, read as an empty
+    cell); errors saved as results reach every format as text (``read.error_values``)."""
+    if fmt == "ods":
+        return odsxml.formula_issues(path, sheet_name)
+    return _xlsx_formula_issues(path, sheet_name) if fmt == "xlsx" else {}
+
+
+def _xlsx_formula_issues(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     """Cells of an .xlsx sheet holding a formula error or a formula without a cached value.
 
-    Keys are (Excel row, 0-based column). Only sheets that contain formulas or error values are
-    parsed, so the common case costs one decompression and a substring test. A formula whose
-    cached value is the empty string (``t="str"`` with an empty ``<v>``) has been calculated.
+    Only sheets that contain formulas or error values are parsed, so the common case costs one
+    decompression and a substring test. A formula whose cached value is the empty string
+    (``t="str"`` with an empty ``<v>``) has been calculated.
     """
     with zipfile.ZipFile(path) as archive:
         part = sheet_part(archive, sheet_name)

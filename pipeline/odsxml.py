@@ -1,5 +1,5 @@
 """Walking one sheet of an .ods (content.xml) by Excel row and column, for what calamine does not
-give: the cells' date styles (:mod:`pipeline.cellformats`).
+give: the cells' date styles (:mod:`pipeline.cellformats`) and formulas saved without a result.
 
 The sheet is streamed (iterparse, each row cleared once read), never loaded as a DOM; repeated
 rows and columns (``number-rows-repeated``, ``number-columns-repeated``) count as many as they
@@ -9,11 +9,19 @@ stand for, as calamine counts them.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from xml.etree import ElementTree
 
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+# The attributes in which a spreadsheet saves a cell's value (a formula's last result).
+_VALUES = tuple(
+    f"{OFFICE}{kind}"
+    for kind in ("value", "date-value", "time-value", "boolean-value", "string-value")
+)
 
 
 def sheet_rows(
@@ -61,3 +69,21 @@ def cell_at(row: ElementTree.Element, col: int) -> ElementTree.Element | None:
 
 def repeat(elem: ElementTree.Element, what: str) -> int:
     return int(elem.get(f"{TABLE}number-{what}-repeated", "1"))
+
+
+def formula_issues(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """Cells of an .ods sheet holding a formula saved without its result: no value attribute and
+    no text. LibreOffice, WPS and Excel always save the result; a program that writes formulas
+    without calculating them does not. Only a file with formulas is walked."""
+    with zipfile.ZipFile(path) as archive:
+        content = archive.read("content.xml")
+    if b"table:formula=" not in content:
+        return {}
+    issues: dict[tuple[int, int], str] = {}
+    for number, row, _ in sheet_rows(content, sheet, lambda _: None):
+        for col, cell in cells(row):
+            if cell.get(f"{TABLE}formula") is None or any(map(cell.get, _VALUES)):
+                continue
+            if not "".join(cell.itertext()).strip():
+                issues[(number, col)] = "没有保存计算结果（公式未计算）"
+    return issues

@@ -237,7 +237,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         if table.frame.empty:
             raise FileRefused("F_NO_ROWS", sheet=table.sheet)
         show_dates(table, path, fmt, form)
-        formulas = formula_issues(path, table.sheet) if fmt == "xlsx" else {}
+        formulas = formula_issues(path, fmt, table.sheet)
         formulas |= error_values(table)
     except FileRefused as refusal:
         return _refused(path, file, fmt, refusal.code, **refusal.params)

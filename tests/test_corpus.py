@@ -467,6 +467,12 @@ CASES = [
     value_case("founded-approximately", OK, FOUNDED, "2014", founded="2014年左右"),
     value_case("founded-end-of-year", ("rejected", "E_TOO_YOUNG"), founded="2015年底"),
     value_case("founded-mid-month", OK, FOUNDED, "2015-03", founded="2015年3月中旬"),
+    Case(
+        "formula-in-a-legacy-xls-written-by-a-program-that-does-not-calculate",
+        official([line(operator=xlwt.Formula('"长沙麓谷"&"创客科技有限公司"'))]),
+        {4: ("rejected", "E_REQUIRED")},
+        fmt="xls",
+    ),
     # --- real dates whose number format shows less than the day --------------------------------
     shown_as(
         "founded-date-shown-as-year-month-custom-format",

@@ -16,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
+import xlwt
 from conftest import FORM, LABELS, annex3_grid, good_row, write_grid
 
 from pipeline import filetype, read
@@ -358,6 +359,56 @@ def test_formula_cached_values_are_used_and_errors_reported(tmp_path: Path) -> N
     assert result.table is not None
     assert result.table.frame.loc[4, "head"] == "李娜"
     assert result.table.frame.loc[5, "founded"] == ""
+
+
+def write_ods_formulas(path: Path, grid: list[list[Any]], formulas: dict[str, str]) -> Path:
+    """An .ods of ``grid`` (all text) whose cells named in ``formulas`` (A1 address → saved
+    result, "" for none) hold a formula, as LibreOffice saves it or a script writes it."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+    from openpyxl.utils.cell import get_column_letter
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="附件3")
+    for r, values in enumerate(grid, start=1):
+        row = TableRow()
+        for c, value in enumerate(values, start=1):
+            result = formulas.get(f"{get_column_letter(c)}{r}")
+            if result is None:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(value)))
+            elif result:  # saved: LibreOffice writes the value type, the value and its text
+                cell = TableCell(valuetype="string", formula=f'of:="{result}"')
+                cell.addElement(P(text=result))
+            else:
+                cell = TableCell(formula="of:=SUM([.Z1:.Z2])")
+            row.addElement(cell)
+        table.addElement(row)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+def test_ods_formulas_read_their_saved_result_and_one_without_is_refused(tmp_path: Path) -> None:
+    rows = [good_row(), good_row(name="B")]
+    path = write_ods_formulas(tmp_path / "f.ods", annex3_grid(rows), {"F4": "李娜", "B5": ""})
+    result = read_path(path)
+    assert problems(result) == [("B5", "E_FORMULA")]
+    assert result.problems[0].message == "单元格是公式，没有保存计算结果（公式未计算）。"
+    assert result.table is not None
+    assert result.table.frame.loc[4, "head"] == "李娜"
+
+
+def test_an_xls_formula_always_has_a_saved_result(tmp_path: Path) -> None:
+    """BIFF keeps a result in every FORMULA record: a writer that does not calculate (xlwt) saves
+    the empty string, which reads as an empty cell, not as an uncalculated formula."""
+    grid = annex3_grid([good_row(), good_row(name="B")])
+    grid[4][1] = xlwt.Formula('"长沙"&"麓谷"')
+    result = read_path(write_grid(tmp_path / "f.xls", grid, "xls"))
+    assert problems(result) == []
+    assert result.table is not None
+    assert result.table.frame.loc[5, "operator"] == ""
 
 
 @pytest.mark.parametrize("fmt", ["xls", "ods", "csv"])
