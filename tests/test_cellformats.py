@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,38 +68,49 @@ def write_dates(path: Path, num_format: str | int, founded: list[dt.date]) -> Pa
 
 def test_only_the_date_cells_read_as_shown(tmp_path: Path) -> None:
     path = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1), dt.date(2014, 10, 1)])
-    frame = read_file(path, "a.xlsx", FORM).table.frame  # type: ignore[union-attr]
-    assert frame["founded"].tolist() == ["2015年3月", "2014年10月"]
-    assert frame["name"].tolist() == ["空间0", "空间1"]
+    table = read_file(path, path.name, FORM).table
+    assert table is not None
+    assert table.frame[["name", "founded"]].to_numpy().tolist() == [
+        ["空间0", "2015年3月"],
+        ["空间1", "2014年10月"],
+    ]
+
+
+def edited(source: Path, part: str, edit: Callable[[bytes], bytes]) -> Path:
+    """A copy of the workbook ``source`` with one part changed by ``edit``."""
+    target = source.with_name("edited.xlsx")
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item)
+            copy.writestr(item, edit(data) if item.filename == part else data)
+    return target
+
+
+def founded(path: Path) -> list[str]:
+    table = read_file(path, path.name, FORM).table
+    assert table is not None
+    return table.frame["founded"].tolist()
 
 
 def test_formats_that_cannot_be_read_leave_the_day(tmp_path: Path) -> None:
     """The values were read already: a styles part calamine reads and ElementTree does not (an
     undeclared prefix) costs the month, not the file."""
     shown = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1)])
-    bare = tmp_path / "b.xlsx"
-    with zipfile.ZipFile(shown) as source, zipfile.ZipFile(bare, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/styles.xml":
-                data = data.replace(b"</styleSheet>", b"<bad:x/></styleSheet>")
-            target.writestr(item, data)
-    frame = read_file(bare, "b.xlsx", FORM).table.frame  # type: ignore[union-attr]
-    assert frame["founded"].tolist() == ["2015-03-01"]
+    bad = edited(
+        shown, "xl/styles.xml", lambda x: x.replace(b"</styleSheet>", b"<bad:x/></styleSheet>")
+    )
+    assert founded(bad) == ["2015-03-01"]
 
 
 def test_a_style_attribute_before_the_reference_is_found(tmp_path: Path) -> None:
+    col = xl_col_to_name(FORM.fields.index("founded")).encode()
+
+    def swap(sheet: bytes) -> bytes:
+        swapped = sheet.replace(b'<c r="' + col + b'4" s="', b'<c s="').replace(
+            b'"><v>42064', b'" r="' + col + b'4"><v>42064'
+        )
+        assert b'<c s="' in swapped
+        return swapped
+
     shown = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1)])
-    swapped = tmp_path / "b.xlsx"
-    with zipfile.ZipFile(shown) as source, zipfile.ZipFile(swapped, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                col = xl_col_to_name(FORM.fields.index("founded")).encode()
-                data = data.replace(b'<c r="' + col + b'4" s="', b'<c s="').replace(
-                    b'"><v>42064', b'" r="' + col + b'4"><v>42064'
-                )
-                assert b'<c s="' in data
-            target.writestr(item, data)
-    frame = read_file(swapped, "b.xlsx", FORM).table.frame  # type: ignore[union-attr]
-    assert frame["founded"].tolist() == ["2015年3月"]
+    assert founded(edited(shown, "xl/worksheets/sheet1.xml", swap)) == ["2015年3月"]
