@@ -257,7 +257,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
 
 def show_dates(table: SheetTable, path: Path, fmt: str, form: FormSpec) -> None:
     """Date cells whose number format hides the day read as shown: 2015年3月 is a month."""
-    for fld in (c.field for c in form.columns if c.kind == "date"):
+    for fld in (c.field for c in form.of_kind("date")):
         col = table.columns.get(fld)
         if col is not None:
             shown = cellformats.shown_dates(
