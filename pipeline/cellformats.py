@@ -69,10 +69,9 @@ def precisions(path: Path, fmt: str, sheet: str, col: int, rows: Collection[int]
     """The precision (``月``/``年``) of each of ``rows`` (Excel rows) in 0-based column ``col``
     whose format hides the day; cells showing the day are left out."""
     reader = _READERS.get(fmt)
-    if reader is None or not len(rows):
+    if reader is None:
         return {}
-    wanted = set(rows)
-    return {row: p for row, p in reader(path, sheet, col, wanted) if row in wanted and p}
+    return {row: p for row, p in reader(path, sheet, col, set(rows)) if p}
 
 
 # --- .xlsx --------------------------------------------------------------------------------------
