@@ -32,9 +32,9 @@ from pipeline.grids import load_sheets
 from pipeline.guards import FileRefused
 from pipeline.packet_spec import LIMIT, PacketSpec
 from pipeline.problems import Problem, problem
-from pipeline.read import cell_address
 from pipeline.schema import fold
 from pipeline.values import cell_text
+from pipeline.xlsx import cell_address
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _WORD_STREAM = "WordDocument".encode("utf-16-le")

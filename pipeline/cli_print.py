@@ -11,10 +11,10 @@ from rich.markup import escape
 from pipeline import report, summary
 from pipeline.decisions import describe
 from pipeline.model import BatchResult
+from pipeline.problem_list import problems_frame
 from pipeline.run import RunReport
 from pipeline.selfcheck import Checked
 from pipeline.status import Status
-from pipeline.write_feedback import problems_frame
 
 console = Console(record=True)
 err = Console(stderr=True, record=True)

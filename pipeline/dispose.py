@@ -12,8 +12,8 @@ import pandas as pd
 from pipeline import dedupe
 from pipeline.model import FileOutcome, batch_problems, record
 from pipeline.problems import Problem, problem
-from pipeline.read import cell_address
 from pipeline.schema import FormSpec, Registers
+from pipeline.xlsx import cell_address
 
 
 def rows_of(live: list[FileOutcome]) -> pd.DataFrame:

@@ -24,11 +24,11 @@ from pipeline.inbox import survey
 from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
 from pipeline.problems import Problem, problem
-from pipeline.read import cell_address
 from pipeline.run import consolidate
 from pipeline.schema import Bureau
 from pipeline.values import cell_text
 from pipeline.write_feedback import cell_marks, comment_text, file_counts, write_feedback
+from pipeline.xlsx import cell_address
 
 GRID_ROWS = 1000
 """Rows of the bureau's own sheet shown on the page (the 回执 holds them all)."""

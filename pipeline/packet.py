@@ -23,9 +23,9 @@ from pipeline.model import FileOutcome
 from pipeline.packet_checks import Located, check_form
 from pipeline.packet_spec import PacketSpec
 from pipeline.problems import Problem, problem
-from pipeline.read import cell_address
 from pipeline.sandbox import Caps, guarded
 from pipeline.schema import Bureau, FormSpec, Province, Registers
+from pipeline.xlsx import cell_address
 
 READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
 """A refused workbook with only these may still be a form, or a document of a space."""

@@ -16,7 +16,6 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import cellformats, filetype
 from pipeline.grids import Grid, formula_issues, load_sheets
@@ -35,6 +34,7 @@ from pipeline.layout import (
 from pipeline.problems import Problem, problem
 from pipeline.schema import FormSpec
 from pipeline.values import cell_text
+from pipeline.xlsx import cell_address
 
 EXCEL_CELL_LIMIT = 32_767
 
@@ -86,11 +86,6 @@ class ReadResult:
     @property
     def ok(self) -> bool:
         return self.table is not None and not any(p.severity == "file" for p in self.problems)
-
-
-def cell_address(row: int, col: int) -> str:
-    """1-based Excel row and 0-based column to an address such as ``E7``."""
-    return f"{xl_col_to_name(col)}{row}"
 
 
 # --- cell text ----------------------------------------------------------------------------------

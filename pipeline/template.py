@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 
 from pipeline.atomic import write_atomic
@@ -26,12 +25,15 @@ from pipeline.errors import ConfigError
 from pipeline.problems import MessageParams, problem
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, load_form, load_registers
 from pipeline.validate import Context, message_params
-from pipeline.write_workbook import (
+from pipeline.xlsx import (
+    A4,
     BASE_FORMAT,
     HEADER_FORMAT,
     TITLE_FORMAT,
+    cell_address,
     display_width,
     new_workbook,
+    print_setup,
     row_height,
 )
 
@@ -45,7 +47,6 @@ NUMBERED_ROWS = 20
 CHECKED_ROWS = 1000
 """Rows below the header that carry the data validation, beyond the numbered ones."""
 STAMP_NAME_COLUMNS = 5
-A4 = 9
 
 # Text length bounds of the phone kinds (Excel counts characters). A fixed line with its area
 # code has at least 11 digits (0 + 2-3 digit code + 8 digits, or 0 + 3 digit code + 7 digits); 20
@@ -208,7 +209,7 @@ def stamp_span(form: FormSpec) -> int:
 
 def stamp_name_cell(form: FormSpec) -> str:
     """Where the bureau writes its name on the stamp line, e.g. ``E2``."""
-    return f"{xl_col_to_name(stamp_span(form))}{STAMP_ROW + 1}"
+    return cell_address(STAMP_ROW + 1, stamp_span(form))
 
 
 def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
@@ -258,7 +259,7 @@ def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
         ws.data_validation(
             HEADER_ROW, col, HEADER_ROW, col, {"validate": "any", **input_hint(column, spec)}
         )
-        first_cell = f"{xl_col_to_name(col)}{FIRST_DATA_ROW + 1}"
+        first_cell = cell_address(FIRST_DATA_ROW + 1, col)
         ws.data_validation(
             FIRST_DATA_ROW, col, checked_to, col, column_check(column, spec, first_cell)
         )
@@ -267,14 +268,9 @@ def write_form(wb: Workbook, spec: TemplateSpec, fmt: Formats) -> None:
     ws.protect(
         "", {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True}
     )
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
+    print_setup(ws, HEADER_ROW)
     ws.print_area(TITLE_ROW, 0, last_row, last_col)
     ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def guide_lines(spec: TemplateSpec) -> list[tuple[str, str]]:

@@ -21,8 +21,9 @@ from pipeline.dates import PRECISION_WORDS, TWO_READINGS
 from pipeline.errors import ConfigError
 from pipeline.normalise import answered
 from pipeline.problems import MessageParams, Problem, problem
-from pipeline.read import SheetTable, cell_address
+from pipeline.read import SheetTable
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers
+from pipeline.xlsx import cell_address
 
 _EARLIEST = pd.Timestamp("1949-01-01")
 # Columns validate_batch adds to each row: its bureau, and the zone a zone committee governs.

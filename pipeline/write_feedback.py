@@ -18,9 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pandas as pd
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -33,14 +31,16 @@ from pipeline.model import (
     disposition_counts,
 )
 from pipeline.names import fit_name
-from pipeline.packet_report import bureau_packet_problems, packet_summary
+from pipeline.packet_report import packet_summary
+from pipeline.problem_list import SEVERITY_LABELS, file_rows, problems_frame
 from pipeline.problems import Problem
 from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUREAU
 from pipeline.schema import FormSpec
-from pipeline.write_workbook import (
+from pipeline.xlsx import (
     BODY_FONT,
     Formats,
+    coordinate,
     display_width,
     new_workbook,
     print_setup,
@@ -50,7 +50,6 @@ from pipeline.write_workbook import (
 )
 
 FEEDBACK_STATUSES = ("live", "rejected")
-SEVERITY_LABELS = {"file": "文件未受理", "error": "错误", "warning": "提示", "notice": "说明"}
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 NUMBER_FORMATS = {
     "date": "yyyy-mm-dd",
@@ -59,7 +58,6 @@ NUMBER_FORMATS = {
     "duration": "[h]:mm:ss",
     "integer": "0",
 }
-PROBLEM_COLUMNS = ["单元格", "列", "填写内容", "问题", "修改建议", "类别", "本行处理"]
 COMMENT_WIDTH = 320
 COMMENT_LINE = COMMENT_WIDTH // 7
 """Width units (about 7 pixels each, a CJK character two) on one line of a comment."""
@@ -75,56 +73,14 @@ def feedback_name(outcome: FileOutcome) -> str:
     return fit_name(f"{owner}-{stem}", ".xlsx")
 
 
-def coordinate(cell: str) -> tuple[int, int]:
-    """The 1-based (row, column) of an A1 address."""
-    row, col = xl_cell_to_rowcol(cell)
-    return row + 1, col + 1
-
-
-def position(p: Problem) -> tuple[int, int]:
-    """(Excel row, column number) of a problem; file-level problems come first."""
-    return coordinate(p.cell) if p.cell else (p.row or 0, 0)
-
-
-def file_problems(outcome: FileOutcome) -> list[Problem]:
-    """The file's problems in reading order: by row, then column."""
-    return sorted(outcome.problems, key=position)
-
-
 def has_errors(outcome: FileOutcome) -> bool:
     """Whether anything in the file must be fixed (a refused file or a rejected cell)."""
     return any(p.severity in ("file", "error") for p in outcome.problems)
 
 
-def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
-    rows = result.rows
-    return rows[rows["file"] == outcome.file] if len(rows) else rows
-
-
 def file_counts(result: BatchResult, outcome: FileOutcome) -> dict[str, int]:
     """Data rows of this file by disposition (all zero for a refused file)."""
     return disposition_counts(file_rows(result, outcome))
-
-
-def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
-    """问题清单: cell, column, value as sent, what is wrong, how to fix, kind, the row's fate."""
-    rows = file_rows(result, outcome)
-    fate = dict(zip(rows["row"], rows["disposition"], strict=True)) if len(rows) else {}
-    packet = bureau_packet_problems(result, outcome)
-    lines = [
-        (
-            p.cell
-            or (f"第 {p.row} 行" if p.row else "整个文件" if p.file == outcome.file else p.file),
-            p.column,
-            p.value,
-            p.message,
-            p.hint,
-            SEVERITY_LABELS[p.severity],
-            DISPOSITION_LABELS.get(fate.get(p.row, ""), ""),
-        )
-        for p in file_problems(outcome) + packet
-    ]
-    return pd.DataFrame(lines, columns=PROBLEM_COLUMNS)
 
 
 def next_steps(result: BatchResult, outcome: FileOutcome) -> list[str]:

@@ -8,16 +8,9 @@ arrives as text.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import numbers
-import re
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -25,16 +18,18 @@ from pipeline import packet_report, report
 from pipeline.config import Settings
 from pipeline.model import BatchResult
 from pipeline.schema import load_registers
+from pipeline.xlsx import (
+    BODY_FONT,
+    Formats,
+    new_workbook,
+    print_setup,
+    python_rows,
+    row_height,
+    row_heights,
+    write_table,
+    write_value,
+)
 
-BODY_FONT = "宋体"
-TITLE_FONT = "黑体"
-WORKBOOK_OPTIONS = {
-    "strings_to_formulas": False,
-    "strings_to_numbers": False,
-    "strings_to_urls": False,
-}
-A4 = 9
-_WIDE = "[^\x00-\u2e7f]"
 LARGE_BATCH_ROWS = 20_000
 STATS_PAGE_ROWS = 44
 
@@ -45,199 +40,7 @@ def consolidated_name(settings: Settings) -> str:
     return f"{province}众创空间备案汇总表_{settings.batch}.xlsx"
 
 
-BASE_FORMAT: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
-TITLE_FORMAT = {
-    **BASE_FORMAT,
-    "font_name": TITLE_FONT,
-    "font_size": 16,
-    "bold": True,
-    "align": "center",
-}
-HEADER_FORMAT = {
-    **BASE_FORMAT,
-    "bold": True,
-    "border": 1,
-    "text_wrap": True,
-    "align": "center",
-    "bg_color": "#DDEBF7",
-}
-
-
-class Formats:
-    """The workbook's few cell formats, created once."""
-
-    def __init__(self, wb: Workbook) -> None:
-        base = BASE_FORMAT
-        self.title = wb.add_format(TITLE_FORMAT)
-        self.stamp = wb.add_format({**base, "font_size": 11})
-        self.header = wb.add_format(HEADER_FORMAT)
-        self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
-        self.center = wb.add_format({**base, "border": 1, "align": "center"})
-        self.text = wb.add_format(base)
-        self.wrap = wb.add_format({**base, "text_wrap": True, "align": "left"})
-        self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-
-
-def new_workbook(path: Path, title: str, made_by: str, **options: bool) -> Workbook:
-    """An xlsxwriter workbook that never turns text into formulas, numbers or links."""
-    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, **options})
-    wb.set_properties({"title": title, "author": "beian", "comments": f"由 {made_by} 生成"})
-    return wb
-
-
-def display_widths(texts: pd.Series) -> pd.Series:
-    """Width of each text in Excel character units: a CJK character counts two."""
-    text = texts.astype(object).where(texts.notna(), "").astype(str)
-    return text.str.len() + text.str.count(_WIDE)
-
-
-def display_width(text: str) -> int:
-    """:func:`display_widths` for one text."""
-    return len(text) + len(re.findall(_WIDE, text))
-
-
-def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    """Write one value by its type; text is always written as text, never as a formula."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, str):
-        ws.write_string(row, col, value, fmt)
-    elif isinstance(value, bool | np.bool_):
-        ws.write_string(row, col, "是" if value else "否", fmt)
-    elif isinstance(value, numbers.Number):
-        number = float(value)  # type: ignore[arg-type]
-        if math.isfinite(number):
-            ws.write_number(row, col, number, fmt)
-        else:
-            ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, dt.datetime | dt.date | dt.time):
-        ws.write_datetime(row, col, value, fmt)
-    else:
-        ws.write_string(row, col, str(value), fmt)
-
-
-def column_widths(frame: pd.DataFrame, cap: int = 50) -> list[int]:
-    """Widths that fit the header and the longest value (of the first 2,000 rows), capped."""
-    sample = frame.head(2000)
-    widths = []
-    for col in frame.columns:
-        longest = int(display_widths(sample[col]).max()) if len(sample) else 0
-        widths.append(min(cap, max(display_width(str(col)) + 2, longest + 2, 6)))
-    return widths
-
-
-def python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """The frame's rows as tuples of plain Python values, missing values as None.
-
-    Converting column by column first keeps the per-cell write loop free of pandas indexing.
-    """
-    columns = [s.astype(object).where(s.notna(), None).tolist() for _, s in frame.items()]
-    return list(zip(*columns, strict=True)) if columns else []
-
-
-def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
-    """A4 landscape, fitted to the page width, page numbers in the footer."""
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页 共 &N 页")
-    if header_row is not None:
-        ws.repeat_rows(header_row)
-
-
-def write_table(
-    ws: Worksheet,
-    frame: pd.DataFrame,
-    fmt: Formats,
-    first_row: int = 0,
-    formats: dict[str, Any] | None = None,
-) -> None:
-    """A frame as an Excel table with filters, a frozen header and fitting widths.
-
-    In constant-memory mode (large batches) xlsxwriter cannot add a table; the header row then
-    gets an autofilter instead, which filters the same way ("套用表格格式" is one click away).
-    """
-    formats = formats or {}
-    print_setup(ws, first_row)
-    widths = column_widths(frame)
-    for i, (col, width) in enumerate(zip(frame.columns, widths, strict=True)):
-        ws.set_column(i, i, width, formats.get(col))
-    ws.freeze_panes(first_row + 1, 0)
-    last_row = first_row + max(len(frame), 1)
-    if len(frame.columns) and ws.constant_memory:
-        for c, label in enumerate(frame.columns):
-            ws.write_string(first_row, c, str(label), fmt.header)
-        ws.autofilter(first_row, 0, last_row, len(frame.columns) - 1)
-    elif len(frame.columns):
-        ws.add_table(
-            first_row,
-            0,
-            last_row,
-            len(frame.columns) - 1,
-            {
-                "columns": [{"header": str(c)} for c in frame.columns],
-                "style": "Table Style Light 9",
-                "autofilter": True,
-            },
-        )
-    column_formats = [formats.get(c) for c in frame.columns]
-    wrapped = [c for c in frame.columns if getattr(formats.get(c), "text_wrap", 0)]
-    heights: list[float | None] = (
-        row_heights(
-            frame[wrapped], [widths[list(frame.columns).index(c)] for c in wrapped]
-        ).tolist()
-        if wrapped
-        else [None] * len(frame)
-    )
-    for r, (height, values) in enumerate(
-        zip(heights, python_rows(frame), strict=True), start=first_row + 1
-    ):
-        if height is not None:
-            ws.set_row(r, height)
-        for c, value in enumerate(values):
-            write_value(ws, r, c, value, column_formats[c])
-
-
 # --- 汇总表 ---------------------------------------------------------------------------------------
-
-
-def wrapped_lines(chars: Any, breaks: Any, width: int, bold: bool = False) -> Any:
-    """Lines a cell of ``chars`` display characters with ``breaks`` line breaks takes when
-    wrapped in a column ``width`` wide (numbers or numpy arrays of them).
-
-    Wrapping breaks early at punctuation and bold glyphs are wider, so the estimate leaves a
-    tenth of slack (a fifth for bold); looking at the PDF of 汇总表 showed the header cut
-    without it. A line break inside a cell starts a new line.
-    """
-    slack = 1.2 if bold else 1.1
-    return np.ceil(chars * slack / max(width - 2, 1)) + breaks
-
-
-def points(lines: Any) -> Any:
-    """The height in points of a row of ``lines`` lines (13.5 points a line)."""
-    return lines * 13.5 + 6
-
-
-def row_heights(frame: pd.DataFrame, widths: list[int], bold: bool = False) -> pd.Series:
-    """Each row tall enough to show every wrapped line (see :func:`wrapped_lines`)."""
-    lines = np.ones(len(frame))
-    for (_, column), width in zip(frame.items(), widths, strict=True):
-        text = column.astype(object).where(column.notna(), "").astype(str)
-        wrapped = wrapped_lines(
-            display_widths(text).to_numpy(), text.str.count("\n").to_numpy(), width, bold
-        )
-        lines = np.maximum(lines, wrapped)
-    return pd.Series(points(lines), index=frame.index)
-
-
-def row_height(values: list[str], widths: list[int], bold: bool = False) -> float:
-    """The height of one row of texts, as :func:`row_heights` computes it, without building a
-    frame (a 回执's overview asks for one row at a time)."""
-    lines = 1.0
-    for text, width in zip(values, widths, strict=True):
-        lines = max(lines, float(wrapped_lines(display_width(text), text.count("\n"), width, bold)))
-    return float(points(lines))
 
 
 def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:

@@ -17,10 +17,11 @@ from conftest import REPO
 
 from pipeline.config import PriorBatch, Settings
 from pipeline.model import BatchResult, FileOutcome, batch_problems
+from pipeline.problem_list import file_problems, problems_frame
 from pipeline.problems import problem
 from pipeline.report import rejected_frame, submissions_frame
 from pipeline.run import consolidate
-from pipeline.write_feedback import file_problems, overview, problems_frame
+from pipeline.write_feedback import overview
 
 PIPELINE = REPO / "pipeline"
 MODULES = sorted(PIPELINE.glob("*.py"))

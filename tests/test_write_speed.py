@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pipeline.alongside import alongside, can_fork
 from pipeline.errors import OutputError
-from pipeline.write_workbook import row_height, row_heights
+from pipeline.xlsx import row_height, row_heights
 
 FORKS = can_fork()
 

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from pipeline.model import DISPOSITIONS
+from pipeline.problem_list import SEVERITY_LABELS
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
 from pipeline.web.api import receipt_response
 from pipeline.web.auth import CSRF_FIELD, Session
@@ -30,7 +31,6 @@ from pipeline.web.guard import (
     sign_in,
     state,
 )
-from pipeline.write_feedback import SEVERITY_LABELS
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

@@ -1,0 +1,54 @@
+"""问题清单: one line per problem of a file, in reading order, with the fate of its row.
+
+The 回执 writes it as a sheet, ``beian check`` prints it in the terminal; both take it from here,
+so the terminal never imports a workbook writer.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.model import BatchResult, FileOutcome
+from pipeline.packet_report import bureau_packet_problems
+from pipeline.problems import Problem
+from pipeline.report import DISPOSITION_LABELS
+from pipeline.xlsx import coordinate
+
+SEVERITY_LABELS = {"file": "文件未受理", "error": "错误", "warning": "提示", "notice": "说明"}
+PROBLEM_COLUMNS = ["单元格", "列", "填写内容", "问题", "修改建议", "类别", "本行处理"]
+
+
+def position(p: Problem) -> tuple[int, int]:
+    """(Excel row, column number) of a problem; file-level problems come first."""
+    return coordinate(p.cell) if p.cell else (p.row or 0, 0)
+
+
+def file_problems(outcome: FileOutcome) -> list[Problem]:
+    """The file's problems in reading order: by row, then column."""
+    return sorted(outcome.problems, key=position)
+
+
+def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
+    rows = result.rows
+    return rows[rows["file"] == outcome.file] if len(rows) else rows
+
+
+def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
+    """问题清单: cell, column, value as sent, what is wrong, how to fix, kind, the row's fate."""
+    rows = file_rows(result, outcome)
+    fate = dict(zip(rows["row"], rows["disposition"], strict=True)) if len(rows) else {}
+    packet = bureau_packet_problems(result, outcome)
+    lines = [
+        (
+            p.cell
+            or (f"第 {p.row} 行" if p.row else "整个文件" if p.file == outcome.file else p.file),
+            p.column,
+            p.value,
+            p.message,
+            p.hint,
+            SEVERITY_LABELS[p.severity],
+            DISPOSITION_LABELS.get(fate.get(p.row, ""), ""),
+        )
+        for p in file_problems(outcome) + packet
+    ]
+    return pd.DataFrame(lines, columns=PROBLEM_COLUMNS)
