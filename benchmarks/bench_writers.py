@@ -6,8 +6,10 @@ xlsxwriter are installed for the evaluation only (they are not dependencies of b
     .venv/bin/python -m pip install rustpy-xlsxwriter pyexcelerate
     .venv/bin/python benchmarks/bench_writers.py --rows 40000 --repeat 3
 
-Three sheets are written, each the way beian writes it today (``pipeline/write_workbook.py`` and
-``pipeline/write_feedback.py``), from one generated frame of 13 Annex 3 columns:
+Three sheets are written, each the way beian's writers lay it out (``pipeline/write_workbook.py``,
+``pipeline/write_marked.py``), from one generated frame of 13 Annex 3 columns, by every writer and
+by beian's own fast path (``pipeline/xlsx_book.py``: xlsxwriter for everything but the bulk rows,
+which are built a column at a time and spliced in), at its zlib level and at xlsxwriter's (6):
 
 - 汇总表 (the binder): a merged title and stamp line, a bold wrapped header, every cell a bordered
   wrapped string, a height for every row, A4 landscape print setup with repeated header rows.
@@ -36,11 +38,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import xlsxwriter
 
+from pipeline import xlsx_book
 from pipeline.schema import SCHEMAS_DIR, load_form
+from pipeline.xlsx_book import Book
+from pipeline.xlsx_rows import Block, xf_index
 
 # The sheets' columns as the form file names them (schemas/), never a copy of its labels.
 FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")
@@ -188,6 +194,76 @@ def xlsxwriter_sheet(constant_memory: bool) -> Callable[[str, pd.DataFrame, Path
     return write
 
 
+# --- beian's fast path: xlsxwriter for the frame of a sheet, the bulk rows spliced in ----------
+
+
+def fast_sheet(level: int) -> Callable[[str, pd.DataFrame, Path, dict], None]:
+    """The sheet as beian writes it since the fast path (pipeline/xlsx_book.py): xlsxwriter
+    writes everything but the bulk rows, which are built a column at a time and spliced in;
+    the package deflated at zlib ``level``."""
+
+    def write(sheet: str, frame: pd.DataFrame, path: Path, marked: dict) -> None:
+        xlsx_book.COMPRESSION = level
+        book = Book(path, sheet, "bench_writers")
+        wb = book.workbook
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+        header = wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True})
+        ws = wb.add_worksheet(sheet)
+        last = len(COLUMNS) - 1
+        if sheet == "汇总表":
+            cell = wb.add_format({**base, "border": 1, "text_wrap": True})
+            for c, width in enumerate(WIDTHS):
+                ws.set_column(c, c, width)
+            ws.merge_range(0, 0, 0, last, "众创空间备案汇总表", header)
+            ws.merge_range(1, 0, 1, last, "湖南省科学技术厅（盖章）：", cell)
+            for c, label in enumerate(COLUMNS):
+                ws.write_string(2, c, label, header)
+            text = frame.astype(object).where(frame.notna(), "").astype(str)
+            heights = np.full(len(frame), 33.0)
+            book.add_rows(ws, Block(text, [xf_index(cell)] * len(COLUMNS), 3, heights))
+            ws.set_landscape()
+            ws.set_paper(9)
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(2)
+            ws.freeze_panes(3, 2)
+        elif sheet == "明细":
+            date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
+            formats = [date if col == DATE_COLUMN else None for col in COLUMNS]
+            for c, width in enumerate(WIDTHS):
+                ws.set_column(c, c, width, formats[c])
+            ws.freeze_panes(1, 0)
+            book.add_table(
+                ws,
+                0,
+                len(frame),
+                last,
+                {"columns": [{"header": c} for c in COLUMNS], "style": "Table Style Light 9"},
+            )
+            book.add_rows(ws, Block(frame, [xf_index(f) for f in formats], 1))
+        else:  # 标注
+            plain = wb.add_format({"font_name": FONT, "font_size": 10})
+            date = wb.add_format({"font_name": FONT, "font_size": 10, "num_format": "yyyy-mm-dd"})
+            fill = {"font_name": FONT, "font_size": 10, "bg_color": "#FFC7CE", "pattern": 1}
+            marked_plain = wb.add_format(fill)
+            marked_date = wb.add_format({**fill, "num_format": "yyyy-mm-dd"})
+            for c, label in enumerate(COLUMNS):
+                ws.write_string(0, c, label, plain)
+            is_marked = np.zeros(frame.shape, dtype=bool)
+            rows, cols = zip(*marked, strict=True) if marked else ((), ())
+            is_marked[list(rows), list(cols)] = True
+            styles = []
+            for c, col in enumerate(COLUMNS):
+                kinds = (date, marked_date) if col == DATE_COLUMN else (plain, marked_plain)
+                styles.append(np.where(is_marked[:, c], *(xf_index(k) for k in kinds[::-1])))
+            book.add_rows(ws, Block(frame, styles, 1))
+            comment = {"author": "beian", "font_name": FONT, "width": 300, "height": 60}
+            for (r, c), text in marked.items():
+                ws.write_comment(r + 1, c, text, comment)
+        book.close()
+
+    return write
+
+
 # --- rustpy-xlsxwriter ----------------------------------------------------------------------------
 
 
@@ -276,6 +352,8 @@ def pyexcelerate_sheet(sheet: str, frame: pd.DataFrame, path: Path, marked: dict
 WRITERS: dict[str, Callable[[str, pd.DataFrame, Path, dict], None]] = {
     "xlsxwriter": xlsxwriter_sheet(False),
     "xlsxwriter constant_memory": xlsxwriter_sheet(True),
+    "beian fast path": fast_sheet(xlsx_book.COMPRESSION),
+    "beian fast path, deflate 6": fast_sheet(6),
     "rustpy-xlsxwriter": rustpy_sheet,
     "pyexcelerate": pyexcelerate_sheet,
 }
@@ -296,6 +374,8 @@ FEATURES = [
 SUPPORT: dict[str, list[str]] = {
     "xlsxwriter": ["yes", "yes", "yes", "yes", "yes", "no (option)", "yes"],
     "xlsxwriter constant_memory": ["no", "yes", "yes", "yes", "yes", "yes", "yes"],
+    "beian fast path": ["yes", "yes", "yes", "yes", "yes", "yes (rows streamed)", "yes"],
+    "beian fast path, deflate 6": ["yes", "yes", "yes", "yes", "yes", "yes (rows streamed)", "yes"],
     "rustpy-xlsxwriter": [
         "no (autofilter)",
         "header cells only",

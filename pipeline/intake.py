@@ -27,7 +27,8 @@ from pipeline.problems import Problem, problem
 from pipeline.run import consolidate
 from pipeline.schema import Bureau
 from pipeline.values import cell_text
-from pipeline.write_feedback import cell_marks, comment_text, file_counts, write_feedback
+from pipeline.write_feedback import file_counts, write_feedback
+from pipeline.write_marked import cell_marks, comment_text
 from pipeline.xlsx import cell_address
 
 GRID_ROWS = 1000

@@ -29,8 +29,12 @@ def file_problems(outcome: FileOutcome) -> list[Problem]:
 
 
 def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
+    """The file's data rows: file, row number and disposition (the rest is not copied: each
+    回执 asks twice, and a large batch has many columns)."""
     rows = result.rows
-    return rows[rows["file"] == outcome.file] if len(rows) else rows
+    if not len(rows):
+        return rows
+    return rows.loc[rows["file"] == outcome.file, ["file", "row", "disposition"]]
 
 
 def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:

@@ -5,21 +5,16 @@ One workbook per live file (named after the bureau) and per rejected file, with 
 sorted by row, with the value as sent and how to fix it; 标注 — the bureau's own sheet with every
 value at its original address, errors filled red and warnings yellow, each with a comment.
 
-标注 is rebuilt from the cells the reader kept (:attr:`SheetTable.grid`) for every input format, so
-a .csv, .xls or .ods looks the same as an .xlsx, and no macro, link or formula of the original is
-ever copied. Everything is computed from the :class:`BatchResult`; nothing here judges a value.
+标注 is written by pipeline/write_marked.py. Everything is computed from the :class:`BatchResult`;
+nothing here judges a value.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from contextlib import nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from xlsxwriter.format import Format
-from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.atomic import Staging, staged, write_atomic
@@ -32,35 +27,13 @@ from pipeline.model import (
 )
 from pipeline.names import fit_name
 from pipeline.packet_report import packet_summary
-from pipeline.problem_list import SEVERITY_LABELS, file_rows, problems_frame
-from pipeline.problems import Problem
-from pipeline.read import EXCEL_CELL_LIMIT, SheetTable
+from pipeline.problem_list import file_rows, problems_frame
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUREAU
-from pipeline.schema import FormSpec
-from pipeline.xlsx import (
-    BODY_FONT,
-    Formats,
-    coordinate,
-    display_width,
-    new_workbook,
-    print_setup,
-    row_height,
-    write_table,
-    write_value,
-)
+from pipeline.write_marked import write_marked
+from pipeline.xlsx import Formats, print_setup, row_height, write_value
+from pipeline.xlsx_book import Book, write_table
 
 FEEDBACK_STATUSES = ("live", "rejected")
-FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
-NUMBER_FORMATS = {
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm",
-    "time": "hh:mm:ss",
-    "duration": "[h]:mm:ss",
-    "integer": "0",
-}
-COMMENT_WIDTH = 320
-COMMENT_LINE = COMMENT_WIDTH // 7
-"""Width units (about 7 pixels each, a CJK character two) on one line of a comment."""
 
 
 def feedback_name(outcome: FileOutcome) -> str:
@@ -83,8 +56,8 @@ def file_counts(result: BatchResult, outcome: FileOutcome) -> dict[str, int]:
     return disposition_counts(file_rows(result, outcome))
 
 
-def next_steps(result: BatchResult, outcome: FileOutcome) -> list[str]:
-    """What the bureau should do now, in a few plain sentences."""
+def next_steps(result: BatchResult, outcome: FileOutcome, counts: dict[str, int]) -> list[str]:
+    """What the bureau should do now, in a few plain sentences (``counts``: :func:`file_counts`)."""
     deadline = result.settings.deadline
     refusals = [p for p in outcome.problems if p.severity == "file"]
     if refusals:
@@ -93,7 +66,6 @@ def next_steps(result: BatchResult, outcome: FileOutcome) -> list[str]:
             f"请修改后在截止日期 {deadline} 前重新报送"
             + ("该众创空间的附件1。" if form else "完整的附件3。")
         ]
-    counts = file_counts(result, outcome)
     accepted, rejected = counts["accepted"], counts["rejected"]
     prior, batch = counts["duplicate_prior"], counts["duplicate_batch"]
     warnings = sum(p.severity == "warning" for p in outcome.problems)
@@ -156,70 +128,9 @@ def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]
         lines.append(("本单位其他文件", "；".join(others)))
     if packet := packet_summary(result, outcome):
         lines.append(("附件1、附件2", packet))
-    steps = next_steps(result, outcome)
+    steps = next_steps(result, outcome, counts)
     lines += [("下一步" if i == 0 else "", step) for i, step in enumerate(steps)]
     return lines
-
-
-def cell_marks(problems: list[Problem]) -> dict[str, list[Problem]]:
-    """Errors and warnings by cell address; notices and file-level problems mark no cell."""
-    marks: dict[str, list[Problem]] = {}
-    for p in problems:
-        if p.cell and p.severity in FILLS:
-            marks.setdefault(p.cell, []).append(p)
-    return marks
-
-
-def comment_text(found: list[Problem]) -> str:
-    return "\n".join(
-        f"{SEVERITY_LABELS[p.severity]}：{p.message}\n修改建议：{p.hint}" for p in found
-    )
-
-
-def value_kind(value: Any) -> str:
-    """Which number format a value needs to look as it did in the bureau's sheet."""
-    if isinstance(value, dt.datetime):
-        return "datetime" if value.time() != dt.time() else "date"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, dt.time):
-        return "time"
-    if isinstance(value, dt.timedelta):
-        return "duration"
-    if isinstance(value, float) and value.is_integer():
-        return "integer"
-    return "general"
-
-
-def shown(value: Any) -> Any:
-    """A value as written back: empty as blank, text cut to what an Excel cell can hold."""
-    if isinstance(value, str):
-        if value == "":
-            return None
-        if len(value) > EXCEL_CELL_LIMIT:
-            return value[:200] + "…（内容过长，已截断）"
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
-
-
-class CellStyles:
-    """Formats of 标注, one per (value kind, mark), created on first use."""
-
-    def __init__(self, wb: Workbook) -> None:
-        self._wb = wb
-        self._made: dict[tuple[str, str], Format] = {}
-
-    def __call__(self, value: Any, mark: str = "") -> Format:
-        key = (value_kind(value), mark)
-        if key not in self._made:
-            props: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 10}
-            if key[0] in NUMBER_FORMATS:
-                props["num_format"] = NUMBER_FORMATS[key[0]]
-            if mark:
-                props.update(bg_color=FILLS[mark], pattern=1)
-            self._made[key] = self._wb.add_format(props)
-        return self._made[key]
 
 
 def write_overview(ws: Worksheet, lines: list[tuple[str, Any]], title: str, fmt: Formats) -> None:
@@ -238,65 +149,24 @@ def write_overview(ws: Worksheet, lines: list[tuple[str, Any]], title: str, fmt:
         write_value(ws, row, 1, value, fmt.wrap)
 
 
-def grid_value(table: SheetTable, row: int, col: int) -> Any:
-    """The value read at 0-based (row, col), None outside the grid."""
-    if row < len(table.grid) and col < len(table.grid[row]):
-        return table.grid[row][col]
-    return None
-
-
-def write_marked(
-    ws: Worksheet, table: SheetTable, problems: list[Problem], form: FormSpec, styles: CellStyles
-) -> None:
-    """标注: every value at its original address; marked cells filled and commented."""
-    for field, col in table.columns.items():
-        ws.set_column(col, col, form.column(field).width)
-    for r, values in enumerate(table.grid):
-        for c, value in enumerate(values):
-            written = shown(value)
-            if written is not None:
-                write_value(ws, r, c, written, styles(value))
-    for cell, found in cell_marks(problems).items():
-        row, col = coordinate(cell)
-        value = grid_value(table, row - 1, col - 1)
-        mark = "error" if any(p.severity == "error" for p in found) else "warning"
-        write_value(ws, row - 1, col - 1, shown(value), styles(value, mark))
-        text = comment_text(found)
-        lines = sum(-(-display_width(line) // COMMENT_LINE) for line in text.splitlines())
-        ws.write_comment(
-            row - 1,
-            col - 1,
-            text,
-            {
-                "author": "beian",
-                "font_name": BODY_FONT,
-                "font_size": 10,
-                "width": COMMENT_WIDTH,
-                "height": 18 * lines + 12,
-            },
-        )
-    if table.header_rows:
-        ws.freeze_panes(table.header_rows[-1], 0)
-
-
 def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
     owner = outcome.bureau.name if outcome.bureau is not None else UNKNOWN_BUREAU
     title = f"{result.settings.batch}众创空间备案回执：{owner}"
-    wb = new_workbook(path, title, "beian", in_memory=True)
+    book = Book(path, title, "beian")
+    wb = book.workbook
     fmt = Formats(wb)
     write_overview(wb.add_worksheet("概况"), overview(result, outcome), title, fmt)
     write_table(
+        book,
         wb.add_worksheet("问题清单"),
         problems_frame(result, outcome),
         fmt,
         formats={"问题": fmt.wrap, "修改建议": fmt.wrap, "填写内容": fmt.wrap},
     )
     if outcome.table is not None:
-        write_marked(
-            wb.add_worksheet("标注"), outcome.table, outcome.problems, result.form, CellStyles(wb)
-        )
+        write_marked(book, wb.add_worksheet("标注"), outcome.table, outcome.problems, result.form)
     wb.worksheets()[0].activate()
-    wb.close()
+    book.close()
 
 
 def write_feedback(result: BatchResult, outcome: FileOutcome, path: Path) -> Path:

@@ -18,19 +18,10 @@ from pipeline import packet_report, report
 from pipeline.config import Settings
 from pipeline.model import BatchResult
 from pipeline.schema import load_registers
-from pipeline.xlsx import (
-    BODY_FONT,
-    Formats,
-    new_workbook,
-    print_setup,
-    python_rows,
-    row_height,
-    row_heights,
-    write_table,
-    write_value,
-)
+from pipeline.xlsx import BODY_FONT, Formats, print_setup, row_height, row_heights, write_value
+from pipeline.xlsx_book import Book, write_table
+from pipeline.xlsx_rows import Block, xf_index
 
-LARGE_BATCH_ROWS = 20_000
 STATS_PAGE_ROWS = 44
 
 
@@ -43,8 +34,10 @@ def consolidated_name(settings: Settings) -> str:
 # --- 汇总表 ---------------------------------------------------------------------------------------
 
 
-def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
-    ws = wb.add_worksheet("汇总表")
+def write_binder(book: Book, result: BatchResult, fmt: Formats) -> None:
+    """The official layout: title, stamp line, header, then every accepted space as text (the
+    序号 a number), each row as tall as its wrapped text."""
+    ws = book.workbook.add_worksheet("汇总表")
     frame = report.binder_frame(result)
     widths = [5] + [c.width for c in result.form.columns] + [18]
     last_col = len(widths) - 1
@@ -65,12 +58,10 @@ def write_binder(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
     ws.set_row(2, header_height)
     for c, label in enumerate(frame.columns):
         ws.write_string(2, c, str(label), fmt.header)
-    heights = row_heights(frame, widths).tolist()
-    for r, (height, values) in enumerate(zip(heights, python_rows(frame), strict=True), start=3):
-        ws.set_row(r, height)
-        ws.write_number(r, 0, values[0], fmt.center)
-        for c, text in enumerate(values[1:], start=1):
-            ws.write_string(r, c, "" if text is None else str(text), fmt.cell)
+    texts = frame.iloc[:, 1:].astype(object)
+    cells = pd.concat([frame.iloc[:, :1], texts.where(texts.notna(), "").astype(str)], axis=1)
+    styles = [xf_index(fmt.center)] + [xf_index(fmt.cell)] * len(texts.columns)
+    book.add_rows(ws, Block(cells, styles, 3, row_heights(frame, widths).to_numpy()))
     print_setup(ws, header_row=2)
     ws.center_horizontally()
     ws.print_area(0, 0, max(2 + len(frame), 2), last_col)
@@ -147,24 +138,25 @@ def add_chart(
 def write_consolidated(result: BatchResult, path: Path, detail: pd.DataFrame) -> None:
     """Write the whole workbook to ``path`` (the caller stages it under a temporary name);
     ``detail`` is :func:`report.detail_frame`, which the caller also exports as CSV/Parquet."""
-    large = len(result.rows) > LARGE_BATCH_ROWS
     title = f"{result.registers.province.name}众创空间备案汇总表（{result.settings.batch}）"
-    wb = new_workbook(path, title, "beian run", constant_memory=large, in_memory=not large)
+    book = Book(path, title, "beian run")
+    wb = book.workbook
     fmt = Formats(wb)
-    write_binder(wb, result, fmt)
+    write_binder(book, result, fmt)
     dates = dict.fromkeys(report.detail_dates(result), fmt.date)
-    write_table(wb.add_worksheet("明细"), detail, fmt, formats={**dates, "提示": fmt.wrap})
+    write_table(book, wb.add_worksheet("明细"), detail, fmt, formats={**dates, "提示": fmt.wrap})
     write_stats(wb, result, fmt)
-    write_table(wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
+    write_table(book, wb.add_worksheet("重复"), report.duplicates_frame(result), fmt)
     write_table(
+        book,
         wb.add_worksheet("未通过"),
         report.rejected_frame(result),
         fmt,
         formats={"问题": fmt.wrap},
     )
-    write_table(wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
+    write_table(book, wb.add_worksheet("报送情况"), report.submissions_frame(result), fmt)
     checks = packet_report.check_frame(result)
     wrapped = {c: fmt.wrap for c in checks.columns[5:8]}
-    write_table(wb.add_worksheet("附件核对"), checks, fmt, formats=wrapped)
+    write_table(book, wb.add_worksheet("附件核对"), checks, fmt, formats=wrapped)
     wb.worksheets()[0].activate()
-    wb.close()
+    book.close()

@@ -2,8 +2,9 @@
 addresses, widths and heights that fit Chinese text, and one way to write a value by its type.
 
 The writers (the consolidated workbook, the 回执, the template) build on these, so an address, a
-font or a page footer is spelled once. Strings are never turned into formulas, numbers or links:
-a name such as ``=HYPERLINK(...)`` arrives as text.
+font or a page footer is spelled once; their bulk rows go through pipeline/xlsx_book.py.
+Strings are never turned into formulas, numbers or links: a name such as ``=HYPERLINK(...)``
+arrives as text.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 import numbers
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -65,9 +66,10 @@ class Formats:
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
 
 
-def new_workbook(path: Path, title: str, made_by: str, **options: bool) -> Workbook:
+def new_workbook(path: Path | BinaryIO, title: str, made_by: str, **options: bool) -> Workbook:
     """An xlsxwriter workbook that never turns text into formulas, numbers or links."""
-    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, **options})
+    target = str(path) if isinstance(path, Path) else path
+    wb = xlsxwriter.Workbook(target, {**WORKBOOK_OPTIONS, **options})
     wb.set_properties({"title": title, "author": "beian", "comments": f"由 {made_by} 生成"})
     return wb
 
@@ -185,65 +187,3 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) 
         ws.write_datetime(row, col, value, fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
-
-
-def python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """The frame's rows as tuples of plain Python values, missing values as None.
-
-    Converting column by column first keeps the per-cell write loop free of pandas indexing.
-    """
-    columns = [s.astype(object).where(s.notna(), None).tolist() for _, s in frame.items()]
-    return list(zip(*columns, strict=True)) if columns else []
-
-
-def write_table(
-    ws: Worksheet,
-    frame: pd.DataFrame,
-    fmt: Formats,
-    first_row: int = 0,
-    formats: dict[str, Any] | None = None,
-) -> None:
-    """A frame as an Excel table with filters, a frozen header and fitting widths.
-
-    In constant-memory mode (large batches) xlsxwriter cannot add a table; the header row then
-    gets an autofilter instead, which filters the same way ("套用表格格式" is one click away).
-    """
-    formats = formats or {}
-    print_setup(ws, first_row)
-    widths = column_widths(frame)
-    for i, (col, width) in enumerate(zip(frame.columns, widths, strict=True)):
-        ws.set_column(i, i, width, formats.get(col))
-    ws.freeze_panes(first_row + 1, 0)
-    last_row = first_row + max(len(frame), 1)
-    if len(frame.columns) and ws.constant_memory:
-        for c, label in enumerate(frame.columns):
-            ws.write_string(first_row, c, str(label), fmt.header)
-        ws.autofilter(first_row, 0, last_row, len(frame.columns) - 1)
-    elif len(frame.columns):
-        ws.add_table(
-            first_row,
-            0,
-            last_row,
-            len(frame.columns) - 1,
-            {
-                "columns": [{"header": str(c)} for c in frame.columns],
-                "style": "Table Style Light 9",
-                "autofilter": True,
-            },
-        )
-    column_formats = [formats.get(c) for c in frame.columns]
-    wrapped = [c for c in frame.columns if getattr(formats.get(c), "text_wrap", 0)]
-    heights: list[float | None] = (
-        row_heights(
-            frame[wrapped], [widths[list(frame.columns).index(c)] for c in wrapped]
-        ).tolist()
-        if wrapped
-        else [None] * len(frame)
-    )
-    for r, (height, values) in enumerate(
-        zip(heights, python_rows(frame), strict=True), start=first_row + 1
-    ):
-        if height is not None:
-            ws.set_row(r, height)
-        for c, value in enumerate(values):
-            write_value(ws, r, c, value, column_formats[c])

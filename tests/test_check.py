@@ -25,7 +25,7 @@ from pipeline.run import consolidate
 from pipeline.schema import load_registers
 from pipeline.selfcheck import check_file
 from pipeline.template import SHEET
-from pipeline.write_feedback import FILLS
+from pipeline.write_marked import FILLS
 
 runner = CliRunner()
 STAMP = "长沙市科学技术局"

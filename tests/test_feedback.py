@@ -23,7 +23,8 @@ from pipeline.problems import problem
 from pipeline.run import consolidate
 from pipeline.schema import load_catalogue, load_form
 from pipeline.validate import RULES
-from pipeline.write_feedback import FILLS, write_all_feedback
+from pipeline.write_feedback import write_all_feedback
+from pipeline.write_marked import FILLS
 
 RED, YELLOW = ("FF" + FILLS[k].lstrip("#") for k in ("error", "warning"))
 CHANGSHA = "长沙市科学技术局"
