@@ -119,6 +119,48 @@ def xw_value(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
         ws.write_number(r, c, value, fmt)
 
 
+def binder_top(ws: Any, header: Any, cell: Any) -> None:
+    """汇总表's widths, merged title and stamp line, and header row."""
+    last = len(COLUMNS) - 1
+    for c, width in enumerate(WIDTHS):
+        ws.set_column(c, c, width)
+    ws.merge_range(0, 0, 0, last, "众创空间备案汇总表", header)
+    ws.merge_range(1, 0, 1, last, "湖南省科学技术厅（盖章）：", cell)
+    for c, label in enumerate(COLUMNS):
+        ws.write_string(2, c, label, header)
+
+
+def binder_print(ws: Any) -> None:
+    """汇总表's print setup: A4 landscape, one page wide, the header on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(2)
+    ws.freeze_panes(3, 2)
+
+
+def detail_columns(wb: Any, ws: Any, base: dict[str, Any]) -> list[Any]:
+    """明细's column formats (a date format on the date column), widths and frozen header."""
+    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
+    formats = [date if col == DATE_COLUMN else None for col in COLUMNS]
+    for c, width in enumerate(WIDTHS):
+        ws.set_column(c, c, width, formats[c])
+    ws.freeze_panes(1, 0)
+    return formats
+
+
+def marked_formats(wb: Any, ws: Any) -> tuple[Any, Any, Any, Any]:
+    """标注's formats (plain, date, and both filled) and its header row."""
+    plain = wb.add_format({"font_name": FONT, "font_size": 10})
+    date = wb.add_format({"font_name": FONT, "font_size": 10, "num_format": "yyyy-mm-dd"})
+    fill = {"font_name": FONT, "font_size": 10, "bg_color": "#FFC7CE", "pattern": 1}
+    marked_plain = wb.add_format(fill)
+    marked_date = wb.add_format({**fill, "num_format": "yyyy-mm-dd"})
+    for c, label in enumerate(COLUMNS):
+        ws.write_string(0, c, label, plain)
+    return plain, date, marked_plain, marked_date
+
+
 def xlsxwriter_sheet(constant_memory: bool) -> Callable[[str, pd.DataFrame, Path, dict], None]:
     def write(sheet: str, frame: pd.DataFrame, path: Path, marked: dict) -> None:
         options = {
@@ -135,27 +177,14 @@ def xlsxwriter_sheet(constant_memory: bool) -> Callable[[str, pd.DataFrame, Path
         last = len(COLUMNS) - 1
         if sheet == "汇总表":
             cell = wb.add_format({**base, "border": 1, "text_wrap": True})
-            for c, width in enumerate(WIDTHS):
-                ws.set_column(c, c, width)
-            ws.merge_range(0, 0, 0, last, "众创空间备案汇总表", header)
-            ws.merge_range(1, 0, 1, last, "湖南省科学技术厅（盖章）：", cell)
-            for c, label in enumerate(COLUMNS):
-                ws.write_string(2, c, label, header)
+            binder_top(ws, header, cell)
             for r, values in enumerate(rows, start=3):
                 ws.set_row(r, 33)
                 for c, value in enumerate(values):
                     ws.write_string(r, c, "" if value is None else str(value), cell)
-            ws.set_landscape()
-            ws.set_paper(9)
-            ws.fit_to_pages(1, 0)
-            ws.repeat_rows(2)
-            ws.freeze_panes(3, 2)
+            binder_print(ws)
         elif sheet == "明细":
-            date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-            formats = [date if col == DATE_COLUMN else None for col in COLUMNS]
-            for c, width in enumerate(WIDTHS):
-                ws.set_column(c, c, width, formats[c])
-            ws.freeze_panes(1, 0)
+            formats = detail_columns(wb, ws, base)
             if constant_memory:  # no tables in constant-memory mode: beian adds a filter
                 for c, label in enumerate(COLUMNS):
                     ws.write_string(0, c, label, header)
@@ -172,13 +201,7 @@ def xlsxwriter_sheet(constant_memory: bool) -> Callable[[str, pd.DataFrame, Path
                 for c, value in enumerate(values):
                     xw_value(ws, r, c, value, formats[c])
         else:  # 标注
-            plain = wb.add_format({"font_name": FONT, "font_size": 10})
-            date = wb.add_format({"font_name": FONT, "font_size": 10, "num_format": "yyyy-mm-dd"})
-            fill = {"font_name": FONT, "font_size": 10, "bg_color": "#FFC7CE", "pattern": 1}
-            marked_plain = wb.add_format(fill)
-            marked_date = wb.add_format({**fill, "num_format": "yyyy-mm-dd"})
-            for c, label in enumerate(COLUMNS):
-                ws.write_string(0, c, label, plain)
+            plain, date, marked_plain, marked_date = marked_formats(wb, ws)
             comment = {"author": "beian", "font_name": FONT, "width": 300, "height": 60}
             for r, values in enumerate(rows):
                 for c, value in enumerate(values):
@@ -212,26 +235,13 @@ def fast_sheet(level: int) -> Callable[[str, pd.DataFrame, Path, dict], None]:
         last = len(COLUMNS) - 1
         if sheet == "汇总表":
             cell = wb.add_format({**base, "border": 1, "text_wrap": True})
-            for c, width in enumerate(WIDTHS):
-                ws.set_column(c, c, width)
-            ws.merge_range(0, 0, 0, last, "众创空间备案汇总表", header)
-            ws.merge_range(1, 0, 1, last, "湖南省科学技术厅（盖章）：", cell)
-            for c, label in enumerate(COLUMNS):
-                ws.write_string(2, c, label, header)
+            binder_top(ws, header, cell)
             text = frame.astype(object).where(frame.notna(), "").astype(str)
             heights = np.full(len(frame), 33.0)
             book.add_rows(ws, Block(text, [xf_index(cell)] * len(COLUMNS), 3, heights))
-            ws.set_landscape()
-            ws.set_paper(9)
-            ws.fit_to_pages(1, 0)
-            ws.repeat_rows(2)
-            ws.freeze_panes(3, 2)
+            binder_print(ws)
         elif sheet == "明细":
-            date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-            formats = [date if col == DATE_COLUMN else None for col in COLUMNS]
-            for c, width in enumerate(WIDTHS):
-                ws.set_column(c, c, width, formats[c])
-            ws.freeze_panes(1, 0)
+            formats = detail_columns(wb, ws, base)
             book.add_table(
                 ws,
                 0,
@@ -241,13 +251,7 @@ def fast_sheet(level: int) -> Callable[[str, pd.DataFrame, Path, dict], None]:
             )
             book.add_rows(ws, Block(frame, [xf_index(f) for f in formats], 1))
         else:  # 标注
-            plain = wb.add_format({"font_name": FONT, "font_size": 10})
-            date = wb.add_format({"font_name": FONT, "font_size": 10, "num_format": "yyyy-mm-dd"})
-            fill = {"font_name": FONT, "font_size": 10, "bg_color": "#FFC7CE", "pattern": 1}
-            marked_plain = wb.add_format(fill)
-            marked_date = wb.add_format({**fill, "num_format": "yyyy-mm-dd"})
-            for c, label in enumerate(COLUMNS):
-                ws.write_string(0, c, label, plain)
+            plain, date, marked_plain, marked_date = marked_formats(wb, ws)
             is_marked = np.zeros(frame.shape, dtype=bool)
             rows, cols = zip(*marked, strict=True) if marked else ((), ())
             is_marked[list(rows), list(cols)] = True

@@ -202,19 +202,21 @@ def _utf16_cut(value: str) -> str:
 
 def escaped(text: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Text as the body of a ``<t>`` element; whether it needs ``xml:space="preserve"``; and
-    whether it holds an ``_xHHHH_`` escape (see :class:`SharedStrings`)."""
+    whether it holds an ``_xHHHH_`` escape (see :class:`SharedStrings`). Most columns hold
+    nothing to escape: one scan finds that out."""
     text = _cut(text)
-    found = pc.fill_null(pc.match_substring_regex(text, _ESCAPES), False)
-    rare = found.to_numpy(zero_copy_only=False)
-    if rare.any():
-        text = pc.replace_substring_regex(text, "(_x[0-9a-fA-F]{4}_)", "_x005F\\1")
-        for code in [*_CONTROL_CODES, 0xFFFE, 0xFFFF]:
-            text = pc.replace_substring(text, chr(code), f"_x{code:04X}_")
-    ends = (pc.utf8_slice_codeunits(text, 0, 1), pc.utf8_slice_codeunits(text, -1))
-    preserve = pc.or_(*(pc.is_in(end, value_set=_SPACES) for end in ends))
-    if pc.any(pc.match_substring_regex(text, "[&<>]")).as_py():
+    rare = np.zeros(len(text), dtype=bool)
+    if pc.any(pc.match_substring_regex(text, f"[&<>]|{_ESCAPES}")).as_py():
+        found = pc.fill_null(pc.match_substring_regex(text, _ESCAPES), False)
+        rare = found.to_numpy(zero_copy_only=False)
+        if rare.any():
+            text = pc.replace_substring_regex(text, "(_x[0-9a-fA-F]{4}_)", "_x005F\\1")
+            for code in [*_CONTROL_CODES, 0xFFFE, 0xFFFF]:
+                text = pc.replace_substring(text, chr(code), f"_x{code:04X}_")
         for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
             text = pc.replace_substring(text, char, entity)
+    ends = (pc.utf8_slice_codeunits(text, 0, 1), pc.utf8_slice_codeunits(text, -1))
+    preserve = pc.or_(*(pc.is_in(end, value_set=_SPACES) for end in ends))
     return text, preserve.to_numpy(zero_copy_only=False), rare
 
 
@@ -297,18 +299,24 @@ def column_cells(
     """The ``<c>`` elements of one column ("" where a cell is absent), and which are there."""
     text, number = cell_values(column)
     kinds, values = cell_kinds(text, number, styles, strings)
-    index = pa.array(kinds)
     cells = pc.binary_join_element_wise(
         pa.scalar(f'<c r="{column_letter(col)}', _STRING),
         numbers_,
         pa.scalar('"', _STRING),
         style_attributes(styles, len(column)),
-        pc.take(_OPEN, index),
+        _by_kind(_OPEN, kinds),
         values,
-        pc.take(_CLOSE, index),
+        _by_kind(_CLOSE, kinds),
         pa.scalar("", _STRING),
     )
     return pc.fill_null(cells, ""), kinds != ABSENT
+
+
+def _by_kind(table: pa.Array, kinds: np.ndarray) -> pa.Array | pa.Scalar:
+    """``table``'s entry for each cell's kind; one scalar when the column holds one kind."""
+    if len(kinds) and (kinds == kinds[0]).all():
+        return table[int(kinds[0])]
+    return pc.take(table, pa.array(kinds))
 
 
 def rows_xml(block: Block, strings: SharedStrings | None = None) -> Iterator[memoryview]:
@@ -340,7 +348,8 @@ def rows_xml(block: Block, strings: SharedStrings | None = None) -> Iterator[mem
             pa.scalar("</row>", _STRING),
             pa.scalar("", _STRING),
         )
-        yield _utf8(pc.filter(xml, pa.array(filled | (height != ""))))
+        kept = filled | (height != "")
+        yield _utf8(xml if kept.all() else pc.filter(xml, pa.array(kept)))
 
 
 def _utf8(strings: pa.Array) -> memoryview:
