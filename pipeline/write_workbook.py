@@ -31,6 +31,14 @@ def consolidated_name(settings: Settings) -> str:
     return f"{province}众创空间备案汇总表_{settings.batch}.xlsx"
 
 
+def printed(column: pd.Series) -> pd.Series:
+    """A column as the binder prints it: text, missing values as empty text (a text column is
+    kept as it is, not converted value by value)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.fillna("")
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
 # --- 汇总表 ---------------------------------------------------------------------------------------
 
 
@@ -58,8 +66,8 @@ def write_binder(book: Book, result: BatchResult, fmt: Formats) -> None:
     ws.set_row(2, header_height)
     for c, label in enumerate(frame.columns):
         ws.write_string(2, c, str(label), fmt.header)
-    texts = frame.iloc[:, 1:].astype(object)
-    cells = pd.concat([frame.iloc[:, :1], texts.where(texts.notna(), "").astype(str)], axis=1)
+    texts = frame.iloc[:, 1:].apply(printed)
+    cells = pd.concat([frame.iloc[:, :1], texts], axis=1)
     styles = [xf_index(fmt.center)] + [xf_index(fmt.cell)] * len(texts.columns)
     book.add_rows(ws, Block(cells, styles, 3, row_heights(frame, widths).to_numpy()))
     print_setup(ws, header_row=2)
