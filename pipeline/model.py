@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.annex1 import FormRead
 from pipeline.config import Settings
 from pipeline.dedupe import Unapplied
+from pipeline.packet_spec import PacketSpec
 from pipeline.problems import Problem
 from pipeline.read import SheetTable
 from pipeline.schema import Bureau, FormSpec, Registers
@@ -71,6 +72,8 @@ class BatchResult:
     timings: dict[str, float] = field(default_factory=dict)
     unapplied: list[Unapplied] = field(default_factory=list)
     """Lines of the decisions file that could not be applied (pipeline/decisions.py)."""
+    packet: PacketSpec | None = None
+    """The Annex 1/2 spec of the form (pipeline/packet_spec.py), None when the form has none."""
 
     def counts(self) -> dict[str, int]:
         return disposition_counts(self.rows)

@@ -31,9 +31,6 @@ READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
 """A refused workbook with only these may still be a form, or a document of a space."""
 NOT_A_SPACE = "随附文档（未对应到受理的众创空间）"
 PACKET_COLUMNS = {
-    "area": float("nan"),
-    "events": float("nan"),
-    "residents": float("nan"),
     "annex1": "",
     "annex2": 0,
     "annex1_mismatch": "",
@@ -179,7 +176,8 @@ def settle(
     spec: PacketSpec | None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Match forms, check them, place documents; the rows gain the packet columns."""
-    rows = rows.assign(**{c: [v] * len(rows) for c, v in PACKET_COLUMNS.items()})
+    figures = {f.field: float("nan") for f in spec.numbers} if spec else {}
+    rows = rows.assign(**{c: [v] * len(rows) for c, v in {**figures, **PACKET_COLUMNS}.items()})
     if spec is None:
         return rows, []
     _reclaim_sheets(files, spec, registers)

@@ -126,6 +126,13 @@ def detail_parts(rows: pd.DataFrame, column: ColumnSpec, deadline: pd.Timestamp)
     return {label: parts[part] for part, label in column.detail}
 
 
+def annex1_figures(result: BatchResult, rows: pd.DataFrame) -> dict[str, Any]:
+    """The figures each space's Annex 1 form gives (its ``number`` fields), under the 明细 label
+    the packet spec names as their ``column``; none when the form has no Annex 1 spec."""
+    numbers = result.packet.numbers if result.packet else ()
+    return {f.column: rows.get(f.field) for f in numbers}
+
+
 def detail_frame(result: BatchResult) -> pd.DataFrame:
     """明细: one typed row per accepted space, flat, for pivot tables and pandas: the form's
     columns (as its ``detail`` keys say), the packet's figures, then where each row came from."""
@@ -137,9 +144,7 @@ def detail_frame(result: BatchResult) -> pd.DataFrame:
     return pd.DataFrame(
         {
             **columns,
-            "场地面积（平方米）": rows.get("area"),
-            "组织活动次数": rows.get("events"),
-            "入驻团队和企业数": rows.get("residents"),
+            **annex1_figures(result, rows),
             "附件1": rows.get("annex1"),
             "附件2": rows.get("annex2"),
             "推荐单位": rows.get("bureau"),

@@ -31,16 +31,23 @@ RENAMED = {
 }
 
 
+def rename(path: Path, spelling: str) -> None:
+    """Rename every field of RENAMED where ``path`` spells it as ``spelling`` (with ``{}``)."""
+    text = path.read_text(encoding="utf-8")
+    for old, new in RENAMED.items():
+        text = text.replace(spelling.format(old), spelling.format(new))
+    path.write_text(text, encoding="utf-8")
+
+
 def renamed_form(tmp_path: Path) -> Path:
-    """A copy of schemas/ whose Annex 3 form names every field differently."""
+    """A copy of schemas/ whose Annex 3 form names every field differently, and whose Annex 1
+    spec points at the renamed fields."""
     folder = tmp_path / "schemas"
     shutil.copytree(SCHEMAS_DIR, folder)
     path = folder / "annex3_2016.toml"
-    text = path.read_text(encoding="utf-8")
-    for old, new in RENAMED.items():
-        assert f'field = "{old}"\n' in text
-        text = text.replace(f'field = "{old}"\n', f'field = "{new}"\n')
-    path.write_text(text.replace('packet = "annex1_2016.toml"\n', ""), encoding="utf-8")
+    assert all(f'field = "{old}"\n' in path.read_text(encoding="utf-8") for old in RENAMED)
+    rename(path, 'field = "{}"\n')
+    rename(folder / "annex1_2016.toml", 'annex3 = "{}"\n')
     return path
 
 
@@ -71,3 +78,36 @@ def test_renamed_fields_give_the_same_reports(
         report.rejected_frame,
     ):
         pd.testing.assert_frame_equal(frame(other), frame(stock))
+
+
+def test_annex1_figures_take_their_columns_from_the_packet_spec(
+    tmp_path: Path, settings: Settings, make_workbook
+) -> None:
+    make_workbook([good_row()])
+    folder = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, folder)
+    spec = folder / "annex1_2016.toml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(
+        text.replace('column = "组织活动次数"', 'column = "活动场次"'), encoding="utf-8"
+    )
+    stock = report.detail_frame(consolidate(settings))
+    other = report.detail_frame(
+        consolidate(dataclasses.replace(settings, form=folder / "annex3_2016.toml"))
+    )
+    assert "组织活动次数" in stock.columns and "活动场次" not in stock.columns
+    assert list(other.columns) == ["活动场次" if c == "组织活动次数" else c for c in stock.columns]
+
+
+def test_a_form_without_annex1_spec_has_no_annex1_figures(
+    tmp_path: Path, settings: Settings, make_workbook
+) -> None:
+    make_workbook([good_row()])
+    folder = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, folder)
+    form = folder / "annex3_2016.toml"
+    text = form.read_text(encoding="utf-8")
+    form.write_text(text.replace('packet = "annex1_2016.toml"\n', ""), encoding="utf-8")
+    detail = report.detail_frame(consolidate(dataclasses.replace(settings, form=form)))
+    assert len(detail) == 1
+    assert not {"场地面积（平方米）", "组织活动次数", "入驻团队和企业数"} & set(detail.columns)
