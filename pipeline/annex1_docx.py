@@ -23,10 +23,14 @@ from docx.shared import Pt
 from docx.table import Table, _Row
 
 from pipeline.atomic import write_atomic
-from pipeline.packet_spec import PacketSpec, load_packet
+from pipeline.packet_spec import FieldSpec, PacketSpec, load_packet
 from pipeline.schema import FormSpec, load_form
 
 COLUMNS = 5
+WIDE = [1, COLUMNS - 1]
+"""A label and one value across the rest of the row."""
+PAIR = [1, 1, 1, COLUMNS - 3]
+"""Two labels, each with its value."""
 BOX, TICK = "□", "☑"
 ZIP_TIME = (2016, 4, 8, 0, 0, 0)
 SIGNATURES = (
@@ -73,7 +77,6 @@ def _row(table: Table, cells: list[str], spans: list[int]) -> _Row:
 def build(spec: PacketSpec, form: FormSpec, filled: FormValues | None = None) -> DocumentObject:
     """The form as a python-docx Document, blank or filled."""
     given = filled or FormValues()
-    value = given.values.get
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "宋体", Pt(10.5)
@@ -84,18 +87,18 @@ def build(spec: PacketSpec, form: FormSpec, filled: FormValues | None = None) ->
     table = doc.add_table(rows=0, cols=COLUMNS)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    label = {f.field: f.label for f in spec.fields}
-    seal = spec.seal_notes[0] if spec.seal_notes else ""
-    wide = [1, COLUMNS - 1]
-    _row(table, [label["name"], value("name", "")], wide)
-    _row(table, [label["operator"], value("operator", "") + seal], wide)
-    _row(table, [label["address"], value("address", "")], wide)
     choice = given.choice_text or choice_cell(spec.choice_column(form).options, given.choice)
-    _row(table, [label["institution_type"], choice], wide)
-    pair = [1, 1, 1, 2]
-    _row(table, [label["founded"], value("founded", ""), label["area"], value("area", "")], pair)
-    events = [label["events"], value("events", ""), label["residents"], value("residents", "")]
-    _row(table, events, pair)
+    seal = spec.seal_notes[0] if spec.seal_notes else ""
+
+    def shown(f: FieldSpec) -> str:
+        if f.compare == "choice":
+            return choice
+        return given.values.get(f.field, "") + (seal if f.sealed else "")
+
+    by_name = {f.field: f for f in spec.fields}
+    for names in spec.layout:
+        cells = [text for n in names for text in (by_name[n].label, shown(by_name[n]))]
+        _row(table, cells, WIDE if len(names) == 1 else PAIR)
     _row(table, [spec.contact_section], [COLUMNS])
     _row(table, ["", *(c.label for c in spec.contact_columns)], [1] * COLUMNS)
     for role in spec.roles:
@@ -103,7 +106,7 @@ def build(spec: PacketSpec, form: FormSpec, filled: FormValues | None = None) ->
         _row(table, [role.label, *people], [1] * COLUMNS)
     _row(table, [BUILD_SECTION], [COLUMNS])
     for section in spec.sections:
-        _row(table, [section.label, given.sections.get(section.field, "")], wide)
+        _row(table, [section.label, given.sections.get(section.field, "")], WIDE)
     for text in SIGNATURES:
         _row(table, [text], [COLUMNS])
     return doc

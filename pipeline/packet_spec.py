@@ -33,6 +33,7 @@ class FieldSpec:
     compare: str = ""
     number: bool = False
     column: str = ""
+    sealed: bool = False
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -81,6 +82,8 @@ class PacketSpec:
     multipliers: dict[str, float]
     unclassified: str
     kinds: tuple[KindSpec, ...]
+    layout: tuple[tuple[str, ...], ...] = ()
+    """The blank form's rows of fields, top to bottom, one or two fields a row (annex1_docx)."""
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.field == name)
@@ -116,7 +119,21 @@ def _field(entry: dict[str, Any], where: str) -> FieldSpec:
         compare=compare,
         number=bool(entry.get("number", False)),
         column=entry.get("column", entry["label"]),
+        sealed=bool(entry.get("sealed", False)),
     )
+
+
+def _layout(
+    rows: list[list[str]], fields: tuple[FieldSpec, ...], path: Path
+) -> tuple[tuple[str, ...], ...]:
+    """``[form] layout``: every field once, one or two a row, so the blank form prints them all."""
+    layout = tuple(tuple(row) for row in rows)
+    placed = [name for row in layout for name in row]
+    if sorted(placed) != sorted(f.field for f in fields) or not all(0 < len(r) < 3 for r in layout):
+        raise ConfigError(
+            f"{path} 的 [form] layout 须把每个 [[fields]] 的 field 各列一次，每行一至两项。"
+        )
+    return layout
 
 
 def _section(entry: dict[str, Any], where: str) -> SectionSpec:
@@ -140,12 +157,13 @@ def parse_packet(data: dict[str, Any], path: Path) -> PacketSpec:
     """Build and validate the spec from the TOML's data; ConfigError names what is wrong."""
     try:
         form, contacts = data["form"], data["contacts"]
+        fields = tuple(_field(f, f"{path} [[fields]]") for f in data["fields"])
         spec = PacketSpec(
             id=form["id"],
             title=form["title"],
             min_labels=int(form["min_labels"]),
             seal_notes=tuple(form.get("seal_notes", ())),
-            fields=tuple(_field(f, f"{path} [[fields]]") for f in data["fields"]),
+            fields=fields,
             marks=tuple(data["choice"]["marks"]),
             boxes=tuple(data["choice"]["boxes"]),
             contact_section=contacts["section"],
@@ -163,6 +181,7 @@ def parse_packet(data: dict[str, Any], path: Path) -> PacketSpec:
             multipliers={k: float(v) for k, v in data["numbers"].get("multipliers", {}).items()},
             unclassified=data["annex2"]["unclassified"],
             kinds=_kinds(data["annex2"]["kinds"], path),
+            layout=_layout(form["layout"], fields, path),
         )
     except KeyError as exc:
         raise ConfigError(

@@ -239,6 +239,13 @@ def test_the_packet_spec_is_validated(tmp_path: Path) -> None:
         parse_packet(eight, tmp_path / "a.toml")
     with pytest.raises(ConfigError, match="缺少"):
         parse_packet({k: v for k, v in data.items() if k != "contacts"}, tmp_path / "a.toml")
+    for layout in (data["form"]["layout"][1:], [*data["form"]["layout"], ["name"]], [["x"]]):
+        moved = {**data, "form": {**data["form"], "layout": layout}}
+        with pytest.raises(ConfigError, match="layout"):
+            parse_packet(moved, tmp_path / "a.toml")
+    three = [["name", "operator", "address"], *data["form"]["layout"][3:]]
+    with pytest.raises(ConfigError, match="layout"):
+        parse_packet({**data, "form": {**data["form"], "layout": three}}, tmp_path / "a.toml")
     form = tmp_path / "annex3.toml"
     form.write_text('[form]\nid = "x"\n', encoding="utf-8")
     assert load_packet(form) is None
