@@ -10,11 +10,14 @@ resident memory (psutil) and its time; where the OS has address-space limits (Li
 also sets ``RLIMIT_AS`` before each file, so an allocation far beyond the cap fails at once
 instead of between two polls. Workers are started with ``spawn`` semantics (as on Windows) and
 kept for the life of the process: an interpreter and its pandas import are paid once per worker,
-not once per file. At most two workers read files in parallel.
+not once per file. At most two workers read files in parallel. The ``beian`` command starts them
+before its own imports (:func:`prestart`, pipeline/launch.py), so they get ready meanwhile; this
+module therefore imports nothing heavy itself.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import threading
@@ -24,15 +27,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psutil
 
-from pipeline.config import Settings
 from pipeline.errors import BeianError
 from pipeline.problems import Problem, problem
-from pipeline.read import ReadResult, read_file
-from pipeline.schema import FormSpec
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+    from pipeline.read import ReadResult
+    from pipeline.schema import FormSpec
 
 try:  # address-space limits exist on Linux and macOS, not on Windows
     import resource
@@ -46,6 +51,8 @@ ADDRESS_HEADROOM_MB = 4096
 """Address space allowed beyond the cap: allocators (pyarrow's among them) reserve large ranges
 they never touch. The watchdog enforces the cap on memory in use; the OS limit only has to stop
 the allocation of terabytes at once."""
+PRELOAD = ("pipeline.read",)
+"""What a worker imports before it says it is ready: the reader of most of its files."""
 _MB = 1024 * 1024
 _CONTEXT = multiprocessing.get_context("spawn")
 T = TypeVar("T")
@@ -71,12 +78,15 @@ class WorkerError(BeianError):
 # --- inside the worker ----------------------------------------------------------------------------
 
 
-def serve(conn: Connection) -> None:
-    """The worker's loop: read the files it is sent, one at a time, until told to stop.
+def serve(conn: Connection, preload: Sequence[str] = ()) -> None:
+    """The worker's loop: import ``preload``, then read the files it is sent, one at a time,
+    until told to stop.
 
     Its error output goes nowhere: a reader that aborts prints a native backtrace the clerk
     need not see, since the file's F_ code says what happened."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    for module in preload:
+        importlib.import_module(module)
     conn.send("ready")
     while True:
         try:
@@ -112,7 +122,7 @@ class _Worker:
 
     def __init__(self) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=serve, args=(child,), daemon=True)
+        self.process = _CONTEXT.Process(target=serve, args=(child, PRELOAD), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -149,6 +159,13 @@ no worker can start at all (a broken installation), which fails the run."""
 _lock = threading.Lock()
 
 
+def prestart(count: int) -> None:
+    """Start ``count`` workers now, to become ready in the background while this process goes on
+    with its own imports and set-up; :func:`guarded` uses them (and starts more if it needs)."""
+    with _lock:
+        _grow(min(count, MAX_WORKERS, os.cpu_count() or 1))
+
+
 def read_files(
     jobs: Sequence[tuple[Path, str]],
     form: FormSpec,
@@ -159,6 +176,8 @@ def read_files(
 
     ``done`` is called with each file's name as its read ends. Never raises for a bad file.
     """
+    from pipeline.read import ReadResult, read_file  # pandas: only where files are read
+
     return guarded(
         read_file,
         [(file, (path, file, form)) for path, file in jobs],

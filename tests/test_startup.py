@@ -17,3 +17,12 @@ def test_start_up_loads_no_library_it_does_not_need() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_reading_modules_load_no_pandas_before_the_workers_start() -> None:
+    """The launcher and the sandbox must be cheap to import: workers start before pandas loads."""
+    code = "import sys, pipeline.launch, pipeline.sandbox; print('pandas' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.strip() == "False"
