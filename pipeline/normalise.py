@@ -4,7 +4,8 @@ Each function takes the text column as read and returns canonical values plus wh
 while parsing (a date's interval, whether a phone parsed, which zone a free-text answer names).
 Judging those facts against the rules, with their codes, is the validate stage's job.
 Parsers that need a library call per value (phonenumbers, email-validator) run once per distinct
-value, never once per cell.
+value, never once per cell, and only for the values the column-wide fast paths of
+:mod:`pipeline.fastpath` leave undecided.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from pipeline.dates import parse_dates as parse_dates
 from pipeline.dates import read_dates
+from pipeline.fastpath import plain_emails, plain_fixed, plain_mobiles
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, Zone, fold
 from pipeline.values import drop_enumeration, first_value, join_chinese
 
@@ -261,6 +263,29 @@ def normalise_batch(
     return found
 
 
+_FAST = {"fixed_phone": plain_fixed, "mobile": plain_mobiles, "email": plain_emails}
+
+
+def contacts(values: pd.Series, area: pd.Series, kind: str) -> pd.DataFrame:
+    """A phone or e-mail column parsed: ``value``, ``several``, ``valid`` (and ``area_added`` for
+    fixed lines). Rows of a plain shape are decided for the whole column (pipeline.fastpath);
+    the others go through :func:`first_value` and the parser, once per distinct value."""
+    fast = {"fixed_phone": plain_fixed, "mobile": plain_mobiles, "email": plain_emails}[kind](
+        values
+    )
+    rest = values[~values.index.isin(fast.index)]
+    first = pd.DataFrame(map_unique(rest, first_value).tolist(), index=rest.index, dtype=object)
+    text = first[0] if len(rest) else rest.astype(object)
+    if kind == "fixed_phone":
+        parsed = map_by_area(text, area[rest.index], parse_fixed)
+    else:
+        parsed = map_unique(text, parse_mobile if kind == "mobile" else parse_email)
+    slow = pd.DataFrame(parsed.tolist(), index=rest.index, columns=fast.columns.drop("several"))
+    slow["several"] = first[1] if len(rest) else False
+    both = pd.concat([fast, slow[fast.columns]]) if len(fast) else slow[fast.columns]
+    return both.reindex(values.index)
+
+
 def map_by_area(values: pd.Series, area: pd.Series, parse: Callable[[str, str], Any]) -> pd.Series:
     """:func:`map_unique` of ``parse(value, area)`` where each row has its own area code."""
     if values.empty:
@@ -280,10 +305,13 @@ def _normalise(
     for col in form.columns:
         values = text[col.field]
         if col.kind in ("fixed_phone", "mobile", "email"):
-            first = map_unique(values, first_value)
-            out[f"{col.field}_several"] = first.str[1].astype(bool)
-            values = first.str[0].astype(str)
-        if col.kind == "name":
+            parsed = contacts(values, area, col.kind)
+            out[f"{col.field}_several"] = parsed["several"].astype(bool)
+            out[col.field] = parsed["value"]
+            out[f"{col.field}_valid"] = parsed["valid"].astype(bool)
+            if col.kind == "fixed_phone":
+                out[f"{col.field}_area_added"] = parsed["area_added"].astype(bool)
+        elif col.kind == "name":
             out[col.field] = chinese_brackets(drop_enumeration(values))
         elif col.kind == "date":
             dates, canonical = read_dates(values)
@@ -293,19 +321,6 @@ def _normalise(
             canonical = map_unique(values, choice_value, col)
             out[col.field] = canonical.where(canonical != "", values)
             out[f"{col.field}_valid"] = canonical != ""
-        elif col.kind == "fixed_phone":
-            parsed = map_by_area(values, area, parse_fixed)
-            out[col.field] = parsed.str[0]
-            out[f"{col.field}_valid"] = parsed.str[1].astype(bool)
-            out[f"{col.field}_area_added"] = parsed.str[2].astype(bool)
-        elif col.kind == "mobile":
-            parsed = map_unique(values, parse_mobile)
-            out[col.field] = parsed.str[0]
-            out[f"{col.field}_valid"] = parsed.str[1].astype(bool)
-        elif col.kind == "email":
-            parsed = map_unique(values, parse_email)
-            out[col.field] = parsed.str[0]
-            out[f"{col.field}_valid"] = parsed.str[1].astype(bool)
         elif col.kind in ("zone", "incubator"):
             parsed = map_unique(values, lambda v: parse_answer(v, form))
             out[f"in_{col.field}"] = parsed.str[0]

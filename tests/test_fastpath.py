@@ -1,0 +1,101 @@
+"""The column-wide fast paths (pipeline/fastpath.py) answer exactly as the full path does:
+``first_value`` then phonenumbers / email-validator, value by value, on random and adversarial
+cells, for every row they decide; and they do decide the plain shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.fastpath import (
+    EMAIL_SHAPE,
+    FIXED_SHAPE,
+    MOBILE_SHAPE,
+    plain_emails,
+    plain_fixed,
+    plain_mobiles,
+)
+from pipeline.normalise import parse_email, parse_fixed, parse_mobile
+from pipeline.values import first_value
+
+NOISE = st.text(alphabet="0123456789-+()@._xX转 １－abcZ@.", max_size=16)
+MOBILES = st.one_of(
+    st.from_regex(MOBILE_SHAPE, fullmatch=True),
+    st.from_regex(r"1(?:3|4[4-8]|5|6[0-8]|7[0-9]|8|9[0-9])[0-9]{8,10}", fullmatch=True),
+    NOISE,
+)
+FIXED = st.one_of(
+    st.from_regex(FIXED_SHAPE, fullmatch=True),
+    st.from_regex(r"0(?:10|2[0-9]|[3-9][0-9]{2})-[2-9][0-9]{6,7}", fullmatch=True),
+    st.from_regex(r"00[0-9]{2}-[0-9]{7,8}|0[0-9]{2,3}-[0-9]{5,9}", fullmatch=True),
+    NOISE,
+)
+SPECIAL = st.sampled_from(["test", "localhost", "invalid", "arpa", "onion", "local", "com", "cn"])
+EMAILS = st.one_of(
+    st.from_regex(EMAIL_SHAPE, fullmatch=True),
+    st.builds(
+        "{}@{}.{}".format,
+        st.sampled_from(["Postmaster", "abuse", "li.na", "a-b_c+d", "x" * 64, "y" * 250, "a..b"]),
+        st.sampled_from(["EXAMPLE", "xn--fiqs8s", "ab--cd", "a-", "-a", "例子", "z" * 64, "q1"]),
+        SPECIAL,
+    ),
+    st.text(alphabet="abcAB09.-_+@。 ", max_size=20),
+)
+
+
+def full_path(parse: Callable[..., tuple], cells: list[str], *args: str) -> list[tuple]:
+    """What normalise gave before the fast paths: the first value, then the library parser."""
+    answers = []
+    for cell in cells:
+        first, several = first_value(cell)
+        parsed = parse(first, *args)
+        answers.append((parsed[0], several, *parsed[1:]))
+    return answers
+
+
+def decided(fast: pd.DataFrame) -> list[tuple]:
+    return [tuple(row) for row in fast.itertuples(index=False)]
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(MOBILES, max_size=30))
+def test_plain_mobiles_are_what_phonenumbers_says(cells: list[str]) -> None:
+    values = pd.Series(cells, dtype="str")
+    fast = plain_mobiles(values)
+    want = full_path(parse_mobile, [cells[i] for i in fast.index])
+    assert decided(fast) == want
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(FIXED, max_size=30), st.sampled_from(["0731", "0744", "010", ""]))
+def test_plain_fixed_lines_are_what_phonenumbers_says(cells: list[str], area: str) -> None:
+    values = pd.Series(cells, dtype="str")
+    fast = plain_fixed(values)
+    want = full_path(parse_fixed, [cells[i] for i in fast.index], area)
+    assert [(v, s, ok, added) for v, s, ok, added in decided(fast)] == want
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(EMAILS, max_size=30))
+def test_plain_emails_are_what_email_validator_says(cells: list[str]) -> None:
+    values = pd.Series(cells, dtype="str")
+    fast = plain_emails(values)
+    want = full_path(parse_email, [cells[i] for i in fast.index])
+    assert decided(fast) == want
+
+
+def test_the_plain_shapes_are_decided_and_the_rest_left_alone() -> None:
+    """A fast path that decided nothing would pass the tests above: the common cells must be
+    decided, valid or not, and the unusual ones left to the full path."""
+    mobiles = plain_mobiles(pd.Series(["13807310000", "12345678901", "手机：13807310000"]))
+    assert decided(mobiles) == [("13807310000", False, True), ("12345678901", False, False)]
+    fixed = plain_fixed(pd.Series(["0731-88988998", "010-62345678", "0086-7318898899", "88988998"]))
+    assert decided(fixed) == [
+        ("0731-88988998", False, True, False),
+        ("010-62345678", False, True, False),
+    ]
+    emails = plain_emails(pd.Series(["Li.Na@Example.COM", "postmaster@example.com", "a@b.test"]))
+    assert decided(emails) == [("Li.Na@example.com", False, True)]
