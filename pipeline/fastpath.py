@@ -51,8 +51,12 @@ _SPECIAL_TYPES = (
 """The descriptions ``number_type`` tests before fixed line and mobile: a match is another type."""
 
 MOBILE_SHAPE = r"1[0-9]{10}"
-FIXED_SHAPE = r"0[1-9][0-9]{1,2}-[0-9]{7,8}"
-"""Area code (not 00…, which would read as the 0086 prefix), a hyphen, the local number."""
+_AREA = r"0[1-9][0-9]{1,2}"
+"""An area code with its trunk 0 (not 00…, which would read as the 0086 prefix)."""
+FIXED_SHAPE = rf"(?:(?P<code>{_AREA})[- ]|\((?P<bracketed>{_AREA})\))(?P<number>[0-9]{{7,8}})"
+"""``0731-88988998``, ``0731 88988998`` or ``(0731)88988998``."""
+LOCAL_SHAPE = r"[2-9][0-9]{6,7}"
+"""A local number without its area code (the row's bureau's is put before it)."""
 _LOCAL = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_SHAPE = rf"(?P<local>{_LOCAL})@(?P<domain>(?:{_LABEL}\.)+[A-Za-z]{{2,63}})"
@@ -80,23 +84,40 @@ def cn_type_in(nsn: pd.Series, fixed: bool) -> pd.Series:
     return typed & _matches(nsn, wanted)
 
 
+def _fits(values: pd.Series, shape: str) -> pd.Series:
+    """Whether each cell is of the shape, as a plain bool column."""
+    return values.str.fullmatch(shape).fillna(False).astype(bool)
+
+
 def _decided(values: pd.Series, shaped: pd.Series) -> pd.Series:
-    return values[shaped.fillna(False).astype(bool)].astype(object)
+    """The cells a fast path decides, as Python strings (phonenumbers' patterns then match them
+    with Python's own regular expressions)."""
+    return values[shaped].astype(object)
 
 
 def plain_mobiles(values: pd.Series) -> pd.DataFrame:
     """Cells that are 11 ASCII digits from 1: the number as it is, valid by its type."""
-    text = _decided(values, values.str.fullmatch(MOBILE_SHAPE))
+    text = _decided(values, _fits(values, MOBILE_SHAPE))
     valid = cn_type_in(text, fixed=False)
     return pd.DataFrame({"value": text, "several": False, "valid": valid}, index=text.index)
 
 
-def plain_fixed(values: pd.Series) -> pd.DataFrame:
-    """Cells that are ``0`` + area code + ``-`` + local number: a valid fixed line is written
-    with the area code the numbering plan gives it (pipeline.normalise.area_code_length); an
-    invalid one stays as typed (no extension can be split off a single hyphen's 7–8 digits)."""
-    text = _decided(values, values.str.fullmatch(FIXED_SHAPE))
-    nsn = text.str.replace("-", "", regex=False).str[1:]
+def plain_fixed(values: pd.Series, area: pd.Series) -> pd.DataFrame:
+    """Cells that are an area code and a number (:data:`FIXED_SHAPE`), or a local number
+    (:data:`LOCAL_SHAPE`) where the row's ``area`` code is a plain one: a valid fixed line is
+    written ``0731-88988998``, with the area code the numbering plan gives it
+    (pipeline.normalise.area_code_length); an invalid one stays as typed, as the parser leaves
+    it (no extension can be split off these shapes)."""
+    parts = values.str.extract(f"^{FIXED_SHAPE}$")
+    code = parts["code"].fillna(parts["bracketed"])
+    local = values.str.fullmatch(LOCAL_SHAPE).fillna(False) & area.str.fullmatch(_AREA).fillna(
+        False
+    )
+    code = code.where(~local, area)
+    shaped = code.notna() & (parts["number"].notna() | local)
+    text = _decided(values, shaped)
+    number = parts["number"].where(~local, values)[text.index]
+    nsn = (code[text.index].str[1:] + number).astype(object)
     valid = cn_type_in(nsn, fixed=True)
     formatted = "0" + nsn.str.replace(r"^(10|2[0-9]|[0-9]{3})", r"\1-", regex=True)
     return pd.DataFrame(
@@ -104,7 +125,7 @@ def plain_fixed(values: pd.Series) -> pd.DataFrame:
             "value": formatted.where(valid, text),
             "several": False,
             "valid": valid,
-            "area_added": False,
+            "area_added": valid & local[text.index],
         },
         index=text.index,
     )

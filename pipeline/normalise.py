@@ -263,16 +263,15 @@ def normalise_batch(
     return found
 
 
-_FAST = {"fixed_phone": plain_fixed, "mobile": plain_mobiles, "email": plain_emails}
+_FAST = {"mobile": plain_mobiles, "email": plain_emails}
+"""The fast path of each contact kind that needs no area code (fixed lines take the row's)."""
 
 
 def contacts(values: pd.Series, area: pd.Series, kind: str) -> pd.DataFrame:
     """A phone or e-mail column parsed: ``value``, ``several``, ``valid`` (and ``area_added`` for
     fixed lines). Rows of a plain shape are decided for the whole column (pipeline.fastpath);
     the others go through :func:`first_value` and the parser, once per distinct value."""
-    fast = {"fixed_phone": plain_fixed, "mobile": plain_mobiles, "email": plain_emails}[kind](
-        values
-    )
+    fast = plain_fixed(values, area) if kind == "fixed_phone" else _FAST[kind](values)
     rest = values[~values.index.isin(fast.index)]
     first = pd.DataFrame(map_unique(rest, first_value).tolist(), index=rest.index, dtype=object)
     text = first[0] if len(rest) else rest.astype(object)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pipeline.fastpath import (
     EMAIL_SHAPE,
     FIXED_SHAPE,
+    LOCAL_SHAPE,
     MOBILE_SHAPE,
     plain_emails,
     plain_fixed,
@@ -29,10 +30,12 @@ MOBILES = st.one_of(
 )
 FIXED = st.one_of(
     st.from_regex(FIXED_SHAPE, fullmatch=True),
-    st.from_regex(r"0(?:10|2[0-9]|[3-9][0-9]{2})-[2-9][0-9]{6,7}", fullmatch=True),
-    st.from_regex(r"00[0-9]{2}-[0-9]{7,8}|0[0-9]{2,3}-[0-9]{5,9}", fullmatch=True),
+    st.from_regex(LOCAL_SHAPE, fullmatch=True),
+    st.from_regex(r"[(]?0(?:10|2[0-9]|[3-9][0-9]{2})[-) ][2-9][0-9]{6,7}", fullmatch=True),
+    st.from_regex(r"00[0-9]{2}-[0-9]{7,8}|0[0-9]{2,3}[-( ][0-9]{5,9}|[0-9]{6,9}", fullmatch=True),
     NOISE,
 )
+AREAS = st.sampled_from(["0731", "0744", "010", "", "731", "0086"])
 SPECIAL = st.sampled_from(["test", "localhost", "invalid", "arpa", "onion", "local", "com", "cn"])
 EMAILS = st.one_of(
     st.from_regex(EMAIL_SHAPE, fullmatch=True),
@@ -69,13 +72,14 @@ def test_plain_mobiles_are_what_phonenumbers_says(cells: list[str]) -> None:
     assert decided(fast) == want
 
 
-@settings(deadline=None, max_examples=150)
-@given(st.lists(FIXED, max_size=30), st.sampled_from(["0731", "0744", "010", ""]))
-def test_plain_fixed_lines_are_what_phonenumbers_says(cells: list[str], area: str) -> None:
-    values = pd.Series(cells, dtype="str")
-    fast = plain_fixed(values)
-    want = full_path(parse_fixed, [cells[i] for i in fast.index], area)
-    assert [(v, s, ok, added) for v, s, ok, added in decided(fast)] == want
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.tuples(FIXED, AREAS), max_size=30))
+def test_plain_fixed_lines_are_what_phonenumbers_says(rows: list[tuple[str, str]]) -> None:
+    cells = [cell for cell, _ in rows]
+    area = pd.Series([code for _, code in rows], dtype=object)
+    fast = plain_fixed(pd.Series(cells, dtype="str"), area)
+    want = [full_path(parse_fixed, [cells[i]], rows[i][1])[0] for i in fast.index]
+    assert decided(fast) == want
 
 
 @settings(deadline=None, max_examples=150)
@@ -92,10 +96,14 @@ def test_the_plain_shapes_are_decided_and_the_rest_left_alone() -> None:
     decided, valid or not, and the unusual ones left to the full path."""
     mobiles = plain_mobiles(pd.Series(["13807310000", "12345678901", "手机：13807310000"]))
     assert decided(mobiles) == [("13807310000", False, True), ("12345678901", False, False)]
-    fixed = plain_fixed(pd.Series(["0731-88988998", "010-62345678", "0086-7318898899", "88988998"]))
+    cells = ["0731-88988998", "010 62345678", "(0744)8225566", "8225567", "0086-7318898899"]
+    fixed = plain_fixed(pd.Series(cells), pd.Series(["0744"] * len(cells)))
     assert decided(fixed) == [
         ("0731-88988998", False, True, False),
         ("010-62345678", False, True, False),
+        ("0744-8225566", False, True, False),
+        ("0744-8225567", False, True, True),
     ]
+    assert plain_fixed(pd.Series(["88988998"]), pd.Series(["731"])).empty  # no trunk 0: parser's
     emails = plain_emails(pd.Series(["Li.Na@Example.COM", "postmaster@example.com", "a@b.test"]))
     assert decided(emails) == [("Li.Na@example.com", False, True)]
