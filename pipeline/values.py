@@ -36,8 +36,12 @@ _ENUMERATION = re.compile(r"^\s*(?:\d{1,3}\s*[、.．]|[(（]\d{1,3}[)）])\s*(?
 
 
 def join_chinese(values: pd.Series) -> pd.Series:
-    """Drop line breaks (and the blanks around them) next to Chinese text."""
-    return values.str.replace(_WRAP, "", regex=True)
+    """Drop line breaks (and the blanks around them) next to Chinese text. Only cells with a
+    line break are searched: the pattern's look-arounds run in Python, cell by cell."""
+    wrapped = values.str.contains("\n", regex=False).fillna(False).astype(bool)
+    if not wrapped.any():
+        return values
+    return values.where(~wrapped, values[wrapped].str.replace(_WRAP, "", regex=True))
 
 
 def first_value(text: str) -> tuple[str, bool]:
