@@ -25,6 +25,9 @@ DEFLATE_MAX_RATIO = 1_032
 """The most deflate can shrink anything; a part claiming more lies about its size."""
 
 _CELL_REF = re.compile(rb'\sr="([A-Za-z]*)(\d+)')
+_WIDE_REF = re.compile(rb'\sr="(?:[A-Za-z]{3}|[A-Za-z]{0,2}\d{7})')
+"""The start of every address that could lie beyond the grid (three letters, or seven digits):
+a chunk without one is not looked at address by address."""
 _REF_TAIL = 64
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -70,7 +73,8 @@ def check_xlsx_grid(archive: zipfile.ZipFile) -> None:
         with archive.open(info) as part:
             while chunk := part.read(1 << 20):
                 window = tail + chunk
-                for letters, digits in _CELL_REF.findall(window):
+                wide = _WIDE_REF.search(window) is not None
+                for letters, digits in _CELL_REF.findall(window) if wide else ():
                     if _beyond_grid(letters, digits):
                         ref = (letters + digits[:12]).decode("ascii")
                         raise _unsafe(f"单元格地址 {ref} 超出 Excel 表格范围（XFD1048576）")
