@@ -53,13 +53,13 @@ _SPECIAL_TYPES = (
 MOBILE_SHAPE = r"1[0-9]{10}"
 _AREA = r"0[1-9][0-9]{1,2}"
 """An area code with its trunk 0 (not 00…, which would read as the 0086 prefix)."""
-FIXED_SHAPE = rf"(?:(?P<code>{_AREA})[- ]|\((?P<bracketed>{_AREA})\))(?P<number>[0-9]{{7,8}})"
+FIXED_SHAPE = rf"(?:{_AREA}[- ]|\({_AREA}\))[0-9]{{7,8}}"
 """``0731-88988998``, ``0731 88988998`` or ``(0731)88988998``."""
 LOCAL_SHAPE = r"[2-9][0-9]{6,7}"
 """A local number without its area code (the row's bureau's is put before it)."""
 _LOCAL = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL_SHAPE = rf"(?P<local>{_LOCAL})@(?P<domain>(?:{_LABEL}\.)+[A-Za-z]{{2,63}})"
+EMAIL_SHAPE = rf"{_LOCAL}@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
 """Dot-atom local part of plain ASCII; a domain of plain ASCII labels ending in a letters-only
 top-level label: nothing that IDNA, quoting or Unicode normalisation would change."""
 
@@ -89,17 +89,13 @@ def _fits(values: pd.Series, shape: str) -> pd.Series:
     return values.str.fullmatch(shape).fillna(False).astype(bool)
 
 
-def _decided(values: pd.Series, shaped: pd.Series) -> pd.Series:
-    """The cells a fast path decides, as Python strings (phonenumbers' patterns then match them
-    with Python's own regular expressions)."""
-    return values[shaped].astype(object)
-
-
 def plain_mobiles(values: pd.Series) -> pd.DataFrame:
     """Cells that are 11 ASCII digits from 1: the number as it is, valid by its type."""
-    text = _decided(values, _fits(values, MOBILE_SHAPE))
+    text = values[_fits(values, MOBILE_SHAPE)]
     valid = cn_type_in(text, fixed=False)
-    return pd.DataFrame({"value": text, "several": False, "valid": valid}, index=text.index)
+    return pd.DataFrame(
+        {"value": text.astype(object), "several": False, "valid": valid}, index=text.index
+    )
 
 
 def plain_fixed(values: pd.Series, area: pd.Series) -> pd.DataFrame:
@@ -108,24 +104,20 @@ def plain_fixed(values: pd.Series, area: pd.Series) -> pd.DataFrame:
     written ``0731-88988998``, with the area code the numbering plan gives it
     (pipeline.normalise.area_code_length); an invalid one stays as typed, as the parser leaves
     it (no extension can be split off these shapes)."""
-    parts = values.str.extract(f"^{FIXED_SHAPE}$")
-    code = parts["code"].fillna(parts["bracketed"])
-    local = values.str.fullmatch(LOCAL_SHAPE).fillna(False) & area.str.fullmatch(_AREA).fillna(
-        False
-    )
-    code = code.where(~local, area)
-    shaped = code.notna() & (parts["number"].notna() | local)
-    text = _decided(values, shaped)
-    number = parts["number"].where(~local, values)[text.index]
-    nsn = (code[text.index].str[1:] + number).astype(object)
+    area = area.astype(values.dtype)
+    local = _fits(values, LOCAL_SHAPE) & _fits(area, _AREA)
+    text = values[_fits(values, FIXED_SHAPE) | local]
+    local = local[text.index]
+    digits = text.str.replace(r"[^0-9]", "", regex=True)
+    nsn = digits.where(~local, area[text.index] + digits).str[1:]
     valid = cn_type_in(nsn, fixed=True)
     formatted = "0" + nsn.str.replace(r"^(10|2[0-9]|[0-9]{3})", r"\1-", regex=True)
     return pd.DataFrame(
         {
-            "value": formatted.where(valid, text),
+            "value": formatted.where(valid, text).astype(object),
             "several": False,
             "valid": valid,
-            "area_added": valid & local[text.index],
+            "area_added": valid & local,
         },
         index=text.index,
     )
@@ -133,18 +125,20 @@ def plain_fixed(values: pd.Series, area: pd.Series) -> pd.DataFrame:
 
 def plain_emails(values: pd.Series) -> pd.DataFrame:
     """Plain ASCII addresses email-validator accepts as they are: the domain in lower case."""
-    parts = values.str.extract(f"^{EMAIL_SHAPE}$")
-    domain = parts["domain"].str.lower()
-    special = pd.Series(False, index=values.index)
+    address = values[_fits(values, EMAIL_SHAPE)]
+    local = address.str.replace(r"@.*", "", regex=True)
+    domain = address.str.replace(r"^[^@]*@", "", regex=True).str.lower()
+    special = pd.Series(False, index=address.index)
     for name in SPECIAL_USE_DOMAIN_NAMES:
         special |= domain.eq(name) | domain.str.endswith("." + name)
-    shaped = (
-        parts["local"].notna()
-        & ~domain.str.contains("--", regex=False)
-        & ~parts["local"].str.lower().isin(CASE_INSENSITIVE_MAILBOX_NAMES)
-        & (values.str.len() <= EMAIL_MAX_LENGTH)
+    plain = (
+        ~domain.str.contains("--", regex=False)
+        & ~local.str.lower().isin(CASE_INSENSITIVE_MAILBOX_NAMES)
+        & (address.str.len() <= EMAIL_MAX_LENGTH)
         & (domain.str.len() <= DOMAIN_MAX_LENGTH)
         & ~special
     )
-    text = _decided(parts["local"] + "@" + domain, shaped)
-    return pd.DataFrame({"value": text, "several": False, "valid": True}, index=text.index)
+    text = (local + "@" + domain)[plain.astype(bool)]
+    return pd.DataFrame(
+        {"value": text.astype(object), "several": False, "valid": True}, index=text.index
+    )
