@@ -41,6 +41,16 @@ def map_unique(values: pd.Series, parse: Callable[..., Any], *args: Any) -> pd.S
     return values.map(results)
 
 
+def on_distinct(
+    values: pd.Series, read: Callable[[pd.Series], tuple[pd.DataFrame, pd.Series]]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """A row-by-row column reader run once per distinct value and spread back over the column:
+    a batch repeats its founding dates (40,000 rows hold a few thousand)."""
+    codes, uniques = pd.factorize(values)
+    frame, column = read(pd.Series(uniques, dtype=values.dtype))
+    return frame.iloc[codes].set_axis(values.index), column.iloc[codes].set_axis(values.index)
+
+
 def clean_text(values: pd.Series) -> pd.Series:
     """NFKC (full-width to half-width, odd spaces to plain), line wraps and gaps inside Chinese
     text dropped, other whitespace collapsed, trimmed."""
@@ -313,7 +323,7 @@ def _normalise(
         elif col.kind == "name":
             out[col.field] = chinese_brackets(drop_enumeration(values))
         elif col.kind == "date":
-            dates, canonical = read_dates(values)
+            dates, canonical = on_distinct(values, read_dates)
             out[col.field] = canonical
             out = out.join(dates.add_prefix(f"{col.field}_"))
         elif col.kind == "choice":
