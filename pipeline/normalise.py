@@ -25,7 +25,10 @@ from pipeline.fastpath import plain_emails, plain_fixed, plain_mobiles
 from pipeline.schema import Bureau, ColumnSpec, FormSpec, Registers, Zone, fold
 from pipeline.values import drop_enumeration, first_value, join_chinese
 
-_SPACES = re.compile(r"\s+")
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+"""Every character Python's ``\\s`` matches (none lies beyond U+3000), spelled out so that a
+column's regular expression runs in pyarrow, not cell by cell in Python."""
+_SPACE_RUNS = f"[{WHITESPACE}]+"
 _BRACKETED = re.compile(r"\(.*?\)|（.*?）|\[.*?\]|【.*?】")
 _PHONE_CHARS = re.compile(r"^[\d\s\-()（）+.—－]+$")
 _FLOAT_INTEGER = re.compile(r"(\d+)\.0+")
@@ -54,8 +57,17 @@ def on_distinct(
 def clean_text(values: pd.Series) -> pd.Series:
     """NFKC (full-width to half-width, odd spaces to plain), line wraps and gaps inside Chinese
     text dropped, other whitespace collapsed, trimmed."""
-    nfkc = join_chinese(values.str.normalize("NFKC"))
-    return nfkc.str.replace(_SPACES, " ", regex=True).str.strip()
+    nfkc = join_chinese(nfkc_text(values))
+    return nfkc.str.replace(_SPACE_RUNS, " ", regex=True).str.strip()
+
+
+def nfkc_text(values: pd.Series) -> pd.Series:
+    """NFKC of each cell; plain ASCII cells, which NFKC leaves as they are, are not passed to it
+    (it runs cell by cell in Python)."""
+    plain = values.str.isascii().fillna(True).astype(bool)
+    if plain.all():
+        return values
+    return values.where(plain, values[~plain].str.normalize("NFKC"))
 
 
 def answered(raw: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
@@ -65,7 +77,7 @@ def answered(raw: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
     nones = {fold(w) for w in form.none_words}
     for col in form.columns:
         if not col.required and col.field in raw:
-            folded = raw[col.field].str.normalize("NFKC").str.replace(_SPACES, "", regex=True)
+            folded = nfkc_text(raw[col.field]).str.replace(_SPACE_RUNS, "", regex=True)
             present[col.field] &= ~folded.str.lower().isin(nones)
     return present
 

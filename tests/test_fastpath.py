@@ -4,6 +4,9 @@ cells, for every row they decide; and they do decide the plain shapes."""
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from collections.abc import Callable
 
 import pandas as pd
@@ -19,8 +22,14 @@ from pipeline.fastpath import (
     plain_fixed,
     plain_mobiles,
 )
-from pipeline.normalise import parse_email, parse_fixed, parse_mobile
-from pipeline.values import first_value
+from pipeline.normalise import (
+    WHITESPACE,
+    clean_text,
+    parse_email,
+    parse_fixed,
+    parse_mobile,
+)
+from pipeline.values import first_value, join_chinese
 
 NOISE = st.text(alphabet="0123456789-+()@._xX转 １－abcZ@.", max_size=16)
 MOBILES = st.one_of(
@@ -107,3 +116,21 @@ def test_the_plain_shapes_are_decided_and_the_rest_left_alone() -> None:
     assert plain_fixed(pd.Series(["88988998"]), pd.Series(["731"])).empty  # no trunk 0: parser's
     emails = plain_emails(pd.Series(["Li.Na@Example.COM", "postmaster@example.com", "a@b.test"]))
     assert decided(emails) == [("Li.Na@example.com", False, True)]
+
+
+def test_whitespace_class_is_pythons_whitespace() -> None:
+    """clean_text's space runs are pyarrow's regular expression over an explicit class: it must
+    be every character Python's \\s matches, none beyond."""
+    assert "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == WHITESPACE
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(st.text(alphabet=WHITESPACE + "众创空间ab１２\n（）", max_size=12), max_size=20))
+def test_clean_text_is_the_cell_by_cell_cleaning(cells: list[str]) -> None:
+    """NFKC, Chinese line wraps joined, runs of whitespace one space, trimmed: as Python does it
+    cell by cell."""
+    want = [
+        re.sub(r"\s+", " ", join_chinese(pd.Series([unicodedata.normalize("NFKC", c)]))[0]).strip()
+        for c in cells
+    ]
+    assert clean_text(pd.Series(cells, dtype="str")).tolist() == want
