@@ -30,7 +30,8 @@ What it does and measures:
    single child has ended, so every figure belongs to one process and nothing else. Measured: the
    cold run (empty ledger and outbox) and a second run with nothing changed.
 3. Runs ``pipeline.run.run(settings)`` in a separate subprocess (again cold) and prints
-   ``RunReport.timings``: read, normalise_validate, dedupe, write.
+   ``RunReport.timings``: read, normalise_validate, dedupe, write. The reading workers are started
+   before the imports, as the ``beian`` command starts them (pipeline/launch.py).
 4. Times ``beian check <one workbook> --prior`` end to end, and
    ``pipeline.selfcheck.check_files`` in an already running process (the intake site's case:
    imports done, first call done, then the best of ``--repeat`` further calls).
@@ -503,12 +504,16 @@ print(json.dumps({"rc": proc.returncode, "wall": wall, "maxrss": usage.ru_maxrss
                   "user": usage.ru_utime, "sys": usage.ru_stime}))
 """
 
-# pipeline.run.run in-process, optionally under cProfile; writes its findings as JSON.
+# pipeline.run.run in-process, optionally under cProfile; writes its findings as JSON. The reading
+# workers are started before the imports, as the `beian` entry (pipeline/launch.py) starts them.
 IN_PROCESS = r"""
 import json, sys, time
 from pathlib import Path
 spec = json.loads(sys.argv[1])
 start = time.perf_counter()
+from pipeline.launch import workers_to_start
+from pipeline.sandbox import prestart
+prestart(workers_to_start(["run"]))
 from pipeline.config import load_settings, with_overrides
 from pipeline.run import run
 imported = time.perf_counter()
