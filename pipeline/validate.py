@@ -233,16 +233,19 @@ def failures(norm: Frame, present: Frame, ctx: Context) -> pd.DataFrame:
 class RowCells:
     """One row of a frame, read cell by cell when a message asks for it: taking the whole row
     (``frame.loc[row]``) of the wide normalised frame costs ≈1 ms per problem, and most
-    messages need none of it."""
+    messages need none of it. ``columns`` caches each column asked for as an array of Python
+    objects (shared by every row of the frame); ``row`` is a position."""
 
-    def __init__(self, frame: Frame, row: int) -> None:
-        self.frame, self.row = frame, row
+    def __init__(self, frame: Frame, row: int, columns: dict[str, Any]) -> None:
+        self.frame, self.row, self.columns = frame, row, columns
 
     def __getitem__(self, column: str) -> Any:
-        return self.frame.at[self.row, column]
+        if column not in self.columns:
+            self.columns[column] = self.frame[column].to_numpy(dtype=object)
+        return self.columns[column][self.row]
 
     def get(self, column: str, default: Any = None) -> Any:
-        return self.frame.at[self.row, column] if column in self.frame.columns else default
+        return self[column] if column in self.frame.columns else default
 
 
 def message_params(code: str, row: pd.Series | RowCells, field: str, ctx: Context) -> MessageParams:
@@ -316,6 +319,7 @@ def validate_batch(parts: list[Part], ctx: Context) -> list[list[Problem]]:
     ).sort_values(["part", "excel_row", "pos"], kind="stable")
     found: list[list[Problem]] = [[] for _ in parts]
     typed = {f: raw[f].to_numpy(dtype=object) for f in cases["field"].unique()}
+    columns: dict[str, Any] = {}
     for uid, field, code, index in cases[["row", "field", "code", "part"]].itertuples(index=False):
         part, row_number = parts[index], row_of[uid]
         col = part.table.columns.get(field)
@@ -328,7 +332,7 @@ def validate_batch(parts: list[Part], ctx: Context) -> list[list[Problem]]:
                 column=labels[field],
                 value=typed[field][uid],
                 row=row_number,
-                **message_params(code, RowCells(norm, uid), field, ctx),
+                **message_params(code, RowCells(norm, uid, columns), field, ctx),
             )
         )
     return found
