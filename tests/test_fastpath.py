@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,13 +73,22 @@ def decided(fast: pd.DataFrame) -> list[tuple]:
     return [tuple(row) for row in fast.itertuples(index=False)]
 
 
+@pytest.mark.parametrize(
+    ("cells_of", "fast_path", "parse"),
+    [(MOBILES, plain_mobiles, parse_mobile), (EMAILS, plain_emails, parse_email)],
+    ids=["mobile", "email"],
+)
 @settings(deadline=None, max_examples=150)
-@given(st.lists(MOBILES, max_size=30))
-def test_plain_mobiles_are_what_phonenumbers_says(cells: list[str]) -> None:
-    values = pd.Series(cells, dtype="str")
-    fast = plain_mobiles(values)
-    want = full_path(parse_mobile, [cells[i] for i in fast.index])
-    assert decided(fast) == want
+@given(data=st.data())
+def test_plain_mobiles_and_emails_are_what_the_libraries_say(
+    data: st.DataObject,
+    cells_of: st.SearchStrategy[str],
+    fast_path: Callable[[pd.Series], pd.DataFrame],
+    parse: Callable[[str], tuple],
+) -> None:
+    cells = data.draw(st.lists(cells_of, max_size=30))
+    fast = fast_path(pd.Series(cells, dtype="str"))
+    assert decided(fast) == full_path(parse, [cells[i] for i in fast.index])
 
 
 @settings(deadline=None, max_examples=200)
@@ -88,15 +98,6 @@ def test_plain_fixed_lines_are_what_phonenumbers_says(rows: list[tuple[str, str]
     area = pd.Series([code for _, code in rows], dtype=object)
     fast = plain_fixed(pd.Series(cells, dtype="str"), area)
     want = [full_path(parse_fixed, [cells[i]], rows[i][1])[0] for i in fast.index]
-    assert decided(fast) == want
-
-
-@settings(deadline=None, max_examples=150)
-@given(st.lists(EMAILS, max_size=30))
-def test_plain_emails_are_what_email_validator_says(cells: list[str]) -> None:
-    values = pd.Series(cells, dtype="str")
-    fast = plain_emails(values)
-    want = full_path(parse_email, [cells[i] for i in fast.index])
     assert decided(fast) == want
 
 
