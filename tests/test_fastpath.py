@@ -78,7 +78,7 @@ def decided(fast: pd.DataFrame) -> list[tuple]:
     [(MOBILES, plain_mobiles, parse_mobile), (EMAILS, plain_emails, parse_email)],
     ids=["mobile", "email"],
 )
-@settings(deadline=None, max_examples=150)
+@settings(deadline=None, max_examples=100)
 @given(data=st.data())
 def test_plain_mobiles_and_emails_are_what_the_libraries_say(
     data: st.DataObject,
@@ -91,7 +91,7 @@ def test_plain_mobiles_and_emails_are_what_the_libraries_say(
     assert decided(fast) == full_path(parse, [cells[i] for i in fast.index])
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=120)
 @given(st.lists(st.tuples(FIXED, AREAS), max_size=30))
 def test_plain_fixed_lines_are_what_phonenumbers_says(rows: list[tuple[str, str]]) -> None:
     cells = [cell for cell, _ in rows]
@@ -125,7 +125,7 @@ def test_whitespace_class_is_pythons_whitespace() -> None:
     assert "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == WHITESPACE
 
 
-@settings(deadline=None, max_examples=150)
+@settings(deadline=None, max_examples=100)
 @given(st.lists(st.text(alphabet=WHITESPACE + "众创空间ab１２\n（）", max_size=12), max_size=20))
 def test_clean_text_is_the_cell_by_cell_cleaning(cells: list[str]) -> None:
     """NFKC, Chinese line wraps joined, runs of whitespace one space, trimmed: as Python does it

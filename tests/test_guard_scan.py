@@ -27,7 +27,7 @@ def sheet(refs: list[tuple[str, str]], filler: int) -> zipfile.ZipFile:
     return zipfile.ZipFile(buffer)
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=100)
 @given(st.lists(REFS, max_size=12), st.sampled_from([0, 1000, 300_000]))
 @example([("XFE", "1")], 0)
 @example([("A", "1048577")], 0)
