@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,20 @@ from pipeline.schema import SCHEMAS_DIR, Bureau, load_form, load_registers
 
 REPO = Path(__file__).resolve().parent.parent
 FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")
+
+
+def edited_schemas(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of schemas/ under ``tmp_path`` whose file ``name`` has ``old`` (which must be there)
+    replaced once by ``new``: a form, register or province that differs in one place."""
+    folder = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, folder)
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
 LABELS = [c.label for c in FORM.columns]
 
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from conftest import good_row
+from conftest import edited_schemas, good_row
 
 from pipeline import report
 from pipeline.config import Settings
@@ -80,22 +80,14 @@ def test_renamed_fields_give_the_same_reports(
         pd.testing.assert_frame_equal(frame(other), frame(stock))
 
 
-def edited_schemas(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    """A copy of schemas/ with ``old`` replaced by ``new`` in the file ``name``; its form's path."""
-    folder = tmp_path / "schemas"
-    shutil.copytree(SCHEMAS_DIR, folder)
-    path = folder / name
-    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    return folder / "annex3_2016.toml"
-
-
 def test_annex1_figures_take_their_columns_from_the_packet_spec(
     tmp_path: Path, settings: Settings, make_workbook
 ) -> None:
     make_workbook([good_row()])
-    form = edited_schemas(
+    folder = edited_schemas(
         tmp_path, "annex1_2016.toml", 'column = "组织活动次数"', 'column = "活动场次"'
     )
+    form = folder / "annex3_2016.toml"
     stock = report.detail_frame(consolidate(settings))
     other = report.detail_frame(consolidate(dataclasses.replace(settings, form=form)))
     assert "组织活动次数" in stock.columns and "活动场次" not in stock.columns
@@ -106,7 +98,8 @@ def test_a_form_without_annex1_spec_has_no_annex1_figures(
     tmp_path: Path, settings: Settings, make_workbook
 ) -> None:
     make_workbook([good_row()])
-    form = edited_schemas(tmp_path, "annex3_2016.toml", 'packet = "annex1_2016.toml"\n', "")
+    folder = edited_schemas(tmp_path, "annex3_2016.toml", 'packet = "annex1_2016.toml"\n', "")
+    form = folder / "annex3_2016.toml"
     detail = report.detail_frame(consolidate(dataclasses.replace(settings, form=form)))
     assert len(detail) == 1
     assert not {"场地面积（平方米）", "组织活动次数", "入驻团队和企业数"} & set(detail.columns)

@@ -4,31 +4,20 @@ and the other provinces; another province edits that file and no code."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import edited_schemas
 
 from pipeline.config import Settings
 from pipeline.dedupe import name_key
 from pipeline.errors import ConfigError
-from pipeline.schema import SCHEMAS_DIR, load_form, load_province, load_registers
+from pipeline.schema import load_form, load_province, load_registers
 from pipeline.validate import Context, message_params
 from pipeline.write_workbook import consolidated_name
 
 HOME = load_registers().province
-
-
-def _schemas(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of schemas/ with one edit to province.toml."""
-    copy = tmp_path / "schemas"
-    shutil.copytree(SCHEMAS_DIR, copy)
-    path = copy / "province.toml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return copy
 
 
 def test_the_stock_province() -> None:
@@ -38,7 +27,12 @@ def test_the_stock_province() -> None:
 
 
 def test_an_unknown_key_is_refused_naming_the_file_and_key(tmp_path: Path) -> None:
-    path = _schemas(tmp_path, 'short = "湖南"', 'short = "湖南"\nshorter = "湘"') / "province.toml"
+    path = (
+        edited_schemas(
+            tmp_path, "province.toml", 'short = "湖南"', 'short = "湖南"\nshorter = "湘"'
+        )
+        / "province.toml"
+    )
     with pytest.raises(ConfigError) as caught:
         load_province(path)
     assert str(caught.value) == (
@@ -48,7 +42,10 @@ def test_an_unknown_key_is_refused_naming_the_file_and_key(tmp_path: Path) -> No
 
 
 def test_a_missing_key_is_refused(tmp_path: Path) -> None:
-    path = _schemas(tmp_path, 'department = "湖南省科学技术厅"', "") / "province.toml"
+    path = (
+        edited_schemas(tmp_path, "province.toml", 'department = "湖南省科学技术厅"', "")
+        / "province.toml"
+    )
     with pytest.raises(ConfigError) as caught:
         load_province(path)
     assert str(caught.value) == (
@@ -57,7 +54,7 @@ def test_a_missing_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_another_province_needs_only_its_file(tmp_path: Path, settings: Settings) -> None:
-    folder = _schemas(tmp_path, 'name = "湖南省"', 'name = "广东省"')
+    folder = edited_schemas(tmp_path, "province.toml", 'name = "湖南省"', 'name = "广东省"')
     for old, new in (
         ('short = "湖南"', 'short = "广东"'),
         ("湖南省科学技术厅", "广东省科学技术厅"),
