@@ -96,8 +96,9 @@ def consolidate(
         rows, found = packet.settle(files, rows, form, registers, packet_spec)
         record(live, found)
         rows = attach_codes(rows, batch_problems(live))
-    result = BatchResult(settings, form, registers, files, rows, matches, prior, started, timings)
-    result.packet = packet_spec
+    result = BatchResult(
+        settings, form, registers, files, rows, matches, prior, started, timings, packet=packet_spec
+    )
     known = set(rows["key"]) | set(prior["key"]) if live else set(prior["key"])
     result.unapplied = decisions.unapplied(decided, known, registers.province)
     return result
