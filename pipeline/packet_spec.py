@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
-from pipeline.schema import ColumnSpec, FormSpec, fold
+from pipeline.schema import ColumnSpec, FormSpec
 
 LIMIT = re.compile(r"限\s*(\d+)\s*字")
 COMPARES = {"key", "date", "choice", "person", "mobile", "email", "fixed_phone"}
@@ -96,12 +96,6 @@ class PacketSpec:
     @property
     def numbers(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.number)
-
-    def label_keys(self) -> set[str]:
-        """Every folded label a form may print, for telling labels from values."""
-        keys = {fold(s) for f in (*self.fields, *self.roles) for s in f.spellings}
-        keys |= {fold(s) for c in self.contact_columns for s in c.spellings}
-        return keys | {fold(self.contact_section)}
 
 
 def _field(entry: dict[str, Any], where: str) -> FieldSpec:
