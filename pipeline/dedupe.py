@@ -333,4 +333,25 @@ def load_prior(settings: Settings, form: FormSpec, registers: Registers) -> pd.D
     return add_keys(prior, registers)
 
 
+_prior_cache: dict[tuple[object, ...], pd.DataFrame] = {}
+
+
+def prior_batches(settings: Settings, form: FormSpec, registers: Registers) -> pd.DataFrame:
+    """:func:`load_prior`, kept while the files are unchanged: a running process (the intake
+    site, ``beian check`` of several workbooks) reads the prior batches once, not once per check.
+    The key holds each file's size and modification time, and the form the rows are read with."""
+    try:
+        stamps = tuple(
+            (p.name, p.path, p.path.stat().st_size, p.path.stat().st_mtime_ns)
+            for p in settings.priors
+        )
+    except OSError:
+        return load_prior(settings, form, registers)  # says which file is missing
+    key = (settings.form, caps(settings), stamps)
+    if key not in _prior_cache:
+        _prior_cache.clear()
+        _prior_cache[key] = load_prior(settings, form, registers)
+    return _prior_cache[key].copy()
+
+
 # --- dispositions -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline import decisions, packet
 from pipeline.config import Settings
-from pipeline.dedupe import load_prior
+from pipeline.dedupe import prior_batches
 from pipeline.dispose import attach_codes, dispose_rows
 from pipeline.inbox import read_pending, survey
 from pipeline.ledger import Ledger
@@ -88,7 +88,7 @@ def consolidate(
             refused = {p.cell for p in f.problems if p.row is not None}  # the reader's own marks
             f.problems.extend(p for p in judged if p.cell not in refused)
     with _timed(timings, "dedupe"):
-        prior = load_prior(settings, form, registers)
+        prior = prior_batches(settings, form, registers)
         decided = decisions.load_decisions(settings.decisions, registers.province)
         rows, matches = dispose_rows(
             live, prior=prior, form=form, registers=registers, decided=decided, history=history

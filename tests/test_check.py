@@ -20,7 +20,7 @@ from helpers import (
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.run import consolidate
 from pipeline.schema import load_registers
 from pipeline.selfcheck import check_file
@@ -154,6 +154,21 @@ def test_already_filed_in_a_prior_batch_is_explained(tmp_path: Path, make_workbo
     lines = list(listed.iter_rows(min_row=2, values_only=True))
     assert [(line[0], line[6]) for line in lines] == [("A4", "往批已备案")]
     assert "已在2016年度首批报送备案" in lines[0][3] and "无需处理" in lines[0][4]
+
+
+def test_a_running_process_reads_a_changed_prior_batch_again(tmp_path: Path, make_workbook) -> None:
+    """The prior batches are kept between checks (the intake site checks many files), but a
+    prior file rewritten since is read again: its spaces are the ones judged."""
+    prior_path = tmp_path / "prior" / "首批.xlsx"
+    write_grid(prior_path, annex3_grid([good_row(name="岳麓山创新工场")]), "xlsx")
+    settings = load_settings(write_config(tmp_path, ("2016年度首批", prior_path)))
+    path = make_workbook([good_row(), good_row(name="岳麓山创新工场")])
+    first = check_file(settings, path)
+    assert sorted(first.rows["disposition"]) == ["accepted", "duplicate_prior"]
+    write_grid(prior_path, annex3_grid([good_row(), good_row(name="湘江智谷众创空间")]), "xlsx")
+    again = check_file(settings, path)
+    assert list(again.rows.sort_values("row")["disposition"]) == ["duplicate_prior", "accepted"]
+    assert sorted(again.prior["name"]) == sorted([good_row()["name"], "湘江智谷众创空间"])
 
 
 def test_a_file_that_is_no_workbook_gets_a_feedback_workbook(tmp_path: Path) -> None:

@@ -26,3 +26,19 @@ def test_reading_modules_load_no_pandas_before_the_workers_start() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert done.stdout.strip() == "False"
+
+
+def test_validation_does_not_import_hypothesis() -> None:
+    """pandera imports hypothesis (≈0.3 s) for data synthesis beian never uses; the test extras
+    install it, so this process has it to import and must not."""
+    code = (
+        "import sys, pandas as pd, pipeline.validate as v; "
+        "v.pa.DataFrameSchema({'a': v.pa.Column(str, checks=[v.pa.Check.isin(['x'])])})"
+        ".validate(pd.DataFrame({'a': ['x']})); "
+        "import importlib.util as u; print(u.find_spec('hypothesis') is not None, "
+        "'hypothesis' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.split() == ["True", "False"]
