@@ -21,6 +21,8 @@ gives: ``value``, ``several`` (always False here), ``valid`` and, for fixed line
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from email_validator.rfc_constants import (
     CASE_INSENSITIVE_MAILBOX_NAMES,
@@ -68,9 +70,18 @@ def _matches(nsn: pd.Series, desc: PhoneNumberDesc | None) -> pd.Series:
     """phonenumbers' ``_is_number_matching_desc`` for a column of national numbers."""
     if desc is None or not desc.national_number_pattern:
         return pd.Series(False, index=nsn.index)
-    pattern = desc.national_number_pattern
     fits = nsn.str.len().isin(desc.possible_length) if desc.possible_length else True
-    return fits & nsn.str.fullmatch(pattern).astype(bool)
+    return fits & _fullmatch(nsn, desc.national_number_pattern)
+
+
+def _fullmatch(values: pd.Series, pattern: str) -> pd.Series:
+    """``values.str.fullmatch(pattern)`` run by pyarrow directly, for national numbers (ASCII
+    digits, on which pyarrow's RE2 and Python's ``re`` agree). pandas would parse the pattern
+    with ``re`` on every call to decide whether RE2 may run it: ≈2 ms for the 1,000-character
+    fixed-line pattern, more than matching a bureau's hundred numbers takes."""
+    text = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string())
+    found = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
 def cn_type_in(nsn: pd.Series, fixed: bool) -> pd.Series:
