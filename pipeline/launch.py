@@ -13,9 +13,9 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
-READING_COMMANDS = {"run": 2, "check": 1}
-"""Workers worth starting early per command: a night reads many files on both cores; ``check``
-usually reads one (sandbox.guarded starts a second if it is given more)."""
+READING_COMMANDS = {"run": 1, "check": 1}
+"""Workers worth starting early per command: one; sandbox.guarded starts a second when the
+files to read are worth it (sandbox.workers_for), and a quiet night reads nothing at all."""
 _HELP = {"-h", "--help"}
 
 

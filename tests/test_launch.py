@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     ("argv", "count"),
     [
-        (["run", "--inbox", "收件箱"], 2),
+        (["run", "--inbox", "收件箱"], 1),
         (["check", "长沙.xlsx"], 1),
         (["run", "--help"], 0),
         (["check", "-h"], 0),
@@ -57,3 +58,18 @@ def test_beian_entry_checks_a_file_end_to_end(tmp_path: Path, make_workbook: Mak
     args = [sys.executable, "-m", "pipeline", "check", "--config", str(config), str(bad)]
     failed = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert failed.returncode == 1 and "未通过 1" in failed.stdout, failed.stdout + failed.stderr
+
+
+def test_a_second_worker_starts_only_for_input_worth_its_start(tmp_path: Path) -> None:
+    """Starting a worker costs about what reading a megabyte does: twenty small workbooks are
+    read by one worker, two large ones by two, and a missing file weighs nothing."""
+    small = [tmp_path / f"小{i}.xlsx" for i in range(20)]
+    for path in small:
+        path.write_bytes(b"x" * 10_000)
+    large = [tmp_path / "大1.xlsx", tmp_path / "大2.xlsx"]
+    for path in large:
+        path.write_bytes(b"x" * sandbox.WORKER_BYTES)
+    assert sandbox.workers_for(small) == 1
+    assert sandbox.workers_for(large) == min(2, os.cpu_count() or 1)
+    assert sandbox.workers_for([large[0]]) == 1
+    assert sandbox.workers_for([tmp_path / "不存在.xlsx"]) == 1
