@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 from xlsxwriter.workbook import Workbook
@@ -107,10 +109,24 @@ def coordinate(cell: str) -> tuple[int, int]:
 # --- widths and heights ---------------------------------------------------------------------------
 
 
+def _arrow_text(texts: pd.Series) -> pa.Array:
+    """The column as the cells show it (missing values empty), as one pyarrow string array."""
+    if isinstance(texts.dtype, pd.StringDtype):
+        return pa.array(texts.fillna(""), type=pa.string())
+    shown = texts.astype(object).where(texts.notna(), "")
+    return pa.array([str(value) for value in shown], type=pa.string())
+
+
+def _widths(text: pa.Array) -> np.ndarray:
+    """Counted by pyarrow directly: through pandas, each column's count first parses the pattern
+    with Python's ``re`` (to decide whether pyarrow may run it), and a workbook sizes a hundred
+    columns."""
+    return pc.add(pc.utf8_length(text), pc.count_substring_regex(text, _WIDE)).to_numpy()
+
+
 def display_widths(texts: pd.Series) -> pd.Series:
     """Width of each text in Excel character units: a CJK character counts two."""
-    text = texts.astype(object).where(texts.notna(), "").astype(str)
-    return text.str.len() + text.str.count(_WIDE)
+    return pd.Series(_widths(_arrow_text(texts)), index=texts.index)
 
 
 def display_width(text: str) -> int:
@@ -149,10 +165,9 @@ def row_heights(frame: pd.DataFrame, widths: list[int], bold: bool = False) -> p
     """Each row tall enough to show every wrapped line (see :func:`wrapped_lines`)."""
     lines = np.ones(len(frame))
     for (_, column), width in zip(frame.items(), widths, strict=True):
-        text = column.astype(object).where(column.notna(), "").astype(str)
-        wrapped = wrapped_lines(
-            display_widths(text).to_numpy(), text.str.count("\n").to_numpy(), width, bold
-        )
+        text = _arrow_text(column)
+        breaks = pc.count_substring(text, "\n").to_numpy()
+        wrapped = wrapped_lines(_widths(text), breaks, width, bold)
         lines = np.maximum(lines, wrapped)
     return pd.Series(points(lines), index=frame.index)
 

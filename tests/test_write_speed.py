@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pipeline.alongside import alongside, can_fork
 from pipeline.errors import OutputError
-from pipeline.xlsx import row_height, row_heights
+from pipeline.xlsx import display_width, display_widths, row_height, row_heights
 
 FORKS = can_fork()
 
@@ -31,6 +31,16 @@ def test_one_rows_height_equals_the_frames(cells: list[tuple[str, int]], bold: b
     texts, widths = [t for t, _ in cells], [w for _, w in cells]
     expected = float(row_heights(pd.DataFrame([texts]), widths, bold).iloc[0])
     assert row_height(texts, widths, bold) == expected
+
+
+@hypothesis_settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), st.none()), max_size=12), st.booleans())
+def test_a_columns_widths_equal_each_texts(values: list[str | None], as_text: bool) -> None:
+    """The column-wide count (pyarrow) equals the one-text count (Python's ``re``) for any
+    text, wide characters, line breaks and missing cells included, whatever the dtype."""
+    column = pd.Series(values, dtype="str" if as_text else object)
+    expected = [display_width("" if v is None else v) for v in values]
+    assert display_widths(column).tolist() == expected
 
 
 def write_pid(path: Path) -> None:
