@@ -348,10 +348,12 @@ def prior_batches(settings: Settings, form: FormSpec, registers: Registers) -> p
     except OSError:
         return load_prior(settings, form, registers)  # says which file is missing
     key = (settings.form, caps(settings), stamps)
-    if key not in _prior_cache:
+    found = _prior_cache.get(key)  # the intake site checks uploads in several threads
+    if found is None:
+        found = load_prior(settings, form, registers)
         _prior_cache.clear()
-        _prior_cache[key] = load_prior(settings, form, registers)
-    return _prior_cache[key].copy()
+        _prior_cache[key] = found
+    return found.copy()
 
 
 # --- dispositions -------------------------------------------------------------------------------
