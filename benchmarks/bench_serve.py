@@ -117,7 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     bureaus = list(registers.bureaus)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        generate(work / "gen", bureaus, args.rows, 200, 0.05, args.seed)
+        generate(
+            work / "gen",
+            bureaus,
+            rows=args.rows,
+            prior_rows=200,
+            check_rows=args.rows,
+            error_rate=0.05,
+            seed=args.seed,
+        )
         prior = next((work / "gen" / "prior").glob("*.xlsx"))
         settings = replace(
             load_settings(REPO / "beian.toml"),
