@@ -7,7 +7,8 @@ The reader finds the header; these rules say what else a filled sheet holds that
   repeated further down where a long table was pasted page by page;
 - signature and stamp lines (…（盖章）, 签字：…) and a lone date under the table (2016年4月10日);
 - an example row marked in its 序号 cell (例, 示例);
-- a cell reading 同上 ("the same as above") holds the value of the cell above it;
+- a cell reading 同上 ("the same as above") holds the value of the cell above it, and one reading
+  同电话 ("the same as the phone") the value of that column in its row;
 - a field given two columns (是否在国家高新区 | 高新区名称) is read as the two cells together.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.header import header_key, header_lookup
 from pipeline.schema import FormSpec
 
 Merge = tuple[tuple[int, int], tuple[int, int]]
@@ -31,6 +33,8 @@ _WHOLE_DATE = re.compile(
 # The first rows under the header looked at for column numbers.
 _NUMBER_ROWS = 2
 _strip = np.frompyfunc(str.strip, 1, 1)
+_SAME_AS_LENGTH = 16
+"""The longest cell :func:`same_as_column` reads as a reference (同办公室电话号码 is 8)."""
 
 
 def stripped(frame: pd.DataFrame) -> np.ndarray:
@@ -85,6 +89,28 @@ def same_as_above(whole: pd.DataFrame, ditto: tuple[str, ...]) -> pd.DataFrame:
     if not marks.any():
         return whole
     return whole.mask(marks).ffill().fillna(whole)
+
+
+def same_as_column(text: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
+    """Cells reading 同电话 (a ``same_as`` form of the spec around another column's label or
+    alias) take that column's value in their row; a name that is no other column's is kept."""
+    forms = [re.escape(f).replace(r"\{\}", "(.+)") for f in form.same_as]
+    if not forms or text.empty:
+        return text
+    pattern = re.compile("|".join(f"(?:{f})" for f in forms))
+    starts = tuple({f[:1] for f in form.same_as})
+    lookup = header_lookup(form)
+    cells = stripped(text)
+    short = np.frompyfunc(lambda c: len(c) <= _SAME_AS_LENGTH and c.startswith(starts), 1, 1)
+    out = text
+    for row, col in np.argwhere(np.asarray(short(cells), dtype=bool)):
+        found = pattern.fullmatch(cells[row, col])
+        named = next((g for g in found.groups() if g), "") if found else ""
+        other = lookup.get(header_key(named))
+        if other is not None and other != text.columns[col] and other in text.columns:
+            out = out.copy() if out is text else out
+            out.iat[row, col] = text.iat[row, text.columns.get_loc(other)]
+    return out
 
 
 def join_companions(

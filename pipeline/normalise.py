@@ -199,11 +199,14 @@ def parse_email(text: str) -> tuple[str, bool]:
 
 def choice_value(text: str, column: ColumnSpec) -> str:
     """The option a choice cell names (its spellings in the form file), or ``""``
-    (E_INSTITUTION_TYPE); a note in brackets is ignored when the whole text is not a known
-    spelling (民营企业（有限公司）)."""
+    (E_INSTITUTION_TYPE); when the whole text is not a known spelling, a note in brackets is
+    ignored (民营企业（有限公司）) or, failing that, is the answer (有限责任公司（民营）) when the
+    notes name one option only."""
     lookup = column.choice_lookup
     folded = fold(text).rstrip("。.,，;；、")
-    return lookup.get(folded) or lookup.get(_BRACKETED.sub("", folded), "")
+    found = lookup.get(folded) or lookup.get(_BRACKETED.sub("", folded))
+    inside = {lookup.get(note[1:-1], "") for note in _BRACKETED.findall(folded)} - {""}
+    return found or (inside.pop() if len(inside) == 1 else "")
 
 
 # --- free-text answers ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from pipeline.layout import (
     matches,
     member,
     same_as_above,
+    same_as_column,
     stripped,
 )
 from pipeline.problems import Problem, problem
@@ -125,6 +126,7 @@ def build_table(
         index=body.index,
     )
     text = join_companions(text, whole, companion_columns(grid[start:first_data], columns, form))
+    text = same_as_column(text, form)
     head = pd.DataFrame(grid[start:first_data], dtype=object).reindex(columns=whole.columns)
     skipped = layout_noise(whole, text, text_frame(head), form)
     skipped |= classify_noise(whole, text, form)

@@ -90,6 +90,7 @@ class FormSpec:
     footer_words: tuple[str, ...] = ()
     example_labels: tuple[str, ...] = ()
     ditto: tuple[str, ...] = ()
+    same_as: tuple[str, ...] = ()
     own_zone_words: tuple[str, ...] = ()
     source: Path = Path()
     """The form file this spec was read from, so later checks can name it."""
@@ -301,6 +302,7 @@ def load_form(path: Path) -> FormSpec:
         footer_words=tuple(form.get("footer_words", ())),
         example_labels=tuple(form.get("example_labels", ())),
         ditto=tuple(form.get("ditto", ())),
+        same_as=tuple(form.get("same_as", ())),
         own_zone_words=tuple(data["answers"].get("own_zone", ())),
         source=Path(path),
     )

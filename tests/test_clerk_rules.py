@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from pipeline.config import Settings
 from pipeline.dates import HALF_YEAR, QUARTER, TWO_READINGS, read_dates, spell_digits
-from pipeline.layout import fill_merged, join_companions, layout_noise, same_as_above
+from pipeline.layout import (
+    fill_merged,
+    join_companions,
+    layout_noise,
+    same_as_above,
+    same_as_column,
+)
 from pipeline.run import consolidate
 from pipeline.values import drop_enumeration, first_value, join_chinese
 
@@ -150,6 +156,30 @@ def test_join_companions_reads_two_cells_as_one_answer() -> None:
         "否",
         "长沙高新区",
     ]
+
+
+def test_same_as_column_takes_the_named_columns_value_in_its_row() -> None:
+    text = pd.DataFrame(
+        {
+            "name": ["同心创客空间", "岳麓"],
+            "head": ["同联系人", "王强"],
+            "contact": ["李娜", "同上"],
+            "office_phone": ["0731-88881234", "0731-88882222"],
+            "fax": ["同电话", "与办公电话相同"],
+            "mobile": ["同手机", "同总机"],
+        },
+        dtype=object,
+    )
+    got = same_as_column(text, FORM)
+    assert got.to_dict("list") == {
+        "name": ["同心创客空间", "岳麓"],
+        "head": ["李娜", "王强"],
+        "contact": ["李娜", "同上"],
+        "office_phone": ["0731-88881234", "0731-88882222"],
+        "fax": ["0731-88881234", "0731-88882222"],
+        "mobile": ["同手机", "同总机"],  # itself, and a column the form has not: kept
+    }
+    assert text.at[0, "fax"] == "同电话"  # the frame given is not changed
 
 
 def test_layout_noise_names_each_kind_of_row() -> None:

@@ -321,6 +321,31 @@ CASES = [
         {4: OK, 5: OK},
         {5: {KIND: "民营企业"}},
     ),
+    # --- the same as another column of the row ----------------------------------------------
+    value_case("fax-same-as-the-phone", OK, "传真", "0731-88881234", fax="同电话"),
+    value_case(
+        "fax-the-same-as-the-office-phone", OK, "传真", "0731-88881234", fax="与办公电话相同"
+    ),
+    value_case("head-is-the-contact", OK, "负责人", "李娜", head="同联系人"),
+    value_case(
+        "a-name-starting-with-tong-is-a-name", OK, NAME, "同心创客空间", name="同心创客空间"
+    ),
+    value_case(
+        "same-as-a-column-the-form-has-not",
+        ("rejected", "E_PHONE"),
+        fax="同总机",
+    ),
+    Case(
+        "same-as-above-then-same-as-the-phone",
+        official(
+            [
+                line(fax="同电话"),
+                line(name=SPACE_NAMES[1], office_phone="0731-88882222", fax="同上"),
+            ]
+        ),
+        {4: OK, 5: OK},
+        {4: {"传真": "0731-88881234"}, 5: {"传真": "0731-88882222"}},
+    ),
     Case(
         "stamp-line-at-the-foot-of-the-sheet",
         [TITLE, list(LABELS), *spaces(2), [], ["推荐单位（盖章）：", "", "株洲市科学技术局"]],
@@ -616,6 +641,14 @@ CASES = [
         "type-two-at-once-cannot-be-decided",
         ("rejected", "E_INSTITUTION_TYPE"),
         institution_type="国有/民营",
+    ),
+    value_case(
+        "type-named-only-in-the-note", OK, KIND, "民营企业", institution_type="有限责任公司（民营）"
+    ),
+    value_case(
+        "type-two-notes-cannot-be-decided",
+        ("rejected", "E_INSTITUTION_TYPE"),
+        institution_type="有限公司（国有）（民营）",
     ),
     # --- e-mail ------------------------------------------------------------------------------
     value_case(
