@@ -2,7 +2,8 @@
 
 Two steps. :func:`spell_digits` rewrites how a date is *spelled* into Arabic digits, as NFKC does
 for full-width digits: Chinese numerals (二〇一五年三月, 二零一五年十月十五日), two-digit years
-(15年3月), words of approximation (约…, …左右, …前), parts of a month or year (3月中旬, 年底).
+(15年3月), words of approximation or of the occasion (约…, …左右, …前, 注册时间…, …开业), a note in
+brackets (…（工商注册）), parts of a month or year (3月中旬, 年底), 年度 for 年.
 :func:`parse_dates` is the grammar over digit text: a day, a month, a half-year or quarter, or a
 year, each an interval [start, end] with its precision. A value that could be two dates is read
 as the interval covering both readings, so the age rule of SPEC §4 judges it over both, and its
@@ -30,7 +31,8 @@ PRECISION_WORDS = {
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _TIME_OF_DAY = r"[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 _DATE_SEPARATED = (
-    r"^(?P<y>\d{4})(?:[年./\-](?P<m>\d{1,2})(?:[月./\-](?P<d>\d{1,2})[日号]?|月份?)?)?[年./\-]?$"
+    r"^(?P<y>\d{4})(?:[年./\-,，。、](?P<m>\d{1,2})(?:[月./\-,，。、](?P<d>\d{1,2})[日号]?|月份?)?)?"
+    r"[年./\-]?$"
 )
 _DATE_COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$"
 _DATE_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"
@@ -43,7 +45,14 @@ _DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
 _NUMERAL = re.compile(r"[〇零○一二三四五六七八九十]+")
 # 15年3月, and 15.3.15 / 15-3-15 with month and day (15.3 alone could be a decimal)
 _TWO_DIGIT_YEAR = re.compile(r"^(\d{2})(?=\s*年|([./\-])\d{1,2}\2\d{1,2}$)")
-_APPROXIMATE = re.compile(r"^\s*(?:大约|约|成立于|于)|(?:左右|前后|许|成立|至今|以前|之前|前)\s*$")
+_APPROXIMATE = re.compile(
+    r"^\s*(?:大约|约|成立于|于|(?:工商)?注册(?:于|时间|日期)?|成立(?:时间|日期))\s*[:：]?"
+    r"|(?:左右|前后|许|成立|至今|以前|之前|前|(?:工商)?注册|开业|(?:试|正式)?运营|挂牌|揭牌)\s*$"
+)
+# A note in brackets without digits after the date (2015年3月（工商注册）) is not part of it; nor is
+# 度 in 2015年度.
+_DATE_NOTE = re.compile(r"\s*[(（][^)）\d]*[)）]\s*$")
+_YEAR_WORD = re.compile(r"(?<=\d)年度")
 # Parts of a month are read as the month (its interval covers them); 年底 is December, 年初 the
 # first quarter.
 _PART_OF_MONTH = re.compile(r"(?<=月)\s*(?:初|底|末|上旬|中旬|下旬)\s*$")
@@ -71,6 +80,9 @@ def _century(match: re.Match[str]) -> str:
 def spell_digits(text: pd.Series) -> pd.Series:
     """Date text spelled with Arabic digits and a four-digit year; other text unchanged."""
     spelled = text.str.replace(_NUMERAL, _numeral, regex=True)
+    spelled = spelled.str.replace(_DATE_NOTE, "", regex=True).str.replace(
+        _YEAR_WORD, "年", regex=True
+    )
     spelled = spelled.str.replace(_APPROXIMATE, "", regex=True)
     spelled = spelled.str.replace(_PART_OF_MONTH, "", regex=True)
     spelled = spelled.str.replace(_END_OF_YEAR, "年12月", regex=True)

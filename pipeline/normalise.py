@@ -239,21 +239,28 @@ def parse_answer(text: str, form: FormSpec) -> tuple[str, str]:
     return "是", rest
 
 
-def match_zone(name: str, zones: tuple[Zone, ...]) -> Zone | None:
+def match_zone(name: str, zones: tuple[Zone, ...], qualifiers: tuple[str, ...] = ()) -> Zone | None:
     """The register zone named in ``name`` (longest spelling wins), national or not.
 
-    The zone's city may be written in full (长沙市高新区 for 长沙高新区).
+    The zone's city may be written in full (长沙市高新区 for 长沙高新区), and a ``qualifier`` may
+    stand anywhere in the name (长沙国家高新技术产业开发区): it is left out on both sides.
     """
-    folded = fold(name)
+    folded = _unqualified(fold(name), qualifiers)
     best: tuple[int, Zone] | None = None
     for zone in zones:
         city = fold(zone.city)
         text = folded.replace(city, city.removesuffix("市")) if city.endswith("市") else folded
         for spelling in zone.spellings:
-            key = fold(spelling)
+            key = _unqualified(fold(spelling), qualifiers)
             if key and key in text and (best is None or len(key) > best[0]):
                 best = (len(key), zone)
     return best[1] if best else None
+
+
+def _unqualified(text: str, qualifiers: tuple[str, ...]) -> str:
+    for word in sorted(qualifiers, key=len, reverse=True):
+        text = text.replace(fold(word), "")
+    return text
 
 
 # --- the whole table --------------------------------------------------------------------------
@@ -354,7 +361,9 @@ def _normalise(
                 implied = (parsed.str[0] == "是") & unnamed & zone.ne("")
                 named = named.where(~implied, zone)
                 out[f"{col.field}_implied"] = implied
-                matched = map_unique(named, lambda v: match_zone(v, registers.zones))
+                matched = map_unique(
+                    named, lambda v: match_zone(v, registers.zones, form.zone_qualifiers)
+                )
                 out[f"{col.field}_text"] = named
                 out[col.field] = matched.map(lambda z: z.official_name if z else "")
                 out[f"{col.field}_since"] = pd.to_datetime(

@@ -92,6 +92,7 @@ class FormSpec:
     ditto: tuple[str, ...] = ()
     same_as: tuple[str, ...] = ()
     own_zone_words: tuple[str, ...] = ()
+    zone_qualifiers: tuple[str, ...] = ()
     source: Path = Path()
     """The form file this spec was read from, so later checks can name it."""
 
@@ -304,6 +305,7 @@ def load_form(path: Path) -> FormSpec:
         ditto=tuple(form.get("ditto", ())),
         same_as=tuple(form.get("same_as", ())),
         own_zone_words=tuple(data["answers"].get("own_zone", ())),
+        zone_qualifiers=tuple(data["answers"].get("zone_qualifiers", ())),
         source=Path(path),
     )
 

@@ -31,6 +31,8 @@ _SEVERAL = re.compile(r"\s*(?:[/／;；,，、]|或)\s*")
 # is one number in groups).
 _SIDE_BY_SIDE = re.compile(r"\s+(?=[+\d(（])")
 _WHOLE_NUMBER = re.compile(r"^[+(（]?\d[\d\-—－()（）]{6,}$")
+# ... and e-mail addresses side by side (a@x.com b@y.com, or one per line), each whole.
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
 # A list number before a name: 1、 2. （3） ⑷
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,3}\s*[、.．]|[(（]\d{1,3}[)）])\s*(?=\D)")
 
@@ -54,6 +56,9 @@ def first_value(text: str) -> tuple[str, bool]:
     if len(values) == 1:
         apart = _SIDE_BY_SIDE.split(values[0])
         values = apart if all(_WHOLE_NUMBER.match(v) for v in apart) else values
+    if len(values) == 1:
+        apart = values[0].split()
+        values = apart if all(_ADDRESS.match(v) for v in apart) else values
     if len(values) < 2:
         return bare, False
     return values[0], True

@@ -492,6 +492,26 @@ CASES = [
     value_case("founded-approximately", OK, FOUNDED, "2014", founded="2014年左右"),
     value_case("founded-end-of-year", ("rejected", "E_TOO_YOUNG"), founded="2015年底"),
     value_case("founded-mid-month", OK, FOUNDED, "2015-03", founded="2015年3月中旬"),
+    value_case(
+        "founded-with-a-note-in-brackets",
+        OK,
+        FOUNDED,
+        "2015-03-15",
+        founded="2015年3月15日（工商注册）",
+    ),
+    value_case("founded-registered", OK, FOUNDED, "2015-03-15", founded="2015.03.15注册"),
+    value_case(
+        "founded-labelled-in-the-cell", OK, FOUNDED, "2015-03", founded="注册时间：2015年3月"
+    ),
+    value_case("founded-opened", OK, FOUNDED, "2015-03", founded="2015年3月开业"),
+    value_case("founded-year-du", OK, FOUNDED, "2014", founded="2014年度"),
+    value_case("founded-chinese-commas", OK, FOUNDED, "2015-03-15", founded="2015，3，15"),
+    value_case("founded-ideographic-full-stops", OK, FOUNDED, "2015-03-15", founded="2015。3。15"),
+    value_case(
+        "founded-with-a-second-date-in-a-note-is-asked",
+        ("rejected", "E_DATE"),
+        founded="2015年3月（2016年迁址）",
+    ),
     Case(
         "formula-in-a-legacy-xls-written-by-a-program-that-does-not-calculate",
         official([line(operator=xlwt.Formula('"长沙麓谷"&"创客科技有限公司"'))]),
@@ -607,6 +627,14 @@ CASES = [
     ),
     # --- yes/no answers ----------------------------------------------------------------------
     value_case("zone-yes-and-name-with-slash", OK, ZONE, HIGH_TECH, zone="是/长沙高新区"),
+    value_case(
+        "zone-national-inside-the-official-name",
+        OK,
+        ZONE,
+        HIGH_TECH,
+        zone="是，长沙国家高新技术产业开发区",
+    ),
+    value_case("zone-national-level-before-the-name", OK, ZONE, HIGH_TECH, zone="国家级长沙高新区"),
     value_case("zone-tick-names-no-zone", ("rejected", "E_ZONE_NAME_MISSING"), zone="√"),
     value_case("zone-tick-then-zone", OK, ZONE, HIGH_TECH, zone="√ 长沙高新区"),
     value_case(
@@ -650,6 +678,10 @@ CASES = [
         ("rejected", "E_INSTITUTION_TYPE"),
         institution_type="有限公司（国有）（民营）",
     ),
+    value_case("type-private-tech", OK, KIND, "民营企业", institution_type="民营科技型企业"),
+    value_case(
+        "type-association-as-legal-person", OK, KIND, "其他", institution_type="社会团体法人"
+    ),
     # --- e-mail ------------------------------------------------------------------------------
     value_case(
         "email-with-full-stop", OK, EMAIL, "zhangwei@example.com", email="zhangwei@example.com。"
@@ -659,6 +691,13 @@ CASES = [
     ),
     value_case(
         "email-with-label", OK, EMAIL, "zhangwei@example.com", email="邮箱：zhangwei@example.com"
+    ),
+    value_case(
+        "email-two-addresses-one-per-line",
+        ("accepted", "W_SEVERAL_VALUES"),
+        EMAIL,
+        "zhangwei@example.com",
+        email="zhangwei@example.com\nlina@example.com",
     ),
     value_case(
         "email-two-addresses",

@@ -319,6 +319,15 @@ def test_zone_register(text: str, official: str, since: str) -> None:
     assert (zone.official_name, zone.national_since) == (official, dt.date.fromisoformat(since))
 
 
+@pytest.mark.parametrize(
+    "text", ["长沙国家高新技术产业开发区", "国家级长沙高新区", "长沙高新区（国家级）"]
+)
+def test_zone_qualified_as_national_anywhere(text: str) -> None:
+    zone = match_zone(text, REGISTERS.zones, FORM.zone_qualifiers)
+    assert zone is not None and zone.official_name == "长沙高新技术产业开发区"
+    assert match_zone("国家级", REGISTERS.zones, FORM.zone_qualifiers) is None
+
+
 @pytest.mark.parametrize("text", ["", "宁乡经开区", "岳麓山大学科技城"])
 def test_zone_not_in_register(text: str) -> None:
     assert match_zone(text, REGISTERS.zones) is None
