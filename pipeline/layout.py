@@ -7,6 +7,8 @@ The reader finds the header; these rules say what else a filled sheet holds that
   repeated further down where a long table was pasted page by page;
 - signature and stamp lines (…（盖章）, 签字：…) and a lone date under the table (2016年4月10日);
 - an example row marked in its 序号 cell (例, 示例);
+- a group heading between the spaces: a row holding only one cell numbered as a heading is
+  numbered in Chinese (一、长沙市, （二）浏阳市);
 - a cell reading 同上 ("the same as above") holds the value of the cell above it, and one reading
   同电话 ("the same as the phone") the value of that column in its row;
 - a field given two columns (是否在国家高新区 | 高新区名称) is read as the two cells together.
@@ -29,6 +31,9 @@ _COLUMN_NUMBER = re.compile(r"(?:[(（]?\d{1,2}[)）]?|[①-⑳])")
 _WHOLE_DATE = re.compile(
     r"^[\d〇零○一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
     r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*[日号])?$"
+)
+_GROUP_HEADING = re.compile(
+    r"^(?:[(（][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])\s*\S"
 )
 # The first rows under the header looked at for column numbers.
 _NUMBER_ROWS = 2
@@ -161,4 +166,6 @@ def layout_noise(
         np.array([c.strip("：:") for c in first_filled(cells)], dtype=object), example
     )
     reasons[labelled & (reasons == "")] = "填写示例行"
+    heading = (count == 1) & matches(joined, _GROUP_HEADING)
+    reasons[heading & (reasons == "")] = "分组标题"
     return {int(row): why for row, why in zip(whole.index, reasons, strict=True) if why}

@@ -217,6 +217,20 @@ def test_layout_noise_names_each_kind_of_row() -> None:
     }
 
 
+def test_layout_noise_reads_a_lone_numbered_heading_as_a_group_heading() -> None:
+    rows = [
+        ["", "（一）长沙县", *[""] * 11],
+        ["一、浏阳市", *[""] * 12],
+        ["", "麓谷创客工场", *["x"] * 11],
+        ["", "一、麓谷创客工场", "长沙麓谷创客科技有限公司", *[""] * 10],
+        ["", "长沙市一、二期", *[""] * 11],
+    ]
+    whole = pd.DataFrame(rows, index=range(4, 9))
+    text = whole.iloc[:, 1:].set_axis(FORM.fields[:12], axis=1)
+    header = pd.DataFrame([["序号", *[c.short_label for c in FORM.columns[:12]]]])
+    assert layout_noise(whole, text, header, FORM) == {4: "分组标题", 5: "分组标题"}
+
+
 def test_drop_enumeration_keeps_names_that_start_with_a_number() -> None:
     names = pd.Series(
         ["1、麓谷创客工场", "（2）岳麓", "12. 创客", "3D打印空间", "1.5度空间", "2015创客"]

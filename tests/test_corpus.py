@@ -294,6 +294,18 @@ CASES = [
         official([line(zone="是")]),
         {4: ("rejected", "E_ZONE_NAME_MISSING")},
     ),
+    Case(
+        "group-headings-between-the-spaces",
+        official(
+            [
+                ["（一）长沙县"],
+                line(),
+                ["二、浏阳市"],
+                line(name=SPACE_NAMES[1]),
+            ]
+        ),
+        {5: OK, 7: OK},
+    ),
     # --- same as above ------------------------------------------------------------------------
     Case(
         "same-as-above-for-operator-address-and-fax",
