@@ -14,6 +14,7 @@ from pipeline.model import BatchResult
 from pipeline.problem_list import problems_frame
 from pipeline.run import RunReport
 from pipeline.selfcheck import Checked
+from pipeline.sheets import sheets_read
 from pipeline.status import Status
 
 console = Console(record=True)
@@ -84,6 +85,8 @@ def print_check(item: Checked) -> None:
     outcome = item.outcome
     bureau = outcome.bureau.name if outcome.bureau else report.UNKNOWN_BUREAU
     console.print(f"[bold]{escape(outcome.file)}[/]  推荐单位：{bureau}")
+    if len(outcome.tables) > 1:
+        console.print(f"工作表：{escape(sheets_read(outcome))}")
     frame = problems_frame(item.result, outcome)
     if len(frame):
         console.print(summary.frame_table(frame[CHECK_COLUMNS]))

@@ -309,21 +309,21 @@ def load_prior(settings: Settings, form: FormSpec, registers: Registers) -> pd.D
             )
     jobs = [(prior.path, prior.path.name) for prior in settings.priors]
     for prior, result in zip(settings.priors, read_files(jobs, form, caps(settings)), strict=True):
-        if result.table is None:
+        if not result.tables:
             reasons = "；".join(p.message for p in result.problems)
             raise ConfigError(f"往批汇总表 {prior.path} 无法读取：{reasons}")
-        table = result.table.frame
-        frames.append(
+        frames += [  # a prior batch's workbook may be split over sheets too
             pd.DataFrame(
                 {
                     "batch": prior.name,
-                    "name": table["name"].str.strip(),
-                    "operator": table["operator"].str.strip(),
+                    "name": table.frame["name"].str.strip(),
+                    "operator": table.frame["operator"].str.strip(),
                     "file": prior.path.name,
-                    "row": table.index.astype(int),
+                    "row": table.frame.index.astype(int),
                 }
             )
-        )
+            for table in result.tables
+        ]
     columns = ["uid", "batch", "name", "operator", "file", "row", "key", "opkey", "city_key"]
     if not frames:
         return pd.DataFrame(columns=columns)

@@ -17,18 +17,20 @@ from pipeline.xlsx import cell_address
 
 
 def rows_of(live: list[FileOutcome]) -> pd.DataFrame:
-    """One frame of every data row of the live files, in received order, with a unique id."""
+    """One frame of every data row of the live files, in received order (a file's sheets in
+    workbook order), each with its sheet and a unique id."""
     frames = []
     for f in live:
-        assert f.norm is not None and f.table is not None and f.bureau is not None
-        frame = f.norm.copy()
-        frame.insert(0, "row", frame.index.astype(int))
-        frame.insert(0, "sheet", f.table.sheet)
-        frame.insert(0, "file", f.file)
-        frame.insert(0, "city", f.bureau.city)
-        frame.insert(0, "bureau", f.bureau.name)
-        frame.insert(0, "received", pd.Timestamp(f.received))
-        frames.append(frame.reset_index(drop=True))
+        assert f.bureau is not None
+        for table, norm in zip(f.tables, f.norms, strict=True):
+            frame = norm.copy()
+            frame.insert(0, "row", frame.index.astype(int))
+            frame.insert(0, "sheet", table.sheet)
+            frame.insert(0, "file", f.file)
+            frame.insert(0, "city", f.bureau.city)
+            frame.insert(0, "bureau", f.bureau.name)
+            frame.insert(0, "received", pd.Timestamp(f.received))
+            frames.append(frame.reset_index(drop=True))
     if not frames:
         return pd.DataFrame(columns=["received", "bureau", "city", "file", "sheet", "row", "name"])
     rows = pd.concat(frames, ignore_index=True)
@@ -40,9 +42,7 @@ def _row_problem(
     code: str, row: pd.Series, form: FormSpec, live: dict[str, FileOutcome], **params: object
 ) -> Problem:
     """A duplicate notice at the name cell of a row."""
-    outcome = live[row["file"]]
-    assert outcome.table is not None
-    col = outcome.table.columns.get("name", 0)
+    col = live[row["file"]].table_of(row["sheet"]).columns.get("name", 0)
     return problem(
         code,
         file=row["file"],
@@ -70,20 +70,18 @@ def dispose(
     already filed even if it also has errors.
     """
     added: list[Problem] = []
-    error_rows = {(p.file, p.row) for p in problems if p.severity == "error"}
-    keyed = list(zip(rows["file"], rows["row"], strict=True))
+    error_rows = {(p.file, p.sheet, p.row) for p in problems if p.severity == "error"}
+    keyed = list(zip(rows["file"], rows["sheet"], rows["row"], strict=True))
     rejected = pd.Series([k in error_rows for k in keyed], index=rows.index)
 
     repeats = dedupe.within_file(rows, rejected)
     by_uid = rows.set_index("uid", drop=False)
     for m in repeats.itertuples():
+        row, kept = by_uid.loc[m.uid], by_uid.loc[m.other]
+        sheet = "本表" if kept["sheet"] == row["sheet"] else f"工作表“{kept['sheet']}”"
         added.append(
             _row_problem(
-                "E_DUPLICATE_ROW",
-                by_uid.loc[m.uid],
-                form,
-                live,
-                other_row=by_uid.at[m.other, "row"],
+                "E_DUPLICATE_ROW", row, form, live, other_place=f"{sheet}第 {kept['row']} 行"
             )
         )
     rejected |= rows["uid"].isin(repeats["uid"])
@@ -123,7 +121,7 @@ def dispose(
                     form,
                     live,
                     other_bureau=other["bureau"],
-                    other_file=other["file"],
+                    other_file=other["file"] + live[other["file"]].sheet_suffix(other["sheet"]),
                     other_row=other["row"],
                 )
             )
@@ -187,16 +185,21 @@ def attach_codes(rows: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Every code raised on a row, in the order raised, joined with ';'; warnings as text."""
     if not problems or rows.empty:
         return rows.assign(codes="", warnings="")
+    at = ["file", "sheet", "row"]
     table = pd.DataFrame(
-        [(p.file, p.row, p.code, p.severity, p.message) for p in problems if p.row is not None],
-        columns=["file", "row", "code", "severity", "message"],
+        [
+            (p.file, p.sheet, p.row, p.code, p.severity, p.message)
+            for p in problems
+            if p.row is not None
+        ],
+        columns=[*at, "code", "severity", "message"],
     )
-    codes = table.drop_duplicates(["file", "row", "code"]).groupby(["file", "row"])["code"]
+    codes = table.drop_duplicates([*at, "code"]).groupby(at)["code"]
     joined = codes.agg(";".join).rename("codes")
-    warn = table[table["severity"] == "warning"].groupby(["file", "row"])["message"]
+    warn = table[table["severity"] == "warning"].groupby(at)["message"]
     warnings = warn.agg("；".join).rename("warnings")
-    out = rows.merge(joined, left_on=["file", "row"], right_index=True, how="left")
-    out = out.merge(warnings, left_on=["file", "row"], right_index=True, how="left")
+    out = rows.merge(joined, left_on=at, right_index=True, how="left")
+    out = out.merge(warnings, left_on=at, right_index=True, how="left")
     return out.fillna({"codes": "", "warnings": ""})
 
 

@@ -84,9 +84,9 @@ def read_outcome(
     outcome: FileOutcome, result: ReadResult, registers: Registers, now: float
 ) -> None:
     """Take one file's read and decide its bureau and whether it is rejected or deferred."""
-    outcome.fmt, outcome.table, outcome.problems = result.fmt, result.table, result.problems
-    stamp = result.table.stamp if result.table else ""
-    title = result.table.title if result.table else ""
+    outcome.fmt, outcome.tables, outcome.problems = result.fmt, result.tables, result.problems
+    stamp = next((t.stamp for t in result.tables if t.stamp), "")
+    title = next((t.title for t in result.tables if t.title), "")
     outcome.bureau, outcome.bureau_source = identify_bureau(stamp, outcome.file, registers, title)
     if not result.ok:
         recent = now - outcome.mtime < DEFER_SECONDS

@@ -24,6 +24,7 @@ from pipeline.inbox import survey
 from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
 from pipeline.problems import Problem, problem
+from pipeline.read import SheetTable
 from pipeline.run import consolidate
 from pipeline.schema import Bureau
 from pipeline.values import cell_text
@@ -59,8 +60,9 @@ class Verdict:
     status: str
     counts: dict[str, int]
     problems: list[Problem]
-    grid: list[list[dict[str, str]]] = field(default_factory=list)
-    sheet: str = ""
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    """Each sheet read, in workbook order: its name and its marked grid (the page shows each;
+    the JSON answer keeps SPEC §11's keys, each problem naming its sheet)."""
 
     @property
     def stray(self) -> bool:
@@ -143,12 +145,9 @@ def mismatch(upload: Upload, outcome: FileOutcome) -> Problem | None:
     )
 
 
-def grid_of(outcome: FileOutcome) -> list[list[dict[str, str]]]:
+def grid_of(table: SheetTable, problems: list[Problem]) -> list[list[dict[str, str]]]:
     """The bureau's sheet as read, cell by cell: text, mark (error/warning) and why."""
-    table = outcome.table
-    if table is None:
-        return []
-    marks = cell_marks(outcome.problems)
+    marks = cell_marks([p for p in problems if p.sheet == table.sheet])
     width = max((len(r) for r in table.grid[:GRID_ROWS]), default=0)
     grid = []
     for r, values in enumerate(table.grid[:GRID_ROWS]):
@@ -184,9 +183,9 @@ def verdict_of(result: BatchResult, upload: Upload) -> Verdict:
     status = "rejected" if outcome.status == "deferred" else outcome.status
     outcome.status = status
     counts = file_counts(result, outcome) if status == "live" else dict.fromkeys(DISPOSITIONS, 0)
-    sheet = outcome.table.sheet if outcome.table is not None else ""
     found = list(outcome.problems) + (packet_problems(result, upload) if status == "annex1" else [])
-    return Verdict(upload, status, counts, found, grid_of(outcome), sheet)
+    views = [{"sheet": t.sheet, "grid": grid_of(t, outcome.problems)} for t in outcome.tables]
+    return Verdict(upload, status, counts, found, views)
 
 
 def packet_problems(result: BatchResult, upload: Upload) -> list[Problem]:

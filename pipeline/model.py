@@ -29,6 +29,8 @@ class FileOutcome:
 
     ``problems`` is the one store of the file's problems: every stage appends to the file it
     judged, and the batch's list (:attr:`BatchResult.problems`) is derived from these lists.
+    ``tables`` holds one table per filled sheet in workbook order, ``norms`` their normalised
+    rows (same order); a data row is known by (file, sheet, row).
     """
 
     file: str
@@ -42,8 +44,8 @@ class FileOutcome:
     bureau_source: str = ""
     fmt: str = ""
     problems: list[Problem] = field(default_factory=list)
-    table: SheetTable | None = None
-    norm: pd.DataFrame | None = None
+    tables: list[SheetTable] = field(default_factory=list)
+    norms: list[pd.DataFrame] = field(default_factory=list)
     note: str = ""
     annex1: FormRead | None = None
 
@@ -54,7 +56,16 @@ class FileOutcome:
 
     @property
     def data_rows(self) -> int:
-        return 0 if self.table is None else len(self.table.frame)
+        return sum(len(t.frame) for t in self.tables)
+
+    def table_of(self, sheet: str) -> SheetTable:
+        """The table read from ``sheet`` (sheet names are unique within a workbook)."""
+        return next(t for t in self.tables if t.sheet == sheet)
+
+    def sheet_suffix(self, sheet: str) -> str:
+        """What follows the file's name where a message names a row of it: the sheet, when the
+        file was filled on several."""
+        return f" 工作表“{sheet}”" if len(self.tables) > 1 else ""
 
 
 @dataclass

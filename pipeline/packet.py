@@ -151,8 +151,8 @@ def _at_row(
 ) -> Problem:
     """A packet problem on the space's Annex 3 row, at the compared column's cell when there is
     one (the 回执 marks it there), else on the row as a whole, named after the form's field."""
-    table = live[row["file"]].table
-    col = table.columns.get(found.annex3) if table is not None and found.annex3 else None
+    table = live[row["file"]].table_of(row["sheet"])
+    col = table.columns.get(found.annex3) if found.annex3 else None
     annex = "附件2" if code.startswith("W_ANNEX2") else "附件1"
     return problem(
         code,

@@ -24,8 +24,18 @@ def position(p: Problem) -> tuple[int, int]:
 
 
 def file_problems(outcome: FileOutcome) -> list[Problem]:
-    """The file's problems in reading order: by row, then column."""
-    return sorted(outcome.problems, key=position)
+    """The file's problems in reading order: sheet by sheet as in the workbook, by row, then
+    column; problems about the file or about no table's sheet first."""
+    order = {t.sheet: i + 1 for i, t in enumerate(outcome.tables)}
+    return sorted(outcome.problems, key=lambda p: (order.get(p.sheet, 0), *position(p)))
+
+
+def cell_label(p: Problem, outcome: FileOutcome) -> str:
+    """Where the problem is, as the bureau finds it: the cell (with its sheet, Excel's way, when
+    the file was filled on several sheets), the row, or the file."""
+    if p.cell:
+        return f"{p.sheet}!{p.cell}" if len(outcome.tables) > 1 else p.cell
+    return f"第 {p.row} 行" if p.row else "整个文件" if p.file == outcome.file else p.file
 
 
 def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
@@ -34,24 +44,24 @@ def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
     rows = result.rows
     if not len(rows):
         return rows
-    return rows.loc[rows["file"] == outcome.file, ["file", "row", "disposition"]]
+    return rows.loc[rows["file"] == outcome.file, ["file", "sheet", "row", "disposition"]]
 
 
 def problems_frame(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:
     """问题清单: cell, column, value as sent, what is wrong, how to fix, kind, the row's fate."""
     rows = file_rows(result, outcome)
-    fate = dict(zip(rows["row"], rows["disposition"], strict=True)) if len(rows) else {}
+    at = zip(rows["sheet"], rows["row"], rows["disposition"], strict=True) if len(rows) else ()
+    fate = {(sheet, row): disposition for sheet, row, disposition in at}
     packet = bureau_packet_problems(result, outcome)
     lines = [
         (
-            p.cell
-            or (f"第 {p.row} 行" if p.row else "整个文件" if p.file == outcome.file else p.file),
+            cell_label(p, outcome),
             p.column,
             p.value,
             p.message,
             p.hint,
             SEVERITY_LABELS[p.severity],
-            DISPOSITION_LABELS.get(fate.get(p.row, ""), ""),
+            DISPOSITION_LABELS.get(fate.get((p.sheet, p.row), ""), ""),
         )
         for p in file_problems(outcome) + packet
     ]

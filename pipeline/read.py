@@ -1,8 +1,9 @@
 """Read a bureau's file into the Annex 3 table: raw text per field, each value at its Excel address.
 
 The format is known by content first (:mod:`pipeline.filetype`), the sheets are loaded as grids
-(:mod:`pipeline.grids`), and here the Annex 3 table is found among them: header, stamp, noise
-rows, and the cell-level refusals (error values, uncalculated formulas, over-long text).
+(:mod:`pipeline.grids`), and here the Annex 3 table is found in each of them: header, stamp,
+noise rows, and the cell-level refusals (error values, uncalculated formulas, over-long text).
+Which sheets are the submission is :mod:`pipeline.sheets`' rule.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from pipeline import cellformats, filetype
+from pipeline import cellformats, filetype, sheets
 from pipeline.grids import Grid, formula_issues, load_sheets
 from pipeline.guards import FileRefused
 from pipeline.header import companion_columns, find_header, find_stamp
@@ -64,7 +65,8 @@ class SheetTable:
 
     ``frame`` holds the text of every field as sent (``""`` when empty), indexed by Excel row
     number; ``columns`` maps each found field to its 0-based column; ``grid`` is the whole sheet as
-    read, kept so the feedback workbook can show the bureau its own sheet.
+    read, kept so the feedback workbook can show the bureau its own sheet; ``merges`` its merged
+    ranges (0-based (top, left), (bottom, right)).
     """
 
     sheet: str
@@ -74,23 +76,24 @@ class SheetTable:
     stamp: str
     grid: Grid
     skipped: dict[int, str] = field(default_factory=dict)
-    others: dict[str, int] = field(default_factory=dict)
+    merges: list[Merge] = field(default_factory=list)
     title: str = ""
 
 
 @dataclass
 class ReadResult:
-    """What reading one file produced: a table, or file-level problems saying why not."""
+    """What reading one file produced: its tables (one per filled sheet, in workbook order), or
+    file-level problems saying why not."""
 
     file: str
     path: Path
     fmt: str
-    table: SheetTable | None
+    tables: list[SheetTable]
     problems: list[Problem]
 
     @property
     def ok(self) -> bool:
-        return self.table is not None and not any(p.severity == "file" for p in self.problems)
+        return bool(self.tables) and not any(p.severity == "file" for p in self.problems)
 
 
 # --- cell text ----------------------------------------------------------------------------------
@@ -135,7 +138,7 @@ def build_table(
     footer = [grid[row - 1] for row, why in skipped.items() if why == "表尾说明"]
     stamp = find_stamp(grid, start, form, footer)
     title = " ".join(t for row in grid[:start] for t in map(cell_text, row) if t.strip())
-    return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped, title=title)
+    return SheetTable(name, header_rows, columns, kept, stamp, grid, skipped, merges or [], title)
 
 
 def filled_columns(rows: Grid) -> pd.DataFrame:
@@ -230,22 +233,14 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     fmt = ""
     try:
         fmt = filetype.sniff(path)
-        table = pick_table(load_sheets(path, fmt), form)
-        if table is None:
-            raise FileRefused(
-                "F_NO_HEADER", rows=form.header_search_rows, min=form.header_min_columns
-            )
-        truncated = len(table.grid) > filetype.row_cap()
-        if truncated or len(table.frame) > filetype.MAX_DATA_ROWS:
-            rows = f"{filetype.row_cap()}+" if truncated else len(table.frame)
-            raise FileRefused(
-                "F_TOO_MANY_ROWS", sheet=table.sheet, rows=rows, limit=filetype.MAX_DATA_ROWS
-            )
-        if table.frame.empty:
-            raise FileRefused("F_NO_ROWS", sheet=table.sheet)
-        show_dates(table, path, fmt, form)
-        formulas = formula_issues(path, fmt, table.sheet)
-        formulas |= error_values(table)
+        loaded = load_sheets(path, fmt)
+        built = [(v, build_table(name, grid, form, m)) for name, v, grid, m in loaded]
+        tables = sheets.choose_tables([(v, t) for v, t in built if t is not None])
+        check_size(tables, form)
+        formulas: dict[str, dict[tuple[int, int], str]] = {}
+        for table in tables:
+            show_dates(table, path, fmt, form)
+            formulas[table.sheet] = formula_issues(path, fmt, table.sheet) | error_values(table)
     except FileRefused as refusal:
         return _refused(path, file, fmt, refusal.code, **refusal.params)
     except OSError as exc:
@@ -255,47 +250,58 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         detail = f"工作表结构损坏（{str(exc)[:120]}）"
         return _refused(path, file, fmt, "F_UNREADABLE", detail=detail)
     labels = {c.field: c.short_label for c in form.columns}
-    others = [
-        problem("W_OTHER_SHEETS", file=file, sheet=name, rows=rows, used=table.sheet)
-        for name, rows in table.others.items()
+    headed = {t.sheet for _, t in built if t is not None}
+    spoiled = sheets.spoiled_sheets([(n, v, g) for n, v, g, _ in loaded], headed, form)
+    found = [
+        problem("W_OTHER_SHEETS", file=file, sheet=name, rows=rows, found=count)
+        for name, (rows, count) in spoiled.items()
     ]
-    return ReadResult(file, path, fmt, table, others + cell_problems(file, table, formulas, labels))
+    for table in tables:
+        found += cell_problems(file, table, formulas[table.sheet], labels)
+    return ReadResult(file, path, fmt, tables, found)
+
+
+def check_size(tables: list[SheetTable], form: FormSpec) -> None:
+    """Refuse a file without the table, with too many rows (all its sheets together), or none."""
+    if not tables:
+        raise FileRefused("F_NO_HEADER", rows=form.header_search_rows, min=form.header_min_columns)
+    cut = [t.sheet for t in tables if len(t.grid) > filetype.row_cap()]
+    total = sum(len(t.frame) for t in tables)
+    if cut or total > filetype.MAX_DATA_ROWS:
+        rows = f"{filetype.row_cap()}+" if cut else total
+        names = "、".join(cut or [t.sheet for t in tables])
+        raise FileRefused("F_TOO_MANY_ROWS", sheet=names, rows=rows, limit=filetype.MAX_DATA_ROWS)
+    if not total:
+        raise FileRefused("F_NO_ROWS", sheet=tables[0].sheet)
 
 
 def show_dates(table: SheetTable, path: Path, fmt: str, form: FormSpec) -> None:
-    """Date cells whose number format hides the day read as shown: 2015年3月 is a month."""
+    """Date cells whose number format hides the day read as shown: 2015年3月 is a month. A date
+    merged down over several rows reads as shown in every row it covers."""
     for fld in (c.field for c in form.of_kind("date")):
         col = table.columns.get(fld)
         if col is not None:
             shown = cellformats.shown_dates(
                 path, fmt, table.sheet, table.grid, table.frame.index, col
             )
+            shown |= merged_below(shown, table.merges, col, table.frame.index)
             table.frame.loc[list(shown), fld] = list(shown.values())
 
 
+def merged_below(
+    shown: dict[int, str], merges: list[Merge], col: int, rows: pd.Index
+) -> dict[int, str]:
+    """The rows (Excel numbers, among ``rows``) a merge in column ``col`` covers below a top cell
+    read as shown, each with the top cell's text: the cells under a merge hold no value or
+    format of their own."""
+    return {
+        row: shown[top + 1]
+        for (top, left), (bottom, right) in merges
+        if left <= col <= right and top + 1 in shown
+        for row in range(top + 2, bottom + 2)
+        if row in rows
+    }
+
+
 def _refused(path: Path, file: str, fmt: str, code: str, **params: Any) -> ReadResult:
-    return ReadResult(file, path, fmt, None, [problem(code, file=file, **params)])
-
-
-def pick_table(
-    sheets: list[tuple[str, bool, Grid, list[Merge]]], form: FormSpec
-) -> SheetTable | None:
-    """The sheet that holds Annex 3: visible before hidden, with rows before without (an empty
-    copy of the template beside the filled sheet is not the submission), then the best header
-    and the most rows. Other visible sheets with rows are noted in ``others`` (W_OTHER_SHEETS).
-    """
-    best: SheetTable | None = None
-    best_key: tuple[int, int, int, int] = (-1, -1, -1, -1)
-    filled: dict[str, int] = {}
-    for name, visible, grid, merges in sheets:
-        table = build_table(name, grid, form, merges)
-        if table is None:
-            continue
-        key = (int(visible), int(len(table.frame) > 0), len(table.columns), len(table.frame))
-        if visible and len(table.frame):
-            filled[name] = len(table.frame)
-        if key > best_key:
-            best, best_key = table, key
-    if best is not None:
-        best.others = {name: rows for name, rows in filled.items() if name != best.sheet}
-    return best
+    return ReadResult(file, path, fmt, [], [problem(code, file=file, **params)])

@@ -221,16 +221,16 @@ def rejected_frame(result: BatchResult) -> pd.DataFrame:
     bad = rows[rows["disposition"] == "rejected"]
     errors = pd.DataFrame(
         [
-            (p.file, p.row, f"{p.cell} {p.column}：{p.message}{p.hint}", p.code)
+            (p.file, p.sheet, p.row, f"{p.cell} {p.column}：{p.message}{p.hint}", p.code)
             for p in result.problems
             if p.severity == "error"
         ],
-        columns=["file", "row", "text", "code"],
+        columns=["file", "sheet", "row", "text", "code"],
     )
-    grouped = errors.groupby(["file", "row"]).agg(
+    grouped = errors.groupby(["file", "sheet", "row"]).agg(
         问题=("text", "\n".join), 问题数=("text", "size"), 代码=("code", lambda s: ";".join(s))
     )
-    merged = bad.merge(grouped, left_on=["file", "row"], right_index=True, how="left")
+    merged = bad.merge(grouped, left_on=["file", "sheet", "row"], right_index=True, how="left")
     return pd.DataFrame(
         {
             "推荐单位": merged["bureau"],
@@ -268,6 +268,13 @@ def duplicates_frame(result: BatchResult) -> pd.DataFrame:
         "匹配运营主体",
     ]
     rows = result.rows.set_index("uid", drop=False) if len(result.rows) else result.rows
+    files = {f.file: f for f in result.files}
+
+    def where(r: pd.Series) -> str:
+        """A row's file, with its sheet when the file was filled on several (prior rows: none)."""
+        f = files.get(r["file"]) if "sheet" in r else None
+        return r["file"] + (f.sheet_suffix(r["sheet"]) if f is not None else "")
+
     lines = []
     for m in result.matches.itertuples() if len(result.matches) else ():
         row = rows.loc[m.uid]
@@ -286,12 +293,12 @@ def duplicates_frame(result: BatchResult) -> pd.DataFrame:
                 m.score,
                 m.reason,
                 row["bureau"],
-                row["file"],
+                where(row),
                 row["row"],
                 row["name"],
                 row["operator"],
                 source,
-                other["file"],
+                where(other),
                 other["row"],
                 other["name"],
                 other["operator"],

@@ -75,18 +75,19 @@ def consolidate(
             progress=progress,
         )
     with _timed(timings, "normalise_validate"):
-        norms = normalise_batch(
-            [(f.table.frame, f.bureau) for f in live if f.table], form, registers
-        )
-        for f, norm in zip(live, norms, strict=True):
-            f.norm = norm
+        sheets = [(f, t) for f in live for t in f.tables]  # a Part per sheet of every file
+        norms = normalise_batch([(t.frame, f.bureau) for f, t in sheets], form, registers)
+        for f in live:
+            f.norms = [n for (owner, _), n in zip(sheets, norms, strict=True) if owner is f]
         ctx = Context(
             form, registers, settings.deadline, settings.cutoff, settings.min_age_months, None
         )
-        parts = [Part(f.file, f.table, f.norm, f.bureau) for f in live if f.table is not None]
-        for f, judged in zip(live, validate_batch(parts, ctx), strict=True):
-            refused = {p.cell for p in f.problems if p.row is not None}  # the reader's own marks
-            f.problems.extend(p for p in judged if p.cell not in refused)
+        parts = [Part(f.file, t, n, f.bureau) for (f, t), n in zip(sheets, norms, strict=True)]
+        judged = iter(validate_batch(parts, ctx))
+        for f in live:
+            refused = {(p.sheet, p.cell) for p in f.problems if p.row is not None}  # the reader's
+            for found in (next(judged) for _ in f.tables):
+                f.problems.extend(p for p in found if (p.sheet, p.cell) not in refused)
     with _timed(timings, "dedupe"):
         prior = prior_batches(settings, form, registers)
         decided = decisions.load_decisions(settings.decisions, registers.province)

@@ -186,7 +186,7 @@ def read_files(
         read_file,
         [(file, (path, file, form)) for path, file in jobs],
         caps,
-        lambda index, found: ReadResult(jobs[index][1], jobs[index][0], "", None, [found]),
+        lambda index, found: ReadResult(jobs[index][1], jobs[index][0], "", [], [found]),
         done,
     )
 

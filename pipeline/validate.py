@@ -298,7 +298,8 @@ def message_params(code: str, row: pd.Series | RowCells, field: str, ctx: Contex
 
 @dataclass(frozen=True)
 class Part:
-    """One file's rows to validate: its table as read, its normalised rows, its bureau."""
+    """One sheet's rows to validate: its file, its table as read, its normalised rows, its bureau
+    (a file filled on several sheets gives a Part per sheet)."""
 
     file: str
     table: SheetTable

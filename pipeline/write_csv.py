@@ -34,10 +34,11 @@ def write_frame_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> No
 
 
 def dispositions_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """One line per data row of every live file, in file and row order."""
+    """One line per data row of every live file, in file order, then sheet and row order as read
+    (the rows' ids follow each file's sheets in workbook order)."""
     if rows.empty:
         return pd.DataFrame(columns=DISPOSITION_COLUMNS)
-    return rows.sort_values(["file", "row"], kind="stable")[DISPOSITION_COLUMNS]
+    return rows.sort_values(["file", "uid"], kind="stable")[DISPOSITION_COLUMNS]
 
 
 def files_frame(files: list) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from pipeline.names import fit_name
 from pipeline.packet_report import packet_summary
 from pipeline.problem_list import file_rows, problems_frame
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUREAU
+from pipeline.sheets import marked_names, sheets_read
 from pipeline.write_marked import write_marked
 from pipeline.xlsx import Formats, print_setup, row_height, write_value
 from pipeline.xlsx_book import Book, write_table
@@ -118,7 +119,7 @@ def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]
         ),
         ("批次", f"{result.settings.batch}（截止日期 {result.settings.deadline}）"),
         ("采用文件" if outcome.status == "live" else "未受理文件", outcome.file),
-        ("工作表", outcome.table.sheet if outcome.table is not None else ""),
+        ("工作表", sheets_read(outcome)),
         ("收到时间", received),
         ("数据行", sum(counts.values())),
         *((DISPOSITION_LABELS[d], counts[d]) for d in DISPOSITIONS),
@@ -163,8 +164,10 @@ def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
         fmt,
         formats={"问题": fmt.wrap, "修改建议": fmt.wrap, "填写内容": fmt.wrap},
     )
-    if outcome.table is not None:
-        write_marked(book, wb.add_worksheet("标注"), outcome.table, outcome.problems, result.form)
+    names = marked_names([t.sheet for t in outcome.tables], {"概况", "问题清单"})
+    for table, name in zip(outcome.tables, names, strict=True):  # one 标注 per sheet read
+        found = [p for p in outcome.problems if p.sheet == table.sheet]
+        write_marked(book, wb.add_worksheet(name), table, found, result.form)
     wb.worksheets()[0].activate()
     book.close()
 

@@ -68,8 +68,7 @@ def write_dates(path: Path, num_format: str | int, founded: list[dt.date]) -> Pa
 
 def test_only_the_date_cells_read_as_shown(tmp_path: Path) -> None:
     path = write_dates(tmp_path / "a.xlsx", 57, [dt.date(2015, 3, 1), dt.date(2014, 10, 1)])
-    table = read_file(path, path.name, FORM).table
-    assert table is not None
+    (table,) = read_file(path, path.name, FORM).tables
     assert table.frame[["name", "founded"]].to_numpy().tolist() == [
         ["空间0", "2015年3月"],
         ["空间1", "2014年10月"],
@@ -87,8 +86,7 @@ def edited(source: Path, part: str, edit: Callable[[bytes], bytes]) -> Path:
 
 
 def founded(path: Path) -> list[str]:
-    table = read_file(path, path.name, FORM).table
-    assert table is not None
+    (table,) = read_file(path, path.name, FORM).tables
     return table.frame["founded"].tolist()
 
 

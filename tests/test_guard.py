@@ -104,7 +104,7 @@ def test_a_cell_beyond_excels_grid_is_refused_before_parsing(tmp_path: Path, ref
 def test_a_cell_in_the_grids_last_column_is_read(tmp_path: Path) -> None:
     result = read_path(far_cell(tmp_path, "XFD4"))
     assert file_codes(result) == []
-    assert result.table is not None and len(result.table.frame) == 1
+    assert len(result.tables) == 1 and len(result.tables[0].frame) == 1
 
 
 def test_an_ods_row_repeated_a_million_times_is_refused(tmp_path: Path) -> None:
@@ -115,13 +115,13 @@ def test_an_ods_row_repeated_a_million_times_is_refused(tmp_path: Path) -> None:
 def test_an_ods_with_librecalcs_trailing_empty_rows_is_read(tmp_path: Path) -> None:
     result = read_path(repeated_ods(tmp_path, 0, trailing=True))
     assert file_codes(result) == []
-    assert result.table is not None and len(result.table.frame) == 1
+    assert len(result.tables) == 1 and len(result.tables[0].frame) == 1
 
 
 def test_an_ods_row_repeated_a_few_times_is_read(tmp_path: Path) -> None:
     result = read_path(repeated_ods(tmp_path, 3))
     assert file_codes(result) == []
-    assert result.table is not None and len(result.table.frame) == 3
+    assert len(result.tables) == 1 and len(result.tables[0].frame) == 3
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ def test_prestarted_worker_is_the_one_that_reads(make_workbook: MakeWorkbook) ->
     (result,) = sandbox.read_files(
         [(path, path.name)], load_form(settings.form), sandbox.caps(settings)
     )
-    assert result.ok and len(result.table.frame) == 1
+    assert result.ok and len(result.tables[0].frame) == 1
     assert started <= {w.process.pid for w in sandbox._workers}
 
 

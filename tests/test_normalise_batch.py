@@ -20,8 +20,7 @@ def test_a_batch_normalised_at_once_equals_its_files_one_by_one() -> None:
     registers = load_registers()
     parts = []
     for path in sorted((REPO / "inbox").glob("*.xlsx")):  # the sample batch's bureaus
-        table = read_file(path, path.name, FORM).table
-        if table is not None:
+        for table in read_file(path, path.name, FORM).tables:
             parts.append((table.frame, identify_bureau(table.stamp, path.name, registers)[0]))
     parts.append((parts[0][0], None))  # a file no bureau sent
     assert len(parts) >= 4

@@ -42,8 +42,8 @@ def file_codes(result: ReadResult) -> list[str]:
 
 
 def names(result: ReadResult) -> dict[int, str]:
-    assert result.table is not None, result.problems
-    return result.table.frame["name"].to_dict()
+    assert len(result.tables) == 1, result.problems
+    return result.tables[0].frame["name"].to_dict()
 
 
 def save_xlsx(path: Path, sheets: dict[str, list[list[Any]]], hidden: tuple[str, ...] = ()) -> Path:
@@ -99,8 +99,7 @@ def test_official_layout_in_every_format(tmp_path: Path, fmt: str) -> None:
     result = read_path(write_grid(tmp_path / f"a.{fmt}", annex3_grid(rows), fmt))
     assert result.fmt == fmt
     assert problems(result) == []
-    table = result.table
-    assert table is not None
+    (table,) = result.tables
     assert table.header_rows == (3,)
     assert table.stamp == "长沙市科学技术局"
     assert names(result) == {4: "麓谷创客工场", 5: "岳麓山创新工场"}
@@ -127,8 +126,8 @@ def test_xlsxwriter_workbook(tmp_path: Path) -> None:
 def test_gb18030_csv_with_rare_characters(tmp_path: Path) -> None:
     row = good_row(name="㵘水创客空间", head="欧阳䶮")
     result = read_path(write_grid(tmp_path / "a.csv", annex3_grid([row]), "csv"))
-    assert result.table is not None
-    assert result.table.frame.loc[4, "head"] == "欧阳䶮"
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].frame.loc[4, "head"] == "欧阳䶮"
     assert names(result) == {4: "㵘水创客空间"}
 
 
@@ -145,9 +144,9 @@ def test_utf8_csv_with_bom(tmp_path: Path) -> None:
 def test_header_anywhere_in_the_first_twenty_rows(tmp_path: Path) -> None:
     grid = [["说明"]] * 16 + annex3_grid([good_row()])
     result = read_path(write_grid(tmp_path / "a.xlsx", grid, "xlsx"))
-    assert result.table is not None
-    assert result.table.header_rows == (19,)
-    assert result.table.stamp == "长沙市科学技术局"
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].header_rows == (19,)
+    assert result.tables[0].stamp == "长沙市科学技术局"
     assert names(result) == {20: "麓谷创客工场"}
 
 
@@ -155,7 +154,7 @@ def test_header_below_row_twenty_is_not_found(tmp_path: Path) -> None:
     grid = [["说明"]] * 20 + annex3_grid([good_row()])
     result = read_path(write_grid(tmp_path / "a.xlsx", grid, "xlsx"))
     assert file_codes(result) == ["F_NO_HEADER"]
-    assert result.table is None
+    assert not result.tables
 
 
 def test_header_split_over_two_rows_with_merged_cells(tmp_path: Path) -> None:
@@ -173,10 +172,10 @@ def test_header_split_over_two_rows_with_merged_cells(tmp_path: Path) -> None:
     path = tmp_path / "merged.xlsx"
     book.save(path)
     result = read_path(path)
-    assert result.table is not None
-    assert result.table.header_rows == (3, 4)
-    assert result.table.stamp == "湘潭市科学技术局"
-    assert result.table.frame.loc[5].to_dict() == good_row()
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].header_rows == (3, 4)
+    assert result.tables[0].stamp == "湘潭市科学技术局"
+    assert result.tables[0].frame.loc[5].to_dict() == good_row()
 
 
 def test_label_broken_across_two_rows(tmp_path: Path) -> None:
@@ -184,9 +183,9 @@ def test_label_broken_across_two_rows(tmp_path: Path) -> None:
     below = ["名称", *[""] * 10, "（请注明所在高新区名称）", ""]
     grid = [[FORM.title], top, below, [good_row()[f] for f in FORM.fields]]
     result = read_path(write_grid(tmp_path / "a.xlsx", grid, "xlsx"))
-    assert result.table is not None
-    assert result.table.header_rows == (2, 3)
-    assert result.table.frame.loc[4].to_dict() == good_row()
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].header_rows == (2, 3)
+    assert result.tables[0].frame.loc[4].to_dict() == good_row()
 
 
 def test_labels_with_breaks_spaces_half_width_brackets_and_dropped_notes(tmp_path: Path) -> None:
@@ -207,9 +206,9 @@ def test_labels_with_breaks_spaces_half_width_brackets_and_dropped_notes(tmp_pat
     ]
     grid = [labels, [good_row()[f] for f in FORM.fields]]
     result = read_path(write_grid(tmp_path / "a.xlsx", grid, "xlsx"))
-    assert result.table is not None
-    assert result.table.columns == {field: i for i, field in enumerate(FORM.fields)}
-    assert result.table.frame.loc[2].to_dict() == good_row()
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].columns == {field: i for i, field in enumerate(FORM.fields)}
+    assert result.tables[0].frame.loc[2].to_dict() == good_row()
 
 
 def test_columns_reordered_with_extra_number_and_remark_columns(tmp_path: Path) -> None:
@@ -219,10 +218,10 @@ def test_columns_reordered_with_extra_number_and_remark_columns(tmp_path: Path) 
     row = good_row()
     grid = [header, [1, *(row[f] for f in order), "新建"]]
     result = read_path(write_grid(tmp_path / "a.xlsx", grid, "xlsx"))
-    assert result.table is not None
-    assert result.table.columns["name"] == 13
-    assert result.table.columns["incubator"] == 1
-    assert result.table.frame.loc[2].to_dict() == row
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].columns["name"] == 13
+    assert result.tables[0].columns["incubator"] == 1
+    assert result.tables[0].frame.loc[2].to_dict() == row
 
 
 def test_data_on_a_later_sheet_beside_a_hidden_one(tmp_path: Path) -> None:
@@ -233,8 +232,8 @@ def test_data_on_a_later_sheet_beside_a_hidden_one(tmp_path: Path) -> None:
         "附件3": annex3_grid([good_row()]),
     }
     result = read_path(save_xlsx(tmp_path / "a.xlsx", sheets, hidden=("下拉选项",)))
-    assert result.table is not None
-    assert result.table.sheet == "附件3"
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].sheet == "附件3"
     assert names(result) == {4: "麓谷创客工场"}
 
 
@@ -248,8 +247,8 @@ def test_stamp_in_a_cell_beside_its_label(tmp_path: Path) -> None:
     grid = annex3_grid([good_row()])
     grid[1] = ["推荐单位（盖章）：", "", "株洲市科学技术局"]
     result = read_path(write_grid(tmp_path / "a.xlsx", grid, "xlsx"))
-    assert result.table is not None
-    assert result.table.stamp == "株洲市科学技术局"
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].stamp == "株洲市科学技术局"
 
 
 # --- rows that are not spaces ---------------------------------------------------------------
@@ -273,8 +272,8 @@ def test_blank_example_and_footer_rows_are_skipped(tmp_path: Path, fmt: str) -> 
     ]
     result = read_path(write_grid(tmp_path / f"a.{fmt}", grid, fmt))
     assert names(result) == {5: "麓谷创客工场", 7: "岳麓山创新工场"}
-    assert result.table is not None
-    assert result.table.skipped == {
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].skipped == {
         4: "填写示例行",
         6: "空行",
         8: "空行",
@@ -291,8 +290,8 @@ def test_blank_example_and_footer_rows_are_skipped(tmp_path: Path, fmt: str) -> 
 def test_numbers_where_text_was_meant(tmp_path: Path, fmt: str) -> None:
     row = good_row(mobile=13807310000.0, office_phone=88881234.0, fax=73188881235)
     result = read_path(write_grid(tmp_path / f"a.{fmt}", annex3_grid([row]), fmt))
-    assert result.table is not None
-    got = result.table.frame.loc[4]
+    assert len(result.tables) == 1, result.problems
+    got = result.tables[0].frame.loc[4]
     assert (got["mobile"], got["office_phone"], got["fax"]) == (
         "13807310000",
         "88881234",
@@ -308,8 +307,8 @@ def test_excel_dates_and_serials(tmp_path: Path, fmt: str) -> None:
         good_row(name="C", founded=42078),
     ]
     result = read_path(write_grid(tmp_path / f"a.{fmt}", annex3_grid(rows), fmt))
-    assert result.table is not None
-    assert result.table.frame["founded"].tolist() == ["2015-03-15", "2015-03-16", "42078"]
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].frame["founded"].tolist() == ["2015-03-15", "2015-03-16", "42078"]
 
 
 def test_odd_characters_survive_reading_except_invisible_ones(tmp_path: Path) -> None:
@@ -320,8 +319,8 @@ def test_odd_characters_survive_reading_except_invisible_ones(tmp_path: Path) ->
         head="张\x07伟\x1f",
     )
     result = read_path(write_grid(tmp_path / "a.csv", annex3_grid([row]), "csv"))
-    assert result.table is not None
-    got = result.table.frame.loc[4]
+    assert len(result.tables) == 1, result.problems
+    got = result.tables[0].frame.loc[4]
     assert got["name"] == "麓谷创客工场"
     assert got["operator"] == "长沙麓谷创客科技有限公司\u00a0"
     assert got["email"] == "ｚｈａｎｇｗｅｉ＠ｅｘａｍｐｌｅ．ｃｏｍ"
@@ -356,9 +355,9 @@ def test_formula_cached_values_are_used_and_errors_reported(tmp_path: Path) -> N
         "单元格是公式，没有保存计算结果（公式未计算）。",
         "单元格是公式，计算结果为错误值 #REF!。",
     ]
-    assert result.table is not None
-    assert result.table.frame.loc[4, "head"] == "李娜"
-    assert result.table.frame.loc[5, "founded"] == ""
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].frame.loc[4, "head"] == "李娜"
+    assert result.tables[0].frame.loc[5, "founded"] == ""
 
 
 def write_ods_formulas(path: Path, grid: list[list[Any]], formulas: dict[str, str]) -> Path:
@@ -396,8 +395,8 @@ def test_ods_formulas_read_their_saved_result_and_one_without_is_refused(tmp_pat
     result = read_path(path)
     assert problems(result) == [("B5", "E_FORMULA")]
     assert result.problems[0].message == "单元格是公式，没有保存计算结果（公式未计算）。"
-    assert result.table is not None
-    assert result.table.frame.loc[4, "head"] == "李娜"
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].frame.loc[4, "head"] == "李娜"
 
 
 def test_an_xls_formula_always_has_a_saved_result(tmp_path: Path) -> None:
@@ -407,8 +406,8 @@ def test_an_xls_formula_always_has_a_saved_result(tmp_path: Path) -> None:
     grid[4][1] = xlwt.Formula('"长沙"&"麓谷"')
     result = read_path(write_grid(tmp_path / "f.xls", grid, "xls"))
     assert problems(result) == []
-    assert result.table is not None
-    assert result.table.frame.loc[5, "operator"] == ""
+    assert len(result.tables) == 1, result.problems
+    assert result.tables[0].frame.loc[5, "operator"] == ""
 
 
 @pytest.mark.parametrize("fmt", ["xls", "ods", "csv"])
@@ -437,9 +436,9 @@ def test_a_cell_over_excel_limit_is_an_error_not_data(tmp_path: Path) -> None:
     result = read_path(path)
     assert problems(result) == [("C4", "E_TOO_LONG")]
     assert "40008 个字符" in result.problems[0].message
-    assert result.table is not None
-    assert len(result.table.frame.loc[4, "address"]) < 100
-    assert all(len(str(v)) <= read.EXCEL_CELL_LIMIT for r in result.table.grid for v in r)
+    assert len(result.tables) == 1, result.problems
+    assert len(result.tables[0].frame.loc[4, "address"]) < 100
+    assert all(len(str(v)) <= read.EXCEL_CELL_LIMIT for r in result.tables[0].grid for v in r)
 
 
 def test_a_cell_far_over_the_csv_field_limit_is_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -718,8 +717,8 @@ def test_dimension_claiming_a_million_rows_reads_only_real_rows(tmp_path: Path) 
     result = read_path(edited_xlsx(tmp_path, edit))
     assert time.perf_counter() - clock < 2.0
     assert problems(result) == []
-    assert result.table is not None
-    assert len(result.table.grid) == 4
+    assert len(result.tables) == 1, result.problems
+    assert len(result.tables[0].grid) == 4
     assert names(result) == {4: "麓谷创客工场"}
 
 
@@ -731,7 +730,7 @@ def test_too_many_rows_is_refused_whole(
     rows = [good_row(name=f"空间{i}") for i in range(6)]
     result = read_path(write_grid(tmp_path / f"a.{fmt}", annex3_grid(rows), fmt))
     assert file_codes(result) == ["F_TOO_MANY_ROWS"]
-    assert result.table is None
+    assert not result.tables
     fine = read_path(write_grid(tmp_path / f"b.{fmt}", annex3_grid(rows[:5]), fmt))
     assert len(names(fine)) == 5
 
@@ -816,8 +815,8 @@ def test_stamp_read_from_the_sheet_names_the_bureau(tmp_path: Path) -> None:
         tmp_path / "汇总表.xlsx", annex3_grid([good_row()], stamp="益阳市科技局"), "xlsx"
     )
     result = read_path(path)
-    assert result.table is not None
-    assert bureau_of(result.table.stamp, "汇总表.xlsx") == ("益阳市科学技术局", "盖章行")
+    assert len(result.tables) == 1, result.problems
+    assert bureau_of(result.tables[0].stamp, "汇总表.xlsx") == ("益阳市科学技术局", "盖章行")
 
 
 def test_a_csv_with_an_unclosed_quote_is_refused_not_swallowed(tmp_path: Path) -> None:
@@ -841,5 +840,5 @@ def test_the_filled_sheet_wins_over_an_empty_copy_of_the_template(tmp_path: Path
         filled.append(row)
     wb.save(path)
     result = read_path(path)
-    assert result.table is not None and result.table.sheet == "填报"
-    assert len(result.table.frame) == 2
+    assert len(result.tables) == 1 and result.tables[0].sheet == "填报"
+    assert len(result.tables[0].frame) == 2
