@@ -29,12 +29,16 @@ PARTIAL_MIN_COLUMNS = 2
 def choose_tables(built: list[tuple[bool, SheetTable]]) -> list[SheetTable]:
     """The tables of the submission from every sheet's (visible, table), in workbook order.
 
-    Every visible table with rows is taken. When there is none, the one best candidate stands for
-    the file (visible before hidden, with rows before without, the best header, the most rows;
-    the first of equals) so the refusal names the sheet it is about, as a clerk reading a file of
-    empty templates or of a hidden table only would.
+    Every visible table with rows is taken, but a sheet whose rows are exactly those of a sheet
+    taken before (a copy made for printing, 附件3 (2)) is the same table, read once. When there is
+    none, the one best candidate stands for the file (visible before hidden, with rows before
+    without, the best header, the most rows; the first of equals) so the refusal names the sheet
+    it is about, as a clerk reading a file of empty templates or of a hidden table only would.
     """
-    filled = [table for visible, table in built if visible and len(table.frame)]
+    filled: list[SheetTable] = []
+    for visible, table in built:
+        if visible and len(table.frame) and not any(same_rows(table, t) for t in filled):
+            filled.append(table)
     if filled or not built:
         return filled
     _, best = max(
@@ -42,6 +46,13 @@ def choose_tables(built: list[tuple[bool, SheetTable]]) -> list[SheetTable]:
         key=lambda b: (int(b[0]), int(len(b[1].frame) > 0), len(b[1].columns), len(b[1].frame)),
     )
     return [best]
+
+
+def same_rows(one: SheetTable, other: SheetTable) -> bool:
+    """Whether two tables hold the same rows, field by field (whatever their columns' order)."""
+    return one.frame.shape == other.frame.shape and bool(
+        (one.frame.to_numpy() == other.frame.to_numpy()).all()
+    )
 
 
 def spoiled_sheets(

@@ -105,6 +105,11 @@ BOOKS = [
         fmt="xls",
     ),
     Book(
+        "a-copy-of-the-sheet-for-printing-is-read-once",
+        (Sheet("附件3", district(0, 1)), Sheet("附件3 (2)", district(0, 1))),
+        {("附件3", 4): OK, ("附件3", 5): OK},
+    ),
+    Book(
         "same-space-on-two-sheets-first-kept",
         (Sheet("长沙县", district(0, 1)), Sheet("浏阳市", district(1, 2))),
         {
@@ -228,7 +233,7 @@ def test_the_receipt_marks_each_sheet_on_its_own_标注(settings: Settings) -> N
 
 
 def test_a_duplicate_across_sheets_names_the_sheet_it_repeats(settings: Settings) -> None:
-    sheets = (Sheet("长沙县", district(0)), Sheet("浏阳市", district(0)))
+    sheets = (Sheet("长沙县", district(0)), Sheet("浏阳市", district(0, 1)))
     write_book(settings.inbox / "长沙市科技局.xlsx", sheets, "xlsx")
     out = run_night(settings)
     receipt = openpyxl.load_workbook(out / "回执" / "长沙市科学技术局.xlsx")
