@@ -126,6 +126,15 @@ BOOKS = [
         fmt="ods",
     ),
     Book(
+        "errors-on-the-same-row-of-two-sheets-stay-apart",
+        (
+            Sheet("长沙县", district(0, mobile="1390733123")),
+            Sheet("浏阳市", district(1, email="lina.example.com")),
+        ),
+        {("长沙县", 4): ("rejected", "E_MOBILE"), ("浏阳市", 4): ("rejected", "E_EMAIL")},
+        fmt="xls",
+    ),
+    Book(
         "spoiled-header-sheet-named-not-guessed",
         (
             Sheet("长沙县", district(0)),
@@ -215,6 +224,12 @@ def test_a_clerk_takes_every_filled_sheet(case: Book, settings: Settings) -> Non
     assert list(got) == list(case.expect)  # in workbook order, then row order
     detail = [(r["来源工作表"], int(r["来源行"])) for r in read_csv(out / "明细.csv")]
     assert set(detail) == {at for at, (fate, _) in case.expect.items() if fate == "accepted"}
+    (book,) = out.glob("*.xlsx")
+    head, *lines = openpyxl.load_workbook(book)["未通过"].iter_rows(values_only=True)
+    failed = [dict(zip(head, line, strict=True)) for line in lines]
+    assert {(r["工作表"], r["行"]): ("rejected", sorted_codes(r["代码"])) for r in failed} == {
+        at: fate for at, fate in case.expect.items() if fate[0] == "rejected"
+    }
 
 
 def test_the_receipt_marks_each_sheet_on_its_own_标注(settings: Settings) -> None:
