@@ -32,10 +32,15 @@ def file_problems(outcome: FileOutcome) -> list[Problem]:
 
 def cell_label(p: Problem, outcome: FileOutcome) -> str:
     """Where the problem is, as the bureau finds it: the cell (with its sheet, Excel's way, when
-    the file was filled on several sheets), the row, or the file."""
+    the file was filled on several sheets), the row, a sheet left out (W_OTHER_SHEETS), the file,
+    or another file (a form of the bureau's)."""
     if p.cell:
         return f"{p.sheet}!{p.cell}" if len(outcome.tables) > 1 else p.cell
-    return f"第 {p.row} 行" if p.row else "整个文件" if p.file == outcome.file else p.file
+    if p.row:
+        return f"第 {p.row} 行"
+    if p.file != outcome.file:
+        return p.file
+    return f"工作表“{p.sheet}”" if p.sheet and p.severity != "file" else "整个文件"
 
 
 def file_rows(result: BatchResult, outcome: FileOutcome) -> pd.DataFrame:

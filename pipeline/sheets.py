@@ -11,9 +11,9 @@ receipt says so at its name (W_OTHER_SHEETS).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pipeline.header import find_header
+from pipeline.header import Grid, find_header
 from pipeline.schema import FormSpec
 from pipeline.values import cell_text
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # read.py builds the tables and imports this module, model.py
     from pipeline.model import FileOutcome
     from pipeline.read import SheetTable
 
-Grid = list[list[Any]]
 PARTIAL_MIN_COLUMNS = 2
 """Columns a header must name (the space's name among them) to be taken for a spoiled Annex 3."""
 

@@ -247,6 +247,18 @@ def test_the_receipt_marks_each_sheet_on_its_own_标注(settings: Settings) -> N
     assert overview["工作表"] == "长沙县（1 行）、浏阳市（1 行）"
 
 
+def test_a_sheet_left_out_is_named_in_the_receipt(settings: Settings) -> None:
+    spoiled = next(c for c in BOOKS if c.id == "spoiled-header-sheet-named-not-guessed")
+    write_book(settings.inbox / "长沙市科技局.xlsx", spoiled.sheets, "xlsx")
+    receipt = openpyxl.load_workbook(run_night(settings) / "回执" / "长沙市科学技术局.xlsx")
+    (where, _, _, message, _, kind, _), *_ = receipt["问题清单"].iter_rows(
+        min_row=2, values_only=True
+    )
+    assert (where, kind) == ("工作表“浏阳市”", "提示")
+    assert message.startswith("工作表“浏阳市”有“众创空间名称”列和 1 行数据，但表头只识别出 3 列")
+    assert receipt.sheetnames == ["概况", "问题清单", "标注"]
+
+
 def test_a_duplicate_across_sheets_names_the_sheet_it_repeats(settings: Settings) -> None:
     sheets = (Sheet("长沙县", district(0)), Sheet("浏阳市", district(0, 1)))
     write_book(settings.inbox / "长沙市科技局.xlsx", sheets, "xlsx")
