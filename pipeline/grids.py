@@ -38,6 +38,7 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid, list[Merge]
     except BaseException as exc:  # calamine raises its own types for every kind of damage
         raise _calamine_refusal(exc) from exc
     sheets = []
+    spans = _ods_merges(path) if fmt == "ods" else {}
     with book:
         for meta in book.sheets_metadata:
             if str(meta.typ).endswith("ChartSheet"):
@@ -48,8 +49,17 @@ def load_sheets(path: Path, fmt: str) -> list[tuple[str, bool, Grid, list[Merge]
             except BaseException as exc:
                 raise _calamine_refusal(exc) from exc
             visible = str(meta.visible).endswith("Visible")
-            sheets.append((meta.name, visible, grid, _merges(sheet)))
+            sheets.append((meta.name, visible, grid, spans.get(meta.name) or _merges(sheet)))
     return sheets
+
+
+def _ods_merges(path: Path) -> dict[str, list[Merge]]:
+    """An .ods file's merged ranges by sheet (calamine reads none); a content.xml that cannot be
+    walked leaves the values unmerged, as :func:`_merges` does."""
+    try:
+        return odsxml.merged_ranges(path)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        return {}
 
 
 def _merges(sheet: python_calamine.CalamineSheet) -> list[Merge]:

@@ -1,5 +1,6 @@
 """Walking one sheet of an .ods (content.xml) by Excel row and column, for what calamine does not
-give: the cells' date styles (:mod:`pipeline.cellformats`) and formulas saved without a result.
+give: the cells' date styles (:mod:`pipeline.cellformats`), formulas saved without a result, and
+merged cells.
 
 The sheet is streamed (iterparse, each row cleared once read), never loaded as a DOM; repeated
 rows and columns (``number-rows-repeated``, ``number-columns-repeated``) count as many as they
@@ -87,3 +88,30 @@ def formula_issues(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             if not "".join(cell.itertext()).strip():
                 issues[(number, col)] = "没有保存计算结果（公式未计算）"
     return issues
+
+
+def merged_ranges(path: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Sheet → its merged ranges, 0-based ((top, left), (bottom, right)), as calamine gives them
+    for .xlsx and .xls (for .ods it gives none): from each cell's ``number-rows-spanned`` and
+    ``number-columns-spanned``. Only a file with merged cells is walked."""
+    with zipfile.ZipFile(path) as archive:
+        content = archive.read("content.xml")
+    if b"-spanned=" not in content:
+        return {}
+    found: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+    sheet, row = "", 0
+    for event, elem in ElementTree.iterparse(io.BytesIO(content), events=("start", "end")):
+        if event == "start":
+            if elem.tag == f"{TABLE}table":
+                sheet, row = elem.get(f"{TABLE}name", ""), 0
+            continue
+        if elem.tag != f"{TABLE}table-row":
+            continue
+        for col, cell in cells(elem):
+            down = int(cell.get(f"{TABLE}number-rows-spanned", "1"))
+            across = int(cell.get(f"{TABLE}number-columns-spanned", "1"))
+            if down > 1 or across > 1:
+                found.setdefault(sheet, []).append(((row, col), (row + down - 1, col + across - 1)))
+        row += repeat(elem, "rows")
+        elem.clear()
+    return found

@@ -26,7 +26,7 @@ from helpers import SPACE_NAMES, write_config
 from odf import number
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.style import Style
-from odf.table import Table, TableCell, TableRow
+from odf.table import CoveredTableCell, Table, TableCell, TableRow
 from odf.text import P
 from openpyxl.utils import range_boundaries
 from typer.testing import CliRunner
@@ -412,6 +412,14 @@ CASES = [
         merges=("B4:B5",),
         fmt="xls",
     ),
+    Case(
+        "operator-and-contact-merged-down-in-an-ods",
+        official(spaces(2)),
+        {4: OK, 5: OK},
+        {5: {OPERATOR: "长沙麓谷创客科技有限公司", MOBILE: "13807310000"}},
+        merges=("B4:B5", "G4:G5", "I4:I5"),
+        fmt="ods",
+    ),
     # --- wrapped text -------------------------------------------------------------------------
     value_case("name-wrapped-inside-a-word", OK, NAME, "麓谷创客工场", name="麓谷创客\n工场"),
     value_case(
@@ -763,9 +771,30 @@ def write_case(path: Path, case: Case) -> Path:
                 top - 1, bottom - 1, left - 1, right - 1, case.grid[top - 1][left - 1]
             )
         book.save(str(path))
+    elif case.fmt == "ods" and case.merges:
+        doc = OpenDocumentSpreadsheet()
+        doc.spreadsheet.addElement(ods_merge(ods_table("附件3", case.grid, {}), case.merges))
+        doc.save(str(path))
     else:
         write_grid(path, case.grid, case.fmt)
     return path
+
+
+def ods_merge(table: Table, ranges: tuple[str, ...]) -> Table:
+    """Merge ``ranges`` (``B4:B6``) as LibreOffice saves a merge: the spans on the top-left cell,
+    covered cells for the rest."""
+    rows = table.getElementsByType(TableRow)
+    for left, top, right, bottom in map(range_boundaries, ranges):
+        first = rows[top - 1].childNodes[left - 1]
+        first.setAttribute("numberrowsspanned", bottom - top + 1)
+        first.setAttribute("numbercolumnsspanned", right - left + 1)
+        for r in range(top - 1, bottom):
+            for c in range(left - 1, right):
+                if (r, c) != (top - 1, left - 1):
+                    cell = rows[r].childNodes[c]
+                    rows[r].insertBefore(CoveredTableCell(), cell)
+                    rows[r].removeChild(cell)
+    return table
 
 
 def write_formatted(path: Path, case: Case) -> Path:
@@ -795,15 +824,20 @@ def write_formatted(path: Path, case: Case) -> Path:
 def write_ods_dates(path: Path, grid: Grid, parts: list[str]) -> Path:
     """An .ods sheet whose date cells have a date style showing only ``parts`` (year, month)."""
     doc = OpenDocumentSpreadsheet()
+    add_date_style(doc, parts)
+    doc.spreadsheet.addElement(ods_table("附件3", grid, {"stylename": "date"}))
+    doc.save(str(path))
+    return path
+
+
+def add_date_style(doc: OpenDocumentSpreadsheet, parts: list[str]) -> None:
+    """A cell style ``date`` showing only ``parts`` of a date (year, month)."""
     shown = number.DateStyle(name="shown")
     for part in parts:
         shown.addElement(number.Year(style="long") if part == "year" else number.Month())
         shown.addElement(number.Text(text="年" if part == "year" else "月"))
     doc.automaticstyles.addElement(shown)
     doc.automaticstyles.addElement(Style(name="date", family="table-cell", datastylename="shown"))
-    doc.spreadsheet.addElement(ods_table("附件3", grid, {"stylename": "date"}))
-    doc.save(str(path))
-    return path
 
 
 def ods_table(name: str, grid: Grid, dates: dict[str, Any], **attributes: Any) -> Table:

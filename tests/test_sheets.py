@@ -25,7 +25,7 @@ from helpers import SPACE_NAMES, marked_cells, write_config
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.style import Style, TableProperties
 from serve_helpers import CHANGSHA, serve_batch, upload
-from test_corpus import TITLE, line, ods_table, official, read_csv
+from test_corpus import TITLE, add_date_style, line, ods_merge, ods_table, official, read_csv
 from typer.testing import CliRunner
 
 from pipeline import filetype
@@ -345,6 +345,8 @@ def merged_date_book(path: Path, fmt: str) -> Path:
     grid = official([line(name=SPACE_NAMES[i]) for i in range(3)])
     col = FORM.fields.index("founded")
     founded = dt.date(2015, 3, 1)
+    if fmt == "ods":
+        return merged_ods(path, grid, col, founded)
     if fmt == "xls":
         book = xlwt.Workbook(encoding="utf-8")
         ws = book.add_sheet("附件3")
@@ -365,7 +367,20 @@ def merged_date_book(path: Path, fmt: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def merged_ods(path: Path, grid: Grid, col: int, founded: dt.date) -> Path:
+    """The .ods of :func:`merged_date_book`: the date cell merged over rows 4–6 as LibreOffice
+    saves a merge, styled to show year and month."""
+    doc = OpenDocumentSpreadsheet()
+    add_date_style(doc, ["year", "month"])
+    grid[3][col] = founded  # the merge's top cell; ods_merge covers the two below
+    letter = openpyxl.utils.get_column_letter(col + 1)
+    table = ods_table("附件3", grid, {"stylename": "date"})
+    doc.spreadsheet.addElement(ods_merge(table, (f"{letter}4:{letter}6",)))
+    doc.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 def test_a_date_merged_down_reads_as_shown_in_every_row(tmp_path: Path, fmt: str) -> None:
     path = merged_date_book(tmp_path / f"a.{fmt}", fmt)
     (table,) = read_file(path, path.name, FORM).tables
