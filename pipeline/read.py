@@ -235,7 +235,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         fmt = filetype.sniff(path)
         loaded = load_sheets(path, fmt)
         built = [(v, build_table(name, grid, form, m)) for name, v, grid, m in loaded]
-        tables = sheets.choose_tables([(v, t) for v, t in built if t is not None])
+        tables, repeats = sheets.choose_tables([(v, t) for v, t in built if t is not None])
         check_size(tables, form)
         formulas: dict[str, dict[tuple[int, int], str]] = {}
         for table in tables:
@@ -255,7 +255,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     found = [
         problem("W_OTHER_SHEETS", file=file, sheet=name, rows=rows, found=count)
         for name, (rows, count) in spoiled.items()
-    ]
+    ] + [problem("I_SHEET_REPEATED", file=file, sheet=t.sheet, rows=len(t.frame)) for t in repeats]
     for table in tables:
         found += cell_problems(file, table, formulas[table.sheet], labels)
     return ReadResult(file, path, fmt, tables, found)

@@ -2,7 +2,9 @@
 with rows, in workbook order — a bureau that fills one sheet per district sends them all.
 
 A hidden sheet, or an empty copy of the template, beside filled sheets is not the submission; a
-sheet whose header is not Annex 3 (a 说明 sheet, a pivot, a chart's data) is not a table. What a
+sheet whose header is not Annex 3 (a 说明 sheet, a pivot, a chart's data) is not a table; a sheet
+that only repeats rows read before (a printing copy, a 汇总 beside its districts) is read once
+(I_SHEET_REPEATED). What a
 clerk could not decide either is a visible sheet with spaces under a header that names the space
 and some Annex 3 columns but too few to read it as the form: it is not consolidated, and the
 receipt says so at its name (W_OTHER_SHEETS).
@@ -25,33 +27,42 @@ PARTIAL_MIN_COLUMNS = 2
 """Columns a header must name (the space's name among them) to be taken for a spoiled Annex 3."""
 
 
-def choose_tables(built: list[tuple[bool, SheetTable]]) -> list[SheetTable]:
-    """The tables of the submission from every sheet's (visible, table), in workbook order.
+def choose_tables(
+    built: list[tuple[bool, SheetTable]],
+) -> tuple[list[SheetTable], list[SheetTable]]:
+    """The tables of the submission from every sheet's (visible, table), in workbook order, and
+    the filled sheets that only repeat them.
 
-    Every visible table with rows is taken, but a sheet whose rows are exactly those of a sheet
-    taken before (a copy made for printing, 附件3 (2)) is the same table, read once. When there is
-    none, the one best candidate stands for the file (visible before hidden, with rows before
-    without, the best header, the most rows; the first of equals) so the refusal names the sheet
-    it is about, as a clerk reading a file of empty templates or of a hidden table only would.
+    Every visible table with rows is taken, except one whose every row stands, field for field,
+    on the sheets taken before it: a copy made for printing (附件3 (2)), a district sheet after a
+    汇总 sheet that holds all districts, or the 汇总 sheet after its districts — the same spaces,
+    read once (I_SHEET_REPEATED). When no visible sheet has rows, the one best candidate stands
+    for the file (visible before hidden, with rows before without, the best header, the most rows;
+    the first of equals) so the refusal names the sheet it is about, as a clerk reading a file of
+    empty templates or of a hidden table only would.
     """
-    filled: list[SheetTable] = []
-    for visible, table in built:
-        if visible and len(table.frame) and not any(same_rows(table, t) for t in filled):
-            filled.append(table)
-    if filled or not built:
-        return filled
+    filled = [table for visible, table in built if visible and len(table.frame)]
+    taken, repeats = filled[:1], []
+    seen = set(rows_of(filled[0])) if len(filled) > 1 else set()
+    for table in filled[1:]:
+        rows = set(rows_of(table))
+        if rows <= seen:
+            repeats.append(table)
+        else:
+            taken.append(table)
+            seen |= rows
+    if taken or not built:
+        return taken, repeats
     _, best = max(
         built,
         key=lambda b: (int(b[0]), int(len(b[1].frame) > 0), len(b[1].columns), len(b[1].frame)),
     )
-    return [best]
+    return [best], []
 
 
-def same_rows(one: SheetTable, other: SheetTable) -> bool:
-    """Whether two tables hold the same rows, field by field (whatever their columns' order)."""
-    return one.frame.shape == other.frame.shape and bool(
-        (one.frame.to_numpy() == other.frame.to_numpy()).all()
-    )
+def rows_of(table: SheetTable) -> list[tuple[str, ...]]:
+    """A table's rows as tuples of its fields' text, in the form's order (whatever the sheet's)."""
+    return list(table.frame.itertuples(index=False, name=None))
 
 
 def spoiled_sheets(

@@ -108,6 +108,20 @@ BOOKS = [
         "a-copy-of-the-sheet-for-printing-is-read-once",
         (Sheet("附件3", district(0, 1)), Sheet("附件3 (2)", district(0, 1))),
         {("附件3", 4): OK, ("附件3", 5): OK},
+        file_codes="I_SHEET_REPEATED",
+    ),
+    Book(
+        "a-summary-sheet-before-its-districts-is-the-submission",
+        (Sheet("汇总", district(0, 1, 2)), Sheet("长沙县", district(0, 1)), THREE[1]),
+        {("汇总", 4): OK, ("汇总", 5): OK, ("汇总", 6): OK},
+        file_codes="I_SHEET_REPEATED",
+    ),
+    Book(
+        "a-summary-sheet-after-its-districts-is-read-once",
+        (Sheet("长沙县", district(0, 1)), THREE[1], Sheet("汇总", district(0, 1, 2))),
+        {("长沙县", 4): OK, ("长沙县", 5): OK, ("浏阳市", 4): OK},
+        file_codes="I_SHEET_REPEATED",
+        fmt="ods",
     ),
     Book(
         "same-space-on-two-sheets-first-kept",
@@ -256,6 +270,15 @@ def test_a_sheet_left_out_is_named_in_the_receipt(settings: Settings) -> None:
     )
     assert (where, kind) == ("工作表“浏阳市”", "提示")
     assert message.startswith("工作表“浏阳市”有“众创空间名称”列和 1 行数据，但表头只识别出 3 列")
+    assert receipt.sheetnames == ["概况", "问题清单", "标注"]
+
+
+def test_a_sheet_read_once_is_explained_in_the_receipt(settings: Settings) -> None:
+    summary = next(c for c in BOOKS if c.id.startswith("a-summary-sheet-before"))
+    write_book(settings.inbox / "长沙市科技局.xlsx", summary.sheets, "xlsx")
+    receipt = openpyxl.load_workbook(run_night(settings) / "回执" / "长沙市科学技术局.xlsx")
+    listed = [(r[0], r[5]) for r in receipt["问题清单"].iter_rows(min_row=2, values_only=True)]
+    assert listed == [("工作表“长沙县”", "说明"), ("工作表“浏阳市”", "说明")]
     assert receipt.sheetnames == ["概况", "问题清单", "标注"]
 
 
