@@ -308,20 +308,26 @@ def test_check_reads_every_sheet_and_writes_a_标注_each(tmp_path: Path) -> Non
 
 
 def test_the_intake_site_answers_sheet_by_sheet(settings: Settings, tmp_path: Path) -> None:
-    sheets = (Sheet("长沙县", district(0)), Sheet("浏阳市", district(1, 2, mobile="1390733123")))
+    spoiled = next(c for c in BOOKS if c.id == "spoiled-header-sheet-named-not-guessed")
+    sheets = (
+        Sheet("长沙县", district(0)),
+        Sheet("浏阳市", district(1, 2, mobile="1390733123")),
+        Sheet("旧表", spoiled.sheets[1].grid),
+    )
     data = write_book(tmp_path / "a.xlsx", sheets, "xlsx").read_bytes()
     client = serve_batch(settings).client(CHANGSHA)
     body = upload(client, data).json()
     assert body["status"] == "live"
     mobile = f"{openpyxl.utils.get_column_letter(FORM.fields.index('mobile') + 1)}"
     assert [(p["sheet"], p["cell"], p["code"]) for p in body["problems"]] == [
+        ("旧表", "", "W_OTHER_SHEETS"),
         ("浏阳市", f"{mobile}4", "E_MOBILE"),
         ("浏阳市", f"{mobile}5", "E_MOBILE"),
     ]
     assert body["counts"]["accepted"] == 1 and body["counts"]["rejected"] == 2
     page = client.get(f"/uploads/{body['id']}").text
     assert "工作表“长沙县”" in page and "工作表“浏阳市”" in page
-    assert f"<td>浏阳市!{mobile}4</td>" in page
+    assert f"<td>浏阳市!{mobile}4</td>" in page and "<td>工作表“旧表”</td>" in page
 
 
 def test_a_prior_batch_split_over_sheets_is_read_whole(settings: Settings, tmp_path: Path) -> None:
