@@ -235,7 +235,8 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         fmt = filetype.sniff(path)
         loaded = load_sheets(path, fmt)
         built = [(v, build_table(name, grid, form, m)) for name, v, grid, m in loaded]
-        tables, repeats = sheets.choose_tables([(v, t) for v, t in built if t is not None])
+        headed = [(v, t) for v, t in built if t is not None]
+        tables, repeats = sheets.choose_tables(headed)
         check_size(tables, form)
         formulas: dict[str, dict[tuple[int, int], str]] = {}
         for table in tables:
@@ -250,12 +251,16 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         detail = f"工作表结构损坏（{str(exc)[:120]}）"
         return _refused(path, file, fmt, "F_UNREADABLE", detail=detail)
     labels = {c.field: c.short_label for c in form.columns}
-    headed = {t.sheet for _, t in built if t is not None}
-    spoiled = sheets.spoiled_sheets([(n, v, g) for n, v, g, _ in loaded], headed, form)
+    names = {t.sheet for _, t in headed}
+    spoiled = sheets.spoiled_sheets([(n, v, g) for n, v, g, _ in loaded], names, form)
     found = [
         problem("W_OTHER_SHEETS", file=file, sheet=name, rows=rows, found=count)
         for name, (rows, count) in spoiled.items()
     ] + [problem("I_SHEET_REPEATED", file=file, sheet=t.sheet, rows=len(t.frame)) for t in repeats]
+    found += [
+        problem("W_HIDDEN_SHEET", file=file, sheet=t.sheet, rows=len(t.frame))
+        for t in sheets.hidden_left_out(headed, tables)
+    ]
     for table in tables:
         found += cell_problems(file, table, formulas[table.sheet], labels)
     return ReadResult(file, path, fmt, tables, found)

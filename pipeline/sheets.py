@@ -1,8 +1,9 @@
 """Which sheets of a workbook are the submission: every visible sheet that holds the Annex 3 table
 with rows, in workbook order — a bureau that fills one sheet per district sends them all.
 
-A hidden sheet, or an empty copy of the template, beside filled sheets is not the submission; a
-sheet whose header is not Annex 3 (a 说明 sheet, a pivot, a chart's data) is not a table; a sheet
+A hidden sheet, or an empty copy of the template, beside filled sheets is not the submission (a
+hidden one with spaces of its own is named in the receipt, W_HIDDEN_SHEET); a sheet whose
+header is not Annex 3 (a 说明 sheet, a pivot, a chart's data) is not a table; a sheet
 that only repeats rows read before (a printing copy, a 汇总 beside its districts) is read once
 (I_SHEET_REPEATED). What a
 clerk could not decide either is a visible sheet with spaces under a header that names the space
@@ -58,6 +59,24 @@ def choose_tables(
         key=lambda b: (int(b[0]), int(len(b[1].frame) > 0), len(b[1].columns), len(b[1].frame)),
     )
     return [best], []
+
+
+def hidden_left_out(
+    built: list[tuple[bool, SheetTable]], taken: list[SheetTable]
+) -> list[SheetTable]:
+    """Hidden Annex 3 sheets with rows that are not read (visible sheets were): a clerk opening
+    the file does not see them, so the bureau is told (W_HIDDEN_SHEET) rather than its spaces
+    being dropped without a word; a hidden copy of rows already read says nothing new."""
+    names = {table.sheet for table in taken}
+    seen = {row for table in taken for row in rows_of(table)}
+    return [
+        table
+        for visible, table in built
+        if not visible
+        and table.sheet not in names
+        and len(table.frame)
+        and not set(rows_of(table)) <= seen
+    ]
 
 
 def rows_of(table: SheetTable) -> list[tuple[str, ...]]:

@@ -89,9 +89,15 @@ BOOKS = [
             f"hidden-filled-sheet-{fmt}",
             (Sheet("长沙县", district(0)), Sheet("旧表", district(1), True), THREE[1]),
             {("长沙县", 4): OK, ("浏阳市", 4): OK},
+            file_codes="W_HIDDEN_SHEET",
             fmt=fmt,
         )
         for fmt in ("xlsx", "xls", "ods")
+    ),
+    Book(
+        "a-hidden-copy-of-rows-read-says-nothing",
+        (Sheet("长沙县", district(0, 1)), Sheet("备份", district(1), True)),
+        {("长沙县", 4): OK, ("长沙县", 5): OK},
     ),
     Book(
         "empty-template-beside-filled-sheets",
