@@ -69,7 +69,8 @@ def find_header(grid: Grid, form: FormSpec) -> tuple[int, int, dict[str, int]] |
         found, span = _match_row(rows[r], lookup), 1
         while r + span < len(rows) and span < MAX_HEADER_ROWS:
             stack, below = rows[r : r + span], rows[r + span]
-            if not _continues(_joined(stack), below, lookup):
+            ticks = _ticks(_joined(stack), below, _answer_columns(found, form), form)
+            if not _continues(_joined(stack), below, lookup, set(ticks)):
                 break
             joined = _match_stack([*stack, below], lookup)
             if len(joined) <= len(_match_row(below, lookup)):
@@ -82,12 +83,48 @@ def find_header(grid: Grid, form: FormSpec) -> tuple[int, int, dict[str, int]] |
     return best
 
 
-def _continues(top: list[str], below: list[str], lookup: dict[str, str]) -> bool:
-    cells = [(a, b) for a, b in zip(top, below, strict=False) if b]
+def _continues(top: list[str], below: list[str], lookup: dict[str, str], ticks: set[int]) -> bool:
+    cells = [(c, a, b) for c, (a, b) in enumerate(zip(top, below, strict=False)) if b]
     return bool(cells) and all(
-        not header_key(b) or header_key(b) in lookup or header_key(a + b) in lookup
-        for a, b in cells
+        c in ticks or not header_key(b) or header_key(b) in lookup or header_key(a + b) in lookup
+        for c, a, b in cells
     )
+
+
+def _answer_columns(found: dict[str, int], form: FormSpec) -> dict[int, str]:
+    """The columns of the yes/no fields found: column -> field."""
+    return {found[c.field]: c.field for c in form.columns if c.answer and c.field in found}
+
+
+def _ticks(
+    top: list[str], below: list[str], answers: dict[int, str], form: FormSpec
+) -> dict[int, str]:
+    """Cells of ``below`` that split a yes/no field into tick columns (是 | 否 under
+    是否在国家高新区, whose label stands over the first and is blank over the rest):
+    column -> field."""
+    found: dict[int, str] = {}
+    owner: int | None = None
+    for col, word in enumerate(below):
+        if col < len(top) and top[col]:
+            owner = col
+        if owner in answers and word in form.tick_columns:
+            found[col] = answers[owner]
+    return found
+
+
+def tick_columns(
+    header: Grid, columns: dict[str, int], form: FormSpec
+) -> dict[str, dict[int, str]]:
+    """Yes/no fields split into tick columns by the header's last row: field -> {column: word}
+    (是 | 否), for a field with two columns or more."""
+    if len(header) < 2:
+        return {}
+    rows = [[cell_text(v).strip() for v in row] for row in header]
+    answers = _answer_columns(columns, form)
+    found: dict[str, dict[int, str]] = {}
+    for col, fld in _ticks(_joined(rows[:-1]), rows[-1], answers, form).items():
+        found.setdefault(fld, {})[col] = rows[-1][col]
+    return {fld: cols for fld, cols in found.items() if len(cols) > 1}
 
 
 def _joined(stack: list[list[str]]) -> list[str]:

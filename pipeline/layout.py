@@ -11,7 +11,8 @@ The reader finds the header; these rules say what else a filled sheet holds that
   numbered in Chinese (一、长沙市, （二）浏阳市);
 - a cell reading 同上 ("the same as above") holds the value of the cell above it, and one reading
   同电话 ("the same as the phone") the value of that column in its row;
-- a field given two columns (是否在国家高新区 | 高新区名称) is read as the two cells together.
+- a field given two columns (是否在国家高新区 | 高新区名称) is read as the two cells together, and a
+  yes/no field split into tick columns (是 | 否) as the word over the ticked one.
 """
 
 from __future__ import annotations
@@ -115,6 +116,32 @@ def same_as_column(text: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
         if other is not None and other != text.columns[col] and other in text.columns:
             out = out.copy() if out is text else out
             out.iat[row, col] = text.iat[row, text.columns.get_loc(other)]
+    return out
+
+
+def ticked(
+    text: pd.DataFrame, whole: pd.DataFrame, ticks: dict[str, dict[int, str]], form: FormSpec
+) -> pd.DataFrame:
+    """Each yes/no field split into tick columns (是 | 否, pipeline.header.tick_columns) reads as
+    the word over each ticked column (√ under 否 is 否); other text in a ticked column is the
+    name after its word (长沙高新区 under 是 is 是，长沙高新区). Two ticks read as both, which the
+    answer rules then refuse as a clerk would."""
+    if not ticks:
+        return text
+    out = text.copy()
+    marks = frozenset(form.tick_marks)
+    for fld, columns in ticks.items():
+        cells = np.array(
+            [stripped(whole[[c]])[:, 0] if c in whole else [""] * len(whole) for c in columns],
+            dtype=object,
+        )
+        words = list(columns.values())
+        out[fld] = [
+            "，".join(
+                w if v in marks else f"{w}，{v}" for w, v in zip(words, row, strict=True) if v
+            )
+            for row in cells.T
+        ]
     return out
 
 

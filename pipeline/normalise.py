@@ -352,7 +352,7 @@ def _normalise(
             canonical = map_unique(values, choice_value, col)
             out[col.field] = canonical.where(canonical != "", values)
             out[f"{col.field}_valid"] = canonical != ""
-        elif col.kind in ("zone", "incubator"):
+        elif col.answer:
             parsed = map_unique(values, lambda v: parse_answer(v, form))
             out[f"in_{col.field}"] = parsed.str[0]
             named = chinese_brackets(parsed.str[1].astype(str))

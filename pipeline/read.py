@@ -21,7 +21,7 @@ import pandas as pd
 from pipeline import cellformats, filetype, sheets
 from pipeline.grids import Grid, formula_issues, load_sheets
 from pipeline.guards import FileRefused
-from pipeline.header import companion_columns, find_header, find_stamp
+from pipeline.header import companion_columns, find_header, find_stamp, tick_columns
 from pipeline.header import header_key as header_key
 from pipeline.header import header_lookup as header_lookup
 from pipeline.layout import (
@@ -35,6 +35,7 @@ from pipeline.layout import (
     same_as_above,
     same_as_column,
     stripped,
+    ticked,
 )
 from pipeline.problems import Problem, problem
 from pipeline.schema import FormSpec
@@ -128,6 +129,7 @@ def build_table(
         {fld: whole[columns[fld]] if columns.get(fld) in whole else "" for fld in form.fields},
         index=body.index,
     )
+    text = ticked(text, whole, tick_columns(grid[start:first_data], columns, form), form)
     text = join_companions(text, whole, companion_columns(grid[start:first_data], columns, form))
     text = same_as_column(text, form)
     head = pd.DataFrame(grid[start:first_data], dtype=object).reindex(columns=whole.columns)

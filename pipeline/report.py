@@ -30,8 +30,6 @@ STATUS_LABELS = {
     "annex2": "附件2",
 }
 NO_ZONE = "不在国家高新区"
-ANSWER_KINDS = ("zone", "incubator")
-"""Kinds answered 是/否 with a name; normalise adds ``in_<field>`` for the 是/否."""
 UNKNOWN_BUREAU = "未识别单位"
 """How every output names the bureau of a file no registered bureau could be matched to:
 report, status, receipts (their names and overview) and the CLI say it the same way."""
@@ -82,7 +80,7 @@ def printed(rows: pd.DataFrame, column: ColumnSpec) -> pd.Series | str:
         return ""
     if column.kind == "date":
         return date_label(rows, column.field)
-    if column.kind in ANSWER_KINDS:
+    if column.answer:
         return _answer(rows[f"in_{column.field}"], rows[column.field])
     return rows.get(column.field, "")
 
@@ -119,7 +117,7 @@ def detail_parts(rows: pd.DataFrame, column: ColumnSpec, deadline: pd.Timestamp)
             "year": start.dt.year.astype("Int64"),
             "months": months_old(start, deadline),
         }
-    elif column.kind in ANSWER_KINDS:
+    elif column.answer:
         parts = {"answer": rows.get(f"in_{field}"), "name": rows.get(field)}
     else:
         parts = {"value": rows.get(field)}

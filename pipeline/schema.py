@@ -56,6 +56,12 @@ class ColumnSpec:
         return short_label(self.label)
 
     @property
+    def answer(self) -> bool:
+        """A yes/no column that names what it answers (是，长沙高新区); normalise adds
+        ``in_<field>`` for the 是/否."""
+        return self.kind in ANSWER_KINDS
+
+    @property
     def options(self) -> list[str]:
         """A choice column's canonical options, in the form file's order."""
         return [option for option, _ in self.choices]
@@ -93,6 +99,8 @@ class FormSpec:
     same_as: tuple[str, ...] = ()
     own_zone_words: tuple[str, ...] = ()
     zone_qualifiers: tuple[str, ...] = ()
+    tick_columns: tuple[str, ...] = ()
+    tick_marks: tuple[str, ...] = ()
     source: Path = Path()
     """The form file this spec was read from, so later checks can name it."""
 
@@ -203,6 +211,7 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split(";") if part.strip())
 
 
+ANSWER_KINDS = ("zone", "incubator")
 KINDS = ("text", "name", "date", "choice", "fixed_phone", "mobile", "email", "zone", "incubator")
 """The column kinds normalise.py knows how to read; a form file may use no other."""
 DETAIL_PARTS = {
@@ -306,6 +315,8 @@ def load_form(path: Path) -> FormSpec:
         same_as=tuple(form.get("same_as", ())),
         own_zone_words=tuple(data["answers"].get("own_zone", ())),
         zone_qualifiers=tuple(data["answers"].get("zone_qualifiers", ())),
+        tick_columns=tuple(data["answers"].get("tick_columns", ())),
+        tick_marks=tuple(data["answers"].get("tick_marks", ())),
         source=Path(path),
     )
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import FORM, MakeWorkbook, good_row
+from conftest import FORM, LABELS, MakeWorkbook, good_row
 from forms import form_values, make_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import Settings
 from pipeline.dates import HALF_YEAR, QUARTER, TWO_READINGS, read_dates, spell_digits
+from pipeline.header import find_header, tick_columns
 from pipeline.layout import (
     fill_merged,
     join_companions,
     layout_noise,
     same_as_above,
     same_as_column,
+    ticked,
 )
 from pipeline.run import consolidate
 from pipeline.values import drop_enumeration, first_value, join_chinese
@@ -229,6 +231,32 @@ def test_layout_noise_reads_a_lone_numbered_heading_as_a_group_heading() -> None
     text = whole.iloc[:, 1:].set_axis(FORM.fields[:12], axis=1)
     header = pd.DataFrame([["序号", *[c.short_label for c in FORM.columns[:12]]]])
     assert layout_noise(whole, text, header, FORM) == {4: "分组标题", 5: "分组标题"}
+
+
+def test_a_yes_no_field_split_into_tick_columns_reads_the_ticked_word() -> None:
+    labels = list(LABELS)
+    header = [
+        [*labels[:11], labels[11], "", labels[12], ""],
+        [""] * 11 + ["是", "否", "有", "无"],
+    ]
+    start, span, columns = find_header([*header, [""] * 15], FORM)
+    assert (start, span, columns["zone"], columns["incubator"]) == (0, 2, 11, 13)
+    ticks = tick_columns(header, columns, FORM)
+    assert ticks == {"zone": {11: "是", 12: "否"}, "incubator": {13: "有", 14: "无"}}
+    whole = pd.DataFrame(
+        {11: ["长沙高新区", "", "√", ""], 12: ["", "√", "√", ""], 13: ["", "", "", ""]},
+        dtype=object,
+    )
+    text = pd.DataFrame({"zone": whole[11], "incubator": whole[13]})
+    got = ticked(text, whole, ticks, FORM)
+    assert got["zone"].tolist() == ["是，长沙高新区", "否", "是，否", ""]
+    assert got["incubator"].tolist() == ["", "", "", ""]  # 无 has no cells: nothing ticked
+
+
+def test_a_lone_yes_no_word_under_a_plain_label_is_no_tick_column() -> None:
+    header = [list(LABELS), [""] * 11 + ["是", ""]]
+    _, _, columns = find_header(header, FORM)
+    assert tick_columns(header, columns, FORM) == {}
 
 
 def test_drop_enumeration_keeps_names_that_start_with_a_number() -> None:

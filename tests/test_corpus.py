@@ -306,6 +306,26 @@ CASES = [
         ),
         {5: OK, 7: OK},
     ),
+    Case(
+        "yes-no-split-into-tick-columns",
+        official(
+            [
+                [*line()[:11], "长沙高新区", "", "", "√"],
+                [*line(name=SPACE_NAMES[1])[:11], "", "√", "湖南大学国家大学科技园", ""],
+                [*line(name=SPACE_NAMES[2])[:11], "√", "√", "", "√"],
+            ],
+            header=[
+                [*LABELS[:11], LABELS[11], "", LABELS[12], ""],
+                [""] * 11 + ["是", "否", "有", "无"],
+            ],
+        ),
+        {5: OK, 6: OK, 7: ("rejected", "E_ZONE_UNKNOWN")},
+        {
+            5: {IN_ZONE: "是", ZONE: HIGH_TECH, IN_INC: "否"},
+            6: {IN_ZONE: "否", IN_INC: "是", INC: "湖南大学国家大学科技园"},
+        },
+        merges=("L3:M3", "N3:O3", *(f"{c}3:{c}4" for c in "ABCDEFGHIJK")),
+    ),
     # --- same as above ------------------------------------------------------------------------
     Case(
         "same-as-above-for-operator-address-and-fax",
