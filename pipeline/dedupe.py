@@ -341,12 +341,10 @@ def prior_batches(settings: Settings, form: FormSpec, registers: Registers) -> p
     site, ``beian check`` of several workbooks) reads the prior batches once, not once per check.
     The key holds each file's size and modification time, and the form the rows are read with."""
     try:
-        stamps = tuple(
-            (p.name, p.path, p.path.stat().st_size, p.path.stat().st_mtime_ns)
-            for p in settings.priors
-        )
+        stats = [(p, p.path.stat()) for p in settings.priors]
     except OSError:
         return load_prior(settings, form, registers)  # says which file is missing
+    stamps = tuple((p.name, p.path, s.st_size, s.st_mtime_ns) for p, s in stats)
     key = (settings.form, caps(settings), stamps)
     found = _prior_cache.get(key)  # the intake site checks uploads in several threads
     if found is None:

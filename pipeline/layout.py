@@ -7,8 +7,8 @@ The reader finds the header; these rules say what else a filled sheet holds that
   repeated further down where a long table was pasted page by page;
 - signature and stamp lines (…（盖章）, 签字：…) and a lone date under the table (2016年4月10日);
 - an example row marked in its 序号 cell (例, 示例);
-- a group heading between the spaces: a row holding only one cell numbered as a heading is
-  numbered in Chinese (一、长沙市, （二）浏阳市);
+- a group heading between the spaces: a row whose only filled cell is numbered in Chinese
+  (一、长沙市, （二）浏阳市);
 - a cell reading 同上 ("the same as above") holds the value of the cell above it, and one reading
   同电话 ("the same as the phone") the value of that column in its row;
 - a field given two columns (是否在国家高新区 | 高新区名称) is read as the two cells together, and a
@@ -108,14 +108,19 @@ def same_as_column(text: pd.DataFrame, form: FormSpec) -> pd.DataFrame:
     lookup = header_lookup(form)
     cells = stripped(text)
     short = np.frompyfunc(lambda c: len(c) <= _SAME_AS_LENGTH and c.startswith(starts), 1, 1)
-    out = text
+    taken: list[tuple[int, int, int]] = []  # (row, column, the column it names)
     for row, col in np.argwhere(np.asarray(short(cells), dtype=bool)):
         found = pattern.fullmatch(cells[row, col])
-        named = next((g for g in found.groups() if g), "") if found else ""
-        other = lookup.get(header_key(named))
+        other = (
+            lookup.get(header_key(next((g for g in found.groups() if g), ""))) if found else None
+        )
         if other is not None and other != text.columns[col] and other in text.columns:
-            out = out.copy() if out is text else out
-            out.iat[row, col] = text.iat[row, text.columns.get_loc(other)]
+            taken.append((row, col, text.columns.get_loc(other)))
+    if not taken:
+        return text
+    out = text.copy()
+    for row, col, other_col in taken:
+        out.iat[row, col] = text.iat[row, other_col]
     return out
 
 
@@ -131,16 +136,13 @@ def ticked(
     out = text.copy()
     marks = frozenset(form.tick_marks)
     for fld, columns in ticks.items():
-        cells = np.array(
-            [stripped(whole[[c]])[:, 0] if c in whole else [""] * len(whole) for c in columns],
-            dtype=object,
-        )
+        cells = stripped(whole.reindex(columns=list(columns), fill_value=""))
         words = list(columns.values())
         out[fld] = [
             "，".join(
                 w if v in marks else f"{w}，{v}" for w, v in zip(words, row, strict=True) if v
             )
-            for row in cells.T
+            for row in cells
         ]
     return out
 

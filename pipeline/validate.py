@@ -46,6 +46,7 @@ def _checks_without_hypothesis() -> None:
 
 
 _checks_without_hypothesis()
+
 _EARLIEST = pd.Timestamp("1949-01-01")
 # Columns validate_batch adds to each row: its bureau, and the zone a zone committee governs.
 BUREAU_NAME = "_bureau"
