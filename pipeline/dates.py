@@ -113,7 +113,11 @@ def parse_dates(text: pd.Series) -> pd.DataFrame:
     start = start.where(~is_serial, from_serial)
     end = end.where(~is_serial, from_serial)
     precision = precision.where(~is_serial, "日")
-    for first, last, kind in (_year_parts(compact), _trailing_zero(compact)):
+    for reading in (_year_parts, _trailing_zero):
+        found = reading(compact)
+        if found is None:
+            continue
+        first, last, kind = found
         known = first.notna()
         start, end = start.where(~known, first), end.where(~known, last)
         precision = precision.where(~known, kind)
@@ -132,9 +136,16 @@ def _timestamps(year: pd.Series, month: pd.Series | int, day: pd.Series | int) -
     return pd.to_datetime(frame, errors="coerce")
 
 
-def _year_parts(compact: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+Reading = tuple[pd.Series, pd.Series, pd.Series] | None
+"""A special reading's first day, last day and precision per value; None when no value has its
+shape (most batches), which spares building its dates."""
+
+
+def _year_parts(compact: pd.Series) -> Reading:
     """Half-years and quarters: their first and last day, precision 半年 or 季度."""
     parts = compact.str.extract(_DATE_PART)
+    if parts["y"].isna().all():
+        return None
     year = pd.to_numeric(parts["y"], errors="coerce")
     quarter = pd.to_numeric(parts["q"], errors="coerce")
     half = parts["half"].map({"上": 1, "下": 7})
@@ -145,9 +156,11 @@ def _year_parts(compact: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return start, end, kind
 
 
-def _trailing_zero(compact: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _trailing_zero(compact: pd.Series) -> Reading:
     """``2015.1``: January or October of that year (Excel dropped the 0 of ``.10``)."""
     year = pd.to_numeric(compact.str.extract(_DATE_TRAILING_ZERO)["y"], errors="coerce")
+    if year.isna().all():
+        return None
     start = _timestamps(year, 1, 1)
     return start, _timestamps(year, 10, 31), pd.Series(TWO_READINGS, index=compact.index)
 

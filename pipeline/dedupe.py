@@ -218,7 +218,7 @@ def match_batch(rows: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
     province-sized batch never compares every row with every other.
     """
     cols = ["uid", "key", "opkey", "city_key", "bureau", "rank"]
-    if rows.empty:
+    if rows.empty or rows["bureau"].nunique() < 2:  # one bureau (beian check): no pair
         return pd.DataFrame(columns=MATCH_COLUMNS)
     candidates = rows[cols]
     pairs = pd.concat(

@@ -16,6 +16,7 @@ from pipeline.normalise import (
     area_code_length,
     chinese_brackets,
     choice_value,
+    clean_frame,
     clean_text,
     match_zone,
     normalise,
@@ -417,3 +418,16 @@ def test_area_code_length_agrees_with_phonenumbers(number: str) -> None:
     parsed = phonenumbers.parse(number, "CN")
     nsn = phonenumbers.national_significant_number(parsed)
     assert area_code_length(nsn) == phonenumbers.length_of_geographical_area_code(parsed)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(
+        st.tuples(*[st.one_of(st.none(), st.text("众创 \n１a（", max_size=6))] * 3),
+        max_size=12,
+    )
+)
+def test_cleaning_the_frame_at_once_is_cleaning_each_column(rows: list[tuple]) -> None:
+    raw = pd.DataFrame(rows, columns=["名称", "地址", "电话"], dtype="str")
+    raw.index = raw.index + 4
+    pd.testing.assert_frame_equal(clean_frame(raw), raw.apply(clean_text))
