@@ -293,27 +293,39 @@ def style_attributes(styles: Any, size: int) -> pa.Array | pa.Scalar:
     return pc.take(pa.array(attribute(found), _STRING), pa.array(index.reshape(size)))
 
 
-def column_cells(
-    column: pd.Series, col: int, numbers_: pa.Array, styles: Any, strings: SharedStrings | None
-) -> tuple[pa.Array, np.ndarray]:
-    """The ``<c>`` elements of one column ("" where a cell is absent), and which are there."""
-    text, number = cell_values(column)
-    kinds, values = cell_kinds(text, number, styles, strings)
+def block_cells(
+    chunk: pd.DataFrame, numbers_: pa.Array, styles: list[Any], strings: SharedStrings | None
+) -> tuple[list[pa.Array], np.ndarray]:
+    """The ``<c>`` elements of each column of ``chunk`` ("" where a cell is absent), and which
+    rows have a cell. Each column is typed on its own; then the columns, end to end, are escaped
+    and marked up as one: each step's fixed cost is paid once per block, not once per column
+    (a 回执's sheets are a few dozen rows of fifteen columns)."""
+    size, width = chunk.shape
+    if not width:
+        return [], np.zeros(size, dtype=bool)
+    typed = [cell_values(column) for _, column in chunk.items()]
+    text = pa.concat_arrays([t for t, _ in typed])
+    number = np.concatenate([n for _, n in typed])
+    style = np.concatenate([np.broadcast_to(np.asarray(s), size) for s in styles])
+    kinds, values = cell_kinds(text, number, style.astype(int), strings)
+    letters = [f'<c r="{column_letter(col)}' for col in range(width)]
     cells = pc.binary_join_element_wise(
-        pa.scalar(f'<c r="{column_letter(col)}', _STRING),
-        numbers_,
+        pa.array(np.repeat(np.array(letters, dtype=object), size), _STRING),
+        pa.concat_arrays([numbers_] * width),
         pa.scalar('"', _STRING),
-        style_attributes(styles, len(column)),
+        style_attributes(style, len(style)),
         _by_kind(_OPEN, kinds),
         values,
         _by_kind(_CLOSE, kinds),
         pa.scalar("", _STRING),
     )
-    return pc.fill_null(cells, ""), kinds != ABSENT
+    cells = pc.fill_null(cells, "")
+    there = (kinds != ABSENT).reshape(width, size)
+    return [cells.slice(col * size, size) for col in range(width)], there.any(axis=0)
 
 
 def _by_kind(table: pa.Array, kinds: np.ndarray) -> pa.Array | pa.Scalar:
-    """``table``'s entry for each cell's kind; one scalar when the column holds one kind."""
+    """``table``'s entry for each cell's kind; one scalar when the cells are of one kind."""
     if len(kinds) and (kinds == kinds[0]).all():
         return table[int(kinds[0])]
     return pc.take(table, pa.array(kinds))
@@ -327,14 +339,10 @@ def rows_xml(block: Block, strings: SharedStrings | None = None) -> Iterator[mem
         numbers_ = pa.array(
             (np.arange(len(chunk)) + block.first_row + start + 1).astype(str), _STRING
         )
-        cells, filled = [], np.zeros(len(chunk), dtype=bool)
-        for col, (_, column) in enumerate(chunk.items()):
-            styles = block.styles[col]
-            if np.ndim(styles):
-                styles = np.asarray(styles)[start : start + len(chunk)]
-            xml, there = column_cells(column, col, numbers_, styles, strings)
-            cells.append(xml)
-            filled |= there
+        styles = [
+            np.asarray(s)[start : start + len(chunk)] if np.ndim(s) else s for s in block.styles
+        ]
+        cells, filled = block_cells(chunk, numbers_, styles, strings)
         height = np.full(len(chunk), "", dtype=object)
         if block.heights is not None:
             height = row_height_attributes(np.asarray(block.heights)[start : start + len(chunk)])
