@@ -240,6 +240,9 @@ def _open_log_quietly(path: Path) -> logging.Logger | None:
 
 
 def _run_with_progress(settings: Settings, wait: float) -> RunReport:
+    """The run with a progress bar of the files read. The bar is redrawn at each file, not by
+    rich's refresh thread: while another thread runs, the write stage cannot fork its second
+    process (pipeline/alongside.py) and writes the 回执 after the workbook instead of beside it."""
     with Progress(
         TextColumn("读取"),
         BarColumn(),
@@ -247,11 +250,12 @@ def _run_with_progress(settings: Settings, wait: float) -> RunReport:
         TextColumn("{task.description}"),
         console=console,
         transient=True,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("", total=None)
 
         def step(name: str, total: int) -> None:
-            bar.update(task, advance=1, total=total, description=escape(name))
+            bar.update(task, advance=1, total=total, description=escape(name), refresh=True)
 
         return run(settings, progress=step, wait=wait)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +94,21 @@ def test_a_failing_block_stops_the_work_and_raises_its_own_error() -> None:
 def test_a_work_process_that_dies_is_an_output_error() -> None:
     with pytest.raises(OutputError, match="退出码"), alongside(lambda: os._exit(9)):
         pass
+
+
+def test_the_run_commands_progress_bar_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich redraws a bar from a thread of its own unless told not to; with that thread running,
+    ``beian run`` could not fork and would write every 回执 after the workbook."""
+    from pipeline import cli
+
+    during: list[int] = []
+
+    def fake_run(settings: object, progress: Callable[[str, int], None], wait: float) -> str:
+        progress("长沙市.xlsx", 2)
+        during.append(threading.active_count())
+        return "done"
+
+    monkeypatch.setattr(cli, "run", fake_run)
+    before = threading.active_count()
+    assert cli._run_with_progress(None, 0.0) == "done"  # type: ignore[arg-type]
+    assert during == [before]
