@@ -1,14 +1,14 @@
-"""The bulk rows of a sheet as worksheet XML, built a column at a time (the fast path).
+"""The bulk rows of a sheet as worksheet XML, built a block of rows at a time (the fast path).
 
 xlsxwriter spends about 7 µs on every cell (a Python call, a cell tuple, an XML write), and the
 night writes every row three times (汇总表, 明细, each bureau's 标注). Here the ``<row>``/``<c>``
-elements are built with pyarrow's vectorised string kernels instead, one column at a time, and
-written as xlsxwriter writes them in its constant-memory mode (inline strings; a text that needs
-an ``_xHHHH_`` escape goes to the shared strings, see :class:`SharedStrings`): the same
-escaping of ``&<>``, ``_xHHHH_`` for control characters and for literal ``_xHHHH_`` text,
-``xml:space="preserve"`` for leading or trailing white space, text cut at 32,767 UTF-16 units,
-numbers as ``%.16G``, dates as Excel serial numbers (with the 1900 leap-year quirk), row heights
-in xlsxwriter's pixel steps. A value is typed as :func:`pipeline.xlsx.write_value` types it, so
+elements are built with pyarrow's vectorised string kernels instead (each column typed on its
+own, then all the block's cells escaped and marked up at once), and written as xlsxwriter writes
+them in its constant-memory mode (inline strings; a text that needs an ``_xHHHH_`` escape goes
+to the shared strings, see :class:`SharedStrings`): the same escaping of ``&<>``, ``_xHHHH_``
+for control characters and for literal ``_xHHHH_`` text, ``xml:space="preserve"`` for leading
+or trailing white space, text cut at 32,767 UTF-16 units, numbers as ``%.16G``, dates as Excel
+serial numbers (with the 1900 leap-year quirk), row heights in xlsxwriter's pixel steps. A value is typed as :func:`pipeline.xlsx.write_value` types it, so
 text always stays text. One deliberate difference: xlsxwriter writes a text of the shape
 ``<r>…</r>`` unescaped, as rich-text markup; here it is escaped and stays the text it was.
 """
