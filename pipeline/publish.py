@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from pipeline import __version__
@@ -14,7 +13,7 @@ from pipeline.config import Settings
 from pipeline.model import BatchResult, FileOutcome
 from pipeline.report import detail_frame, review_frame
 from pipeline.write_csv import dispositions_frame, files_frame, write_frame_csv
-from pipeline.write_feedback import feedback_targets, write_receipts
+from pipeline.write_feedback import feedback_targets, receipt_jobs
 from pipeline.write_workbook import consolidated_name, write_consolidated
 
 
@@ -62,7 +61,7 @@ def write_outputs(result: BatchResult, confirm: Callable[[], None] | None = None
         # staged, and so published, in this order: the receipts last
         workbook, dispositions, files, review, detail_csv, detail_parquet = map(staging.path, paths)
         staged_receipts = [(outcome, staging.path(path)) for outcome, path in targets]
-        with alongside(partial(write_receipts, result, staged_receipts)):  # both cores
+        with alongside(receipt_jobs(result, staged_receipts)):  # both cores
             write_consolidated(result, workbook, detail)
             write_frame_csv(dispositions_frame(result.rows), dispositions)
             write_frame_csv(files_frame(result.files), files)

@@ -11,7 +11,9 @@ nothing here judges a value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -187,10 +189,12 @@ def feedback_targets(result: BatchResult, directory: Path) -> list[tuple[FileOut
     ]
 
 
-def write_receipts(result: BatchResult, targets: list[tuple[FileOutcome, Path]]) -> None:
-    """Write each outcome's 回执 at its path (the nightly run gives staged paths)."""
-    for outcome, path in targets:
-        _write(result, outcome, path)
+def receipt_jobs(
+    result: BatchResult, targets: list[tuple[FileOutcome, Path]]
+) -> list[Callable[[], None]]:
+    """Writing each outcome's 回执 at its path, a job each: the nightly run gives staged paths
+    and shares the jobs between two processes (pipeline/alongside.py)."""
+    return [partial(_write, result, outcome, path) for outcome, path in targets]
 
 
 def write_all_feedback(
@@ -200,5 +204,6 @@ def write_all_feedback(
     night's ``staging``, they join it and are published with the other outputs instead."""
     targets = feedback_targets(result, directory)
     with nullcontext(staging) if staging is not None else staged() as stage:
-        write_receipts(result, [(outcome, stage.path(path)) for outcome, path in targets])
+        for job in receipt_jobs(result, [(o, stage.path(path)) for o, path in targets]):
+            job()
     return [path for _, path in targets]

@@ -8,9 +8,10 @@ them in its constant-memory mode (inline strings; a text that needs an ``_xHHHH_
 to the shared strings, see :class:`SharedStrings`): the same escaping of ``&<>``, ``_xHHHH_``
 for control characters and for literal ``_xHHHH_`` text, ``xml:space="preserve"`` for leading
 or trailing white space, text cut at 32,767 UTF-16 units, numbers as ``%.16G``, dates as Excel
-serial numbers (with the 1900 leap-year quirk), row heights in xlsxwriter's pixel steps. A value is typed as :func:`pipeline.xlsx.write_value` types it, so
-text always stays text. One deliberate difference: xlsxwriter writes a text of the shape
-``<r>…</r>`` unescaped, as rich-text markup; here it is escaped and stays the text it was.
+serial numbers (with the 1900 leap-year quirk), row heights in xlsxwriter's pixel steps. A
+value is typed as :func:`pipeline.xlsx.write_value` types it, so text always stays text. One
+deliberate difference: xlsxwriter writes a text of the shape ``<r>…</r>`` unescaped, as
+rich-text markup; here it is escaped and stays the text it was.
 """
 
 from __future__ import annotations

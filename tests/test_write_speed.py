@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -48,21 +49,47 @@ def write_pid(path: Path) -> None:
     path.write_text(str(os.getpid()), encoding="utf-8")
 
 
+def wait_for(path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.mark.skipif(not FORKS, reason="this platform cannot fork: the work runs in-process")
-def test_the_work_runs_in_a_second_process_beside_the_block(tmp_path: Path) -> None:
+def test_the_jobs_run_in_a_second_process_beside_the_block(tmp_path: Path) -> None:
     mark = tmp_path / "pid"
-    with alongside(lambda: write_pid(mark)):
-        pass
+    with alongside([lambda: write_pid(mark)]):
+        wait_for(mark)  # the block outlasts the job: the child has taken it
     assert int(mark.read_text(encoding="utf-8")) != os.getpid()
 
 
-def test_with_other_threads_running_the_work_runs_here_after_the_block(tmp_path: Path) -> None:
+def note_job(path: Path, index: int) -> None:
+    time.sleep(0.2)  # long enough for the child to start taking jobs however busy the machine
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"{index} {os.getpid()}\n")
+
+
+def test_every_job_runs_once_and_this_process_takes_those_left(tmp_path: Path) -> None:
+    """Once the block is done this process takes the jobs the child has not started, so the two
+    finish together; no job is run twice or left out."""
+    log = tmp_path / "jobs.txt"
+    jobs = [partial(note_job, log, i) for i in range(8)]
+    with alongside(jobs):
+        pass
+    done = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    assert sorted(int(i) for i, _ in done) == list(range(8))
+    pids = {int(pid) for _, pid in done}
+    assert os.getpid() in pids
+    assert len(pids) == (2 if FORKS else 1)
+
+
+def test_with_other_threads_running_the_jobs_run_here_after_the_block(tmp_path: Path) -> None:
     mark, release = tmp_path / "pid", threading.Event()
     waiter = threading.Thread(target=release.wait)
     waiter.start()
     try:
         assert not can_fork()
-        with alongside(lambda: write_pid(mark)):
+        with alongside([lambda: write_pid(mark)]):
             assert not mark.exists()
         assert int(mark.read_text(encoding="utf-8")) == os.getpid()
     finally:
@@ -74,8 +101,10 @@ def fail() -> None:
     raise OutputError("无法写入回执：磁盘已满")
 
 
-def test_a_failure_of_the_work_is_raised_when_the_block_ends() -> None:
-    with pytest.raises(OutputError, match="磁盘已满"), alongside(fail):
+@pytest.mark.parametrize("share", [1, 6], ids=["alone", "among others"])
+def test_a_failure_of_a_job_is_raised_when_the_block_ends(share: int) -> None:
+    """Whichever process ran the failing job, the failure is the block's."""
+    with pytest.raises(OutputError, match="磁盘已满"), alongside([fail] * share):
         pass
 
 
@@ -83,17 +112,23 @@ def sleep_long() -> None:
     time.sleep(60)
 
 
-def test_a_failing_block_stops_the_work_and_raises_its_own_error() -> None:
+def test_a_failing_block_stops_the_jobs_and_raises_its_own_error() -> None:
     start = time.monotonic()
-    with pytest.raises(ValueError, match="the block"), alongside(sleep_long if FORKS else fail):
+    with pytest.raises(ValueError, match="the block"), alongside([sleep_long if FORKS else fail]):
         raise ValueError("the block")
     assert time.monotonic() - start < 30
 
 
 @pytest.mark.skipif(not FORKS, reason="this platform cannot fork: the work runs in-process")
-def test_a_work_process_that_dies_is_an_output_error() -> None:
-    with pytest.raises(OutputError, match="退出码"), alongside(lambda: os._exit(9)):
-        pass
+def test_a_work_process_that_dies_is_an_output_error(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+
+    def die() -> None:
+        started.touch()
+        os._exit(9)
+
+    with pytest.raises(OutputError, match="退出码"), alongside([die]):
+        wait_for(started)
 
 
 def test_the_run_commands_progress_bar_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
