@@ -31,6 +31,16 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def shared_counter() -> Synchronized | None:
+    """A counter of the jobs taken, shared by the processes forked after it; None where the
+    system gives no shared semaphore (a container without ``/dev/shm``): the jobs then run in
+    this process."""
+    try:
+        return multiprocessing.get_context("fork").Value("i", 0)
+    except OSError:
+        return None
+
+
 def take(jobs: Sequence[Job], taken: Synchronized) -> None:
     """Run the jobs nobody has taken yet, one at a time, until none is left; ``taken`` (shared by
     both processes) is the index of the next job to take."""
@@ -61,13 +71,13 @@ def alongside(jobs: Sequence[Job]) -> Iterator[None]:
     and this process takes those left once the block is done; else all run here after the
     block. Either way every job has run once when the block exits, and the first failure is
     raised then. If the block itself fails, the child is stopped, not awaited."""
-    if not can_fork():
+    taken = shared_counter() if can_fork() else None
+    if taken is None:
         yield
         for job in jobs:
             job()
         return
     context = multiprocessing.get_context("fork")
-    taken = context.Value("i", 0)
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(jobs, taken, send), daemon=True)
     child.start()

@@ -147,3 +147,16 @@ def test_the_run_commands_progress_bar_starts_no_thread(monkeypatch: pytest.Monk
     before = threading.active_count()
     assert cli._run_with_progress(None, 0.0) == "done"  # type: ignore[arg-type]
     assert during == [before]
+
+
+def test_without_a_shared_counter_the_jobs_run_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system without shared semaphores cannot share the jobs: they run here, after the block."""
+    from pipeline import alongside as module
+
+    monkeypatch.setattr(module, "shared_counter", lambda: None)
+    mark = tmp_path / "pid"
+    with alongside([lambda: write_pid(mark)]):
+        assert not mark.exists()
+    assert int(mark.read_text(encoding="utf-8")) == os.getpid()
