@@ -3,7 +3,9 @@
 No rule lives here. Exit codes (SPEC §12): 0 the run completed (whatever bureaus got wrong);
 1 ``check`` found errors; 2 a bad option, config or input; 3 something could not be written;
 75 another run holds the lock; 130 interrupted. :func:`_exits` is the one place that maps
-failures to them; help and option errors are Chinese (pipeline/cli_zh.py).
+failures to them; help and option errors are Chinese (pipeline/cli_zh.py). Each command
+imports the part of the library it calls when it runs: help, ``--version`` and a mistyped option
+load no pandas or pandera (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import __version__, nightlog, summary
-from pipeline.api import check_records
-from pipeline.cli_print import console, err, print_check, print_run, print_status
+from pipeline import __version__, nightlog
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
 from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
+from pipeline.consoles import console, err
 from pipeline.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -34,10 +36,9 @@ from pipeline.errors import (
     OutputError,
     write_failure,
 )
-from pipeline.run import RunReport, run
-from pipeline.selfcheck import check_files, expand_paths
-from pipeline.status import batch_status
-from pipeline.template import write_template
+
+if TYPE_CHECKING:
+    from pipeline.run import RunReport
 
 app = typer.Typer(
     cls=ZhGroup,
@@ -201,6 +202,8 @@ def run_command(
     log: Path | None = LOG,
 ) -> None:
     """夜间汇总：校验收件箱中的附件3，剔除重复，写出汇总表、回执和 CSV。"""
+    from pipeline.cli_print import print_run
+
     started = dt.datetime.now().replace(microsecond=0)
     err.export_text(), console.export_text()  # what earlier commands in this process printed
     logger = None
@@ -243,6 +246,8 @@ def _run_with_progress(settings: Settings, wait: float) -> RunReport:
     """The run with a progress bar of the files read. The bar is redrawn at each file, not by
     rich's refresh thread: while another thread runs, the write stage cannot fork its second
     process (pipeline/alongside.py) and writes the 回执 after the workbook instead of beside it."""
+    from pipeline.run import run
+
     with Progress(
         TextColumn("读取"),
         BarColumn(),
@@ -270,6 +275,10 @@ def check_command(
     as_json: bool = JSON,
 ) -> None:
     """报送前自查：按汇总时的规则检查附件3（及附件1），列出问题并写出回执；有错误时退出码为 1。"""
+    from pipeline.api import check_records
+    from pipeline.cli_print import print_check
+    from pipeline.selfcheck import check_files, expand_paths
+
     with _exits():
         paths = expand_paths(files)
         settings = _warn_without_prior(_settings(config, deadline=deadline, priors=prior))
@@ -294,6 +303,8 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
+    from pipeline.template import write_template
+
     with _exits():
         settings = _settings(config, deadline=deadline)
         path = write_template(settings, out, bureau)
@@ -312,6 +323,9 @@ def status_command(
     batch: str | None = BATCH,
 ) -> None:
     """从台账查看报送情况：谁已报送、何时收到、各类行数、谁尚未报送、与上次汇总相比的变化。"""
+    from pipeline.cli_print import print_status
+    from pipeline.status import batch_status
+
     with _exits():
         found = batch_status(_settings(config, need_config=True, ledger=ledger, batch=batch))
     print_status(found)
@@ -353,6 +367,7 @@ def accounts_command(
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送的登录码：每个推荐单位一个、管理员一个；只显示这一次，并写入 CSV，台账只存其哈希。"""
+    from pipeline import summary
     from pipeline.accounts import issue_codes
 
     with _exits():

@@ -18,7 +18,7 @@ from conftest import REPO
 from test_golden import OLD
 from typer.testing import CliRunner, Result
 
-from pipeline import cli_print
+from pipeline import consoles
 from pipeline.cli import app
 
 PRIOR_NAME = "2016年度首批众创空间备案汇总表.xlsx"
@@ -34,8 +34,8 @@ NOT_YET = (
 def wide() -> Iterator[None]:
     """Rich wraps at 80 columns when not on a terminal; a wide console keeps each line whole."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli_print.console, "_width", 1000)
-        patch.setattr(cli_print.err, "_width", 1000)
+        patch.setattr(consoles.console, "_width", 1000)
+        patch.setattr(consoles.err, "_width", 1000)
         yield
 
 

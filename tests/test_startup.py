@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -17,6 +19,28 @@ def test_start_up_loads_no_library_it_does_not_need() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["run", "--help"], ["check", "--bogus"], ["--version"]]
+)
+def test_help_version_and_option_errors_load_no_library(argv: list[str]) -> None:
+    """Each command imports the library when it runs: help, the version and a mistyped option
+    answer at once, without pandas, pandera, pyarrow or the writers."""
+    code = (
+        "import sys\n"
+        "from pipeline.cli import app\n"
+        "try:\n"
+        f"    app({argv!r}, prog_name='beian')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'pandas', 'pandera', 'pyarrow', 'numpy', 'xlsxwriter', 'rapidfuzz'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
 
 
 def test_reading_modules_load_no_pandas_before_the_workers_start() -> None:

@@ -134,7 +134,7 @@ def test_a_work_process_that_dies_is_an_output_error(tmp_path: Path) -> None:
 def test_the_run_commands_progress_bar_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """rich redraws a bar from a thread of its own unless told not to; with that thread running,
     ``beian run`` could not fork and would write every 回执 after the workbook."""
-    from pipeline import cli
+    from pipeline import cli, run
 
     during: list[int] = []
 
@@ -143,7 +143,7 @@ def test_the_run_commands_progress_bar_starts_no_thread(monkeypatch: pytest.Monk
         during.append(threading.active_count())
         return "done"
 
-    monkeypatch.setattr(cli, "run", fake_run)
+    monkeypatch.setattr(run, "run", fake_run)
     before = threading.active_count()
     assert cli._run_with_progress(None, 0.0) == "done"  # type: ignore[arg-type]
     assert during == [before]
