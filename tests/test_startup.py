@@ -11,13 +11,18 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh interpreter, which has imported nothing yet."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+
+
 def test_start_up_loads_no_library_it_does_not_need() -> None:
     """python-docx and openpyxl cost start-up time on every command; only a Word form or the
     template needs the first, and nothing on the nightly path needs the second."""
     code = "import sys, pipeline.cli; print(sorted({'docx', 'openpyxl'} & set(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    )
+    done = python(code)
     assert done.stdout.strip() == "[]"
 
 
@@ -37,18 +42,14 @@ def test_help_version_and_option_errors_load_no_library(argv: list[str]) -> None
         "heavy = {'pandas', 'pandera', 'pyarrow', 'numpy', 'xlsxwriter', 'rapidfuzz'}\n"
         "print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    )
+    done = python(code)
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
 
 
 def test_reading_modules_load_no_pandas_before_the_workers_start() -> None:
     """The launcher and the sandbox must be cheap to import: workers start before pandas loads."""
     code = "import sys, pipeline.launch, pipeline.sandbox; print('pandas' in sys.modules)"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    )
+    done = python(code)
     assert done.stdout.strip() == "False"
 
 
@@ -62,7 +63,5 @@ def test_validation_does_not_import_hypothesis() -> None:
         "import importlib.util as u; print(u.find_spec('hypothesis') is not None, "
         "'hypothesis' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    )
+    done = python(code)
     assert done.stdout.split() == ["True", "False"]
