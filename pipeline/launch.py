@@ -3,9 +3,10 @@
 Every file is read in a spawned worker process (pipeline/sandbox.py) that must start an
 interpreter and import the reader, pandas among it, before it reads anything: ≈0.4 s on a small
 night's critical path when the workers are started only once the run reaches its reading stage.
-Started here, first thing, they get ready while this process imports the command line and reads
-its configuration. Only the commands that read files start them, and not for ``--help``. When
-the command is done, the process leaves without tearing the interpreter down (:func:`leave`).
+Started here, first thing, they get ready while this process imports the command line and the
+library and reads its configuration. Only the commands that read files start them, and not for
+``--help``. When the command is done, the process leaves without tearing the interpreter down
+(:func:`leave`).
 """
 
 from __future__ import annotations
