@@ -65,3 +65,9 @@ def test_validation_does_not_import_hypothesis() -> None:
     )
     done = python(code)
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_status_loads_no_validation() -> None:
+    """``beian status`` reads the ledger and prints; pandera and the nightly stages are not its."""
+    code = "import sys, pipeline.cli_print, pipeline.status; print('pandera' in sys.modules)"
+    assert python(code).stdout.strip() == "False"
