@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import ipaddress
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,11 +55,25 @@ KEYS: tuple[Key, ...] = (
     Key("paths", "log", str, "", "夜间运行日志（追加、轮转；空则不写）"),
     Key("limits", "memory_mb", int, 1024, "读取一个文件可用的内存上限（MB，不含空闲工作进程）"),
     Key("limits", "seconds_per_file", (int, float), 60, "读取一个文件的时间上限（秒）"),
+    Key(
+        "site",
+        "trusted_proxies",
+        list,
+        [],
+        "网上报送前面的反向代理地址（IP 或网段）；只采信来自这些地址的 X-Forwarded-For/-Proto",
+    ),
+    Key("site", "uploads_per_day", int, 50, "网上报送每个推荐单位每天最多上传几次"),
     Key("prior[]", "name", str, REQUIRED, "往批名称"),
     Key("prior[]", "path", str, REQUIRED, "往批汇总表文件"),
 )
 
-_KIND_NAMES = {str: "文本（加英文引号）", int: "整数", float: "小数", dt.date: "日期"}
+_KIND_NAMES = {
+    str: "文本（加英文引号）",
+    int: "整数",
+    float: "小数",
+    dt.date: "日期",
+    list: '列表（如 ["10.0.0.5"]）',
+}
 _VALUE_NAMES = {
     str: "文本",
     int: "整数",
@@ -93,6 +108,8 @@ class Settings:
     log: Path | None = None
     read_memory_mb: int = 1024
     read_seconds: float = 60.0
+    trusted_proxies: tuple[str, ...] = ()
+    uploads_per_day: int = 50
 
     @property
     def cutoff(self) -> dt.date:
@@ -275,6 +292,10 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
             raise ConfigError(
                 f"{where}[limits] {cap} 应大于 0（现在是 {value(f'limits.{cap}')}）。"
             )
+    if value("site.uploads_per_day") <= 0:
+        raise ConfigError(
+            f"{where}[site] uploads_per_day 应大于 0（现在是 {value('site.uploads_per_day')}）。"
+        )
     form, log = value("batch.form"), value("paths.log")
     if form and not at(form).is_file():
         raise ConfigError(f"{where}form 指向的表样定义文件 {at(form)} 不存在；请检查路径。")
@@ -291,7 +312,24 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
         log=at(log) if log else None,
         read_memory_mb=value("limits.memory_mb"),
         read_seconds=float(value("limits.seconds_per_file")),
+        trusted_proxies=proxy_networks(value("site.trusted_proxies"), where),
+        uploads_per_day=value("site.uploads_per_day"),
     )
+
+
+def proxy_networks(given: list[object], where: str) -> tuple[str, ...]:
+    """``[site] trusted_proxies``: each entry an IP address or network (``10.0.0.0/24``), checked
+    here so a typo stops the site at start-up instead of silently trusting nobody."""
+    found = []
+    for entry in given:
+        try:
+            found.append(str(ipaddress.ip_network(str(entry).strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{where}[site] trusted_proxies 中的“{entry}”不是 IP 地址或网段；"
+                '请写成 ["127.0.0.1"] 或 ["10.0.0.0/24"] 这样的列表。'
+            ) from None
+    return tuple(found)
 
 
 def prior_batch(option: str) -> PriorBatch:

@@ -98,6 +98,10 @@ MIGRATIONS: list[str] = [
         outcome TEXT NOT NULL
     );
     """,
+    # Sessions signed out before their time, kept until their cookie would have expired anyway.
+    """
+    CREATE TABLE ended_sessions (sid TEXT PRIMARY KEY, until REAL NOT NULL);
+    """,
 ]
 
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from pipeline.accounts import CLERK
 from pipeline.cli import app
 from pipeline.config import Settings
-from pipeline.web.auth import CSRF_FIELD
+from pipeline.web.auth import CSRF_FIELD, LOGIN_FIELD
 
 
 @pytest.fixture
@@ -26,10 +26,18 @@ def served(settings: Settings) -> Served:
     return serve_batch(settings)
 
 
+def login_form(client: TestClient) -> dict[str, str]:
+    """The sign-in page's hidden pre-session token (its cookie is now in ``client``)."""
+    page = client.get("/").text
+    token = re.search(rf'name="{LOGIN_FIELD}" value="([^"]+)"', page)
+    assert token is not None
+    return {LOGIN_FIELD: token.group(1)}
+
+
 def signed_in(served: Served, who: str) -> tuple[TestClient, str]:
     """A browser signed in through the login form, and the CSRF token its page carries."""
     client = served.client()
-    answer = client.post("/login", data={"code": served.codes[who]})
+    answer = client.post("/login", data={"code": served.codes[who], **login_form(client)})
     assert answer.status_code == 200  # followed the redirect to the home page
     token = re.search(r'name="csrf-token" content="([^"]+)"', answer.text)
     assert token is not None
@@ -39,7 +47,7 @@ def signed_in(served: Served, who: str) -> tuple[TestClient, str]:
 def test_the_home_page_asks_for_the_code_and_refuses_a_wrong_one(served: Served) -> None:
     client = served.client()
     assert "登录码" in client.get("/").text
-    wrong = client.post("/login", data={"code": "NOPE"})
+    wrong = client.post("/login", data={"code": "NOPE", **login_form(client)})
     assert wrong.status_code == 401 and "登录码不正确" in wrong.text
 
 

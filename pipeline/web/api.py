@@ -7,6 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -17,11 +18,14 @@ from pipeline.web.guard import (
     address,
     check_csrf,
     clear_cookie,
+    end_session,
     header_token,
+    refused,
     require,
-    set_cookie,
+    set_session_cookie,
     sign_in,
     state,
+    typed_code,
     verdict_json,
 )
 
@@ -30,30 +34,39 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def answers(handler: Handler) -> Handler:
-    """Turn a refusal into its status code with ``{"error": message}``."""
+    """Turn a refusal into its status code with ``{"error": message}``, audited."""
 
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
         except Refusal as refusal:
+            await run_in_threadpool(refused, request, refusal)
             return JSONResponse({"error": refusal.message}, status_code=refusal.status)
 
     return wrapped
 
 
+def json_body(request: Request, body: bytes) -> object:
+    """The parsed JSON body of a sign-in: 415 unless sent as ``application/json`` (a form
+    posted from a page elsewhere cannot send that without the browser asking this site first),
+    400 when it does not parse (bad UTF-8, bad syntax, nesting too deep)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise Refusal(415, '登录请求须为 JSON（Content-Type: application/json）：{"code": "…"}。')
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refusal(400, '登录请求不是有效的 JSON；请提交 {"code": "…"}。') from None
+
+
 @answers
 async def create_session(request: Request) -> Response:
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        body = None
-    code = body.get("code") if isinstance(body, dict) else None
-    if not isinstance(code, str):
-        raise Refusal(400, '请以 JSON 提交登录码：{"code": "…"}。')
+    body = json_body(request, await request.body())
+    code = typed_code(body.get("code") if isinstance(body, dict) else None)
     session, value = await sign_in(request, code)
     account = session.account
     response = JSONResponse({"role": account.role, "bureau": account.bureau, "csrf": session.csrf})
-    set_cookie(response, value)
+    set_session_cookie(request, response, value)
     return response
 
 
@@ -61,9 +74,7 @@ async def create_session(request: Request) -> Response:
 async def delete_session(request: Request) -> Response:
     session = require(request)
     check_csrf(session, header_token(request))
-    site, sessions, _ = state(request)
-    sessions.end(session)
-    site.audit(session.account.name, address(request), "退出", "成功")
+    await run_in_threadpool(end_session, request, session)
     response = JSONResponse({})
     clear_cookie(response)
     return response

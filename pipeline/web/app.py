@@ -1,7 +1,9 @@
 """The intake site as one Starlette application, and ``beian serve`` under uvicorn.
 
-Security headers on every answer: no framing, no sniffing, no referrer, and a content policy
-that allows only this site's own script and style (nothing is ever fetched from elsewhere).
+Security headers on every answer: no framing, no sniffing, a referrer only to this site itself
+(so a browser's Origin names it), and a content policy that allows only this site's own script
+and style (nothing is ever fetched from elsewhere). uvicorn names no server and believes no proxy
+header: :mod:`pipeline.web.shield` takes them from ``[site] trusted_proxies`` only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,12 +28,14 @@ from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.web import api, pages
 from pipeline.web.auth import Sessions, Throttle
+from pipeline.web.guard import audit_refusal
+from pipeline.web.shield import ForwardedFrom, Shield
 from pipeline.web.site import Site
 
 HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "Cache-Control": "no-store",
 }
@@ -64,12 +69,33 @@ def create_app(settings: Settings) -> Starlette:
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app = Starlette(
         routes=[*api.routes, *pages.routes, Mount("/static", static, name="static")],
-        middleware=[Middleware(SecureHeaders)],
+        middleware=[
+            Middleware(SecureHeaders),
+            Middleware(ForwardedFrom, trusted=settings.trusted_proxies),
+            Middleware(Shield, refused=audit_refused),
+        ],
     )
     app.state.site = site
     app.state.sessions = Sessions(site.key)
     app.state.throttle = Throttle()
     return app
+
+
+def audit_refused(scope: Scope, status: int, message: str) -> None:
+    """The audit line of a request the shield refused (a body past its cap)."""
+    audit_refusal(Request(scope), status, message)
+
+
+def uvicorn_config(app: Starlette, host: str, port: int, log_level: str) -> uvicorn.Config:
+    """No ``Server`` header, and no proxy header believed by uvicorn itself."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 def check_port(host: str, port: int) -> None:
@@ -90,7 +116,7 @@ def check_port(host: str, port: int) -> None:
 def serve(settings: Settings, host: str, port: int) -> None:
     """Run the site until interrupted (Ctrl+C, or the service manager stops it); check the
     address first with :func:`check_port`."""
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.Server(uvicorn_config(create_app(settings), host, port, "info")).run()
 
 
 @contextmanager
@@ -100,7 +126,7 @@ def running(app: Starlette, host: str = "127.0.0.1") -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind((host, 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn_config(app, host, port, "warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -1,12 +1,13 @@
 """What every request handler needs before it acts: the session, the CSRF check, the sign-in
-flow with its throttle, and the upload body read with a hard cap — shared by the JSON API and
-the pages so both obey the same rules.
+flow with its throttle, the upload quota and the upload body — shared by the JSON API and the
+pages so both obey the same rules. Every refusal is audited like a sign-in. (Every body is
+already capped before it gets here: :mod:`pipeline.web.shield`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -27,24 +28,38 @@ from pipeline.web.auth import (
 )
 from pipeline.web.site import MAX_UPLOAD, Site
 
-BODY_SLACK = 64 * 1024
-"""Room for the multipart envelope (boundaries, headers, the CSRF field) around the file."""
-
-
-class TooLarge(Exception):
-    """The body passed the cap; reading stopped there."""
+CODE_LONGEST = 64
+"""Characters of a typed sign-in code worth checking (a real one has 19)."""
 
 
 @dataclass
 class Refusal(Exception):
-    """A request refused with a status code and a Chinese message."""
+    """A request refused with a status code and a Chinese message; ``audited`` when the refusal
+    already wrote its own, more telling audit line (the sign-in's)."""
 
     status: int
     message: str
+    audited: bool = False
 
 
 def address(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
     return request.client.host if request.client else ""
+
+
+def audit_refusal(request: Request, status: int, message: str) -> None:
+    """One audit line for a refused request: who (when signed in), from where, what, and why."""
+    site, _, _ = state(request)
+    session = session_of(request)
+    account = session.account.name if session else ""
+    what = f"{request.method} {request.url.path}"[:200]
+    site.audit(account, address(request), what, f"拒绝（{status}）：{message}"[:300])
+
+
+def refused(request: Request, refusal: Refusal) -> None:
+    """Audit a refusal unless it audited itself."""
+    if not refusal.audited:
+        audit_refusal(request, refusal.status, refusal.message)
 
 
 def state(request: Request) -> tuple[Site, Sessions, Throttle]:
@@ -56,11 +71,17 @@ def session_of(request: Request) -> Session | None:
     """The request's valid session, or None (no cookie, bad signature, expired, reset code)."""
     site, sessions, _ = state(request)
     found = sessions.read(request.cookies.get(COOKIE))
-    if found is None:
+    if found is None or site.session_ended(found.sid):
         return None
-    name, issued, csrf, sid = found
-    account = site.account(name, issued)
-    return None if account is None else Session(account, csrf, sid)
+    account = site.account(found.name, found.issued)
+    return None if account is None else Session(account, found.csrf, found.sid, found.expires)
+
+
+def end_session(request: Request, session: Session) -> None:
+    """Sign out: the session stays ended, across restarts, until it would have expired."""
+    site, _, _ = state(request)
+    site.end_session(session.sid, session.expires)
+    site.audit(session.account.name, address(request), "退出", "成功")
 
 
 def require(request: Request, clerk: bool | None = None) -> Session:
@@ -84,6 +105,32 @@ def header_token(request: Request) -> str | None:
     return request.headers.get(CSRF_HEADER)
 
 
+def same_origin(request: Request) -> bool:
+    """Whether a form was posted from this site: its Origin (or, from browsers that send none,
+    its Referer) names this site; a request with neither is left to the pre-session token."""
+    own = f"{request.url.scheme}://{request.url.netloc}".lower()
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin.strip().lower() == own
+    referer = request.headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        return f"{parts.scheme}://{parts.netloc}".lower() == own
+    return True
+
+
+def typed_code(code: object) -> str:
+    """A sign-in code as typed, or a 400: text of at most 64 characters that is valid Unicode
+    (a JSON string may carry a lone surrogate)."""
+    if not isinstance(code, str) or len(code) > CODE_LONGEST:
+        raise Refusal(400, '请以 JSON 提交登录码：{"code": "…"}，登录码不超过 64 个字符。')
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refusal(400, "登录码含有无效字符；请重新输入。") from None
+    return code
+
+
 async def sign_in(request: Request, code: str) -> tuple[Session, str]:
     """Verify a code; (the new session, its cookie value) or a refusal (401 wrong code, 429
     throttled). Every attempt is in the audit log."""
@@ -91,54 +138,48 @@ async def sign_in(request: Request, code: str) -> tuple[Session, str]:
     where = address(request)
     if throttle.blocked(where):
         site.audit("", where, "登录", "已暂停（429）")
-        raise Refusal(429, "登录失败次数过多，请 10 分钟后再试。")
+        raise Refusal(429, "登录失败次数过多，请 10 分钟后再试。", audited=True)
     account = await run_in_threadpool(site.sign_in, code) if code else None
     if account is None:
         blocked = throttle.fail(where)
         site.audit("", where, "登录", "登录码错误" + ("，已暂停 10 分钟" if blocked else ""))
-        raise Refusal(401, "登录码不正确；请核对后重新输入（注意区分字母和数字）。")
+        message = "登录码不正确；请核对后重新输入（注意区分字母和数字）。"
+        raise Refusal(401, message, audited=True)
     value, session = sessions.issue(account)
     site.audit(account.name, where, "登录", "成功")
     return session, value
 
 
-def set_cookie(response: Response, value: str) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str, seconds: int) -> None:
+    """A signed-in or pre-session cookie: HttpOnly, SameSite=Strict, and Secure when the
+    request came over HTTPS (directly, or through a trusted proxy)."""
     response.set_cookie(
-        COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="strict", path="/"
+        name,
+        value,
+        max_age=seconds,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
     )
+
+
+def set_session_cookie(request: Request, response: Response, value: str) -> None:
+    set_cookie(request, response, COOKIE, value, SESSION_SECONDS)
 
 
 def clear_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE, httponly=True, samesite="strict", path="/")
 
 
-async def capped(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    """The body, cut off as soon as it passes ``limit`` bytes."""
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise TooLarge
-        yield chunk
-
-
 async def read_upload(request: Request) -> tuple[UploadFile, dict[str, str]]:
     """The ``file`` part (spooled, not yet stored anywhere) and the other fields of a multipart
-    body; 413 past 20 MB (by Content-Length or while streaming), 400 for a malformed body."""
-    too_large = Refusal(
-        413, f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限，未保存；请压缩或拆分后重新上传。"
-    )
-    limit = MAX_UPLOAD + BODY_SLACK
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
+    body; 400 for a malformed one. (Past 20 MB the shield has cut it off already.)"""
     if "multipart/form-data" not in request.headers.get("content-type", ""):
         raise Refusal(400, "请以 multipart/form-data 上传，文件放在 file 字段。")
-    parser = MultiPartParser(request.headers, capped(request, limit), max_files=1, max_fields=4)
+    parser = MultiPartParser(request.headers, request.stream(), max_files=1, max_fields=4)
     try:
         form = await parser.parse()
-    except TooLarge:
-        raise too_large from None
     except MultiPartException as exc:
         raise Refusal(400, f"上传内容格式错误：{exc.message}") from exc
     file = form.get("file")
@@ -148,7 +189,7 @@ async def read_upload(request: Request) -> tuple[UploadFile, dict[str, str]]:
         raise Refusal(400, "没有收到文件：请在 file 字段中上传附件3。")
     if file.size is not None and file.size > MAX_UPLOAD:
         await form.close()
-        raise too_large
+        raise Refusal(413, f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限，未保存。")
     return file, fields
 
 
@@ -179,20 +220,25 @@ async def receive(request: Request, session: Session, file: UploadFile) -> Verdi
 
 async def accept_upload(request: Request, session: Session) -> Verdict:
     """An upload request end to end: the CSRF token (header, or the form's hidden field), the
-    capped body, then :func:`receive`. A refused body is audited too."""
+    bureau's uploads of the day, the body, then :func:`receive`."""
     site, _, _ = state(request)
     sent = header_token(request)
     if sent is not None:
         check_csrf(session, sent)
-    try:
+    bureau = session.account.name
+    with site.upload_slot(bureau) as allowed:
+        if not allowed:
+            limit = site.settings.uploads_per_day
+            raise Refusal(
+                429,
+                f"本单位今天已上传 {limit} 次，达到每天的上限；请明天再上传，"
+                "或联系省生产力促进中心。",
+            )
         file, fields = await read_upload(request)
-    except Refusal as refusal:
-        site.audit(session.account.name, address(request), "上传", f"未保存（{refusal.status}）")
-        raise
-    if sent is None:
-        try:
-            check_csrf(session, fields.get(CSRF_FIELD))
-        except Refusal:
-            await file.close()
-            raise
-    return await receive(request, session, file)
+        if sent is None:
+            try:
+                check_csrf(session, fields.get(CSRF_FIELD))
+            except Refusal:
+                await file.close()
+                raise
+        return await receive(request, session, file)

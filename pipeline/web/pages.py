@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -18,18 +19,23 @@ from pipeline.model import DISPOSITIONS
 from pipeline.problem_list import SEVERITY_LABELS
 from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
 from pipeline.web.api import receipt_response
-from pipeline.web.auth import CSRF_FIELD, Session
+from pipeline.web.auth import CSRF_FIELD, LOGIN_COOKIE, LOGIN_FIELD, LOGIN_SECONDS, Session
 from pipeline.web.guard import (
     Refusal,
     accept_upload,
     address,
     check_csrf,
     clear_cookie,
+    end_session,
+    refused,
     require,
+    same_origin,
     session_of,
     set_cookie,
+    set_session_cookie,
     sign_in,
     state,
+    typed_code,
 )
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -54,16 +60,35 @@ def render(
 
 
 def error_page(request: Request, refusal: Refusal) -> Response:
+    """The page of a refused request (audited); without a session, the sign-in page."""
+    refused(request, refusal)
     if refusal.status == 401:
         return RedirectResponse("/", status_code=303)
     session = session_of(request)
     return render(request, "error.html", session, refusal.status, message=refusal.message)
 
 
+def login_page(request: Request, status: int = 200, message: str = "") -> Response:
+    """The sign-in page with a fresh pre-session token: the cookie, and its twin in the form."""
+    _, sessions, _ = state(request)
+    nonce, token = sessions.login_token()
+    response = render(
+        request,
+        "login.html",
+        None,
+        status,
+        message=message,
+        login_field=LOGIN_FIELD,
+        login_token=token,
+    )
+    set_cookie(request, response, LOGIN_COOKIE, nonce, LOGIN_SECONDS)
+    return response
+
+
 async def home(request: Request) -> Response:
     session = session_of(request)
     if session is None:
-        return render(request, "login.html", None)
+        return login_page(request)
     if session.account.is_clerk:
         return RedirectResponse("/admin", status_code=303)
     site, _, _ = state(request)
@@ -71,21 +96,37 @@ async def home(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    form = await request.form()
-    code = form.get("code")
+    """The sign-in form: only from this site's own sign-in page (its Origin, and the
+    pre-session token only that page carries), then the code as the API checks it."""
+    _, sessions, _ = state(request)
     try:
-        _, value = await sign_in(request, code if isinstance(code, str) else "")
+        try:
+            form = await request.form()
+        except HTTPException:
+            raise Refusal(400, "登录表单格式错误；请在登录页重新输入登录码。") from None
+        token = form.get(LOGIN_FIELD)
+        mine = sessions.login_ok(
+            request.cookies.get(LOGIN_COOKIE), token if isinstance(token, str) else None
+        )
+        if not (mine and same_origin(request)):
+            raise Refusal(403, "登录页面已过期或来自其他网站；请在本站登录页重新输入登录码。")
+        _, value = await sign_in(request, typed_code(form.get("code") or ""))
     except Refusal as refusal:
-        return render(request, "login.html", None, refusal.status, message=refusal.message)
+        refused(request, refusal)
+        return login_page(request, refusal.status, refusal.message)
     response = RedirectResponse("/", status_code=303)
-    set_cookie(response, value)
+    set_session_cookie(request, response, value)
+    response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
 
 
 async def posted_by(request: Request, *, clerk: bool | None = None) -> Session:
     """The session behind a form post, its CSRF token checked; a Refusal otherwise."""
     session = require(request, clerk=clerk)
-    form = await request.form()
+    try:
+        form = await request.form()
+    except HTTPException:
+        raise Refusal(400, "表单格式错误；请刷新页面后重试。") from None
     token = form.get(CSRF_FIELD)
     check_csrf(session, token if isinstance(token, str) else None)
     return session
@@ -96,9 +137,7 @@ async def logout(request: Request) -> Response:
         session = await posted_by(request)
     except Refusal as refusal:
         return error_page(request, refusal)
-    site, sessions, _ = state(request)
-    sessions.end(session)
-    site.audit(session.account.name, address(request), "退出", "成功")
+    end_session(request, session)
     response = RedirectResponse("/", status_code=303)
     clear_cookie(response)
     return response

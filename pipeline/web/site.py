@@ -16,6 +16,8 @@ import re
 import secrets
 import shutil
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -79,6 +81,7 @@ class Site:
         self._judging = threading.Lock()
         self._queue: list[tuple[Upload, Future[Verdict]]] = []
         self._queue_lock = threading.Lock()
+        self._in_flight: Counter[str] = Counter()
 
     @contextmanager
     def ledger(self) -> Iterator[Ledger]:
@@ -99,6 +102,20 @@ class Site:
         with self.ledger() as ledger:
             found = lookup(ledger, name)
         return found if found is not None and found.issued == issued else None
+
+    def end_session(self, sid: str, until: float) -> None:
+        """Keep a signed-out session ended until its cookie would have expired (and forget the
+        ones past that)."""
+        with self.ledger() as ledger, ledger.transaction() as db:
+            db.execute("DELETE FROM ended_sessions WHERE until < ?", (time.time(),))
+            db.execute(
+                "INSERT OR IGNORE INTO ended_sessions (sid, until) VALUES (?, ?)", (sid, until)
+            )
+
+    def session_ended(self, sid: str) -> bool:
+        with self.ledger() as ledger:
+            found = ledger.db.execute("SELECT 1 FROM ended_sessions WHERE sid = ?", (sid,))
+            return found.fetchone() is not None
 
     def audit(
         self,
@@ -131,6 +148,28 @@ class Site:
         found = self.registers.bureau_named(account.name)
         assert found is not None, account.name
         return found
+
+    @contextmanager
+    def upload_slot(self, bureau: str) -> Iterator[bool]:
+        """Hold one of the bureau's uploads for today while it is received and judged: yields
+        False when ``[site] uploads_per_day`` are used up (in the ledger or in flight)."""
+        midnight = dt.datetime.combine(dt.date.today(), dt.time()).isoformat(sep=" ")
+        with self.ledger() as ledger:
+            done = ledger.db.execute(
+                "SELECT COUNT(*) FROM uploads WHERE bureau = ? AND received >= ?",
+                (bureau, midnight),
+            ).fetchone()[0]
+        with self._queue_lock:
+            used = done + self._in_flight[bureau]
+            free = used < self.settings.uploads_per_day
+            if free:
+                self._in_flight[bureau] += 1
+        try:
+            yield free
+        finally:
+            if free:
+                with self._queue_lock:
+                    self._in_flight[bureau] -= 1
 
     def stage(self, account: Account, original: str, source: IO[bytes]) -> Upload:
         """Copy an uploaded body to the staging folder under a generated name, hashing it."""
