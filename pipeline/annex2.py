@@ -66,17 +66,21 @@ def place(file: str, spaces: pd.DataFrame, spec: PacketSpec, province: Province)
     """
     path = PurePosixPath(file)
     parts = [*path.parts[:-1], path.stem]
-    keys = spaces[spaces["key"].str.len() >= MIN_NAME_KEY]
+    keys = [
+        (int(uid), key)
+        for uid, key in zip(spaces["uid"], spaces["key"], strict=True)
+        if isinstance(key, str) and len(key) >= MIN_NAME_KEY
+    ]
     for depth in range(len(parts) - 1, -1, -1):
         part = _key(parts[depth], province)
-        named = keys[[k in part for k in keys["key"]]]
-        if len(named):
-            best = named.loc[named["key"].str.len().idxmax()]
+        named = [(uid, key) for uid, key in keys if key in part]
+        if named:
+            uid, best = max(named, key=lambda named_key: len(named_key[1]))  # the first longest
             below = (
                 "".join(parts[depth:]) if depth == len(parts) - 1 else "".join(parts[depth + 1 :])
             )
-            words = _key(below, province).replace(best["key"], "")
-            return Placed(int(best["uid"]), kind_of(words, spec, province))
+            words = _key(below, province).replace(best, "")
+            return Placed(uid, kind_of(words, spec, province))
     return None
 
 

@@ -11,7 +11,9 @@ Forms and documents never add or remove an Annex 3 row.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -143,7 +145,7 @@ def _newest_first(group: list[FileOutcome]) -> list[FileOutcome]:
 
 def _at_row(
     code: str,
-    row: pd.Series,
+    row: Mapping[str, Any],
     live: dict[str, FileOutcome],
     form: FormSpec,
     found: Located,
@@ -188,12 +190,13 @@ def settle(
         else pd.DataFrame(columns=["uid", "key", "opkey", "city_key", "bureau", "name"])
     )
     by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
+    of_bureau = dict(iter(accepted.groupby("bureau", sort=False))) if len(accepted) else {}
     added: list[Problem] = []
     forms: dict[int, list[FileOutcome]] = {}
     for f in files:
         if f.status != "annex1" or f.annex1 is None:
             continue
-        mine = accepted[accepted["bureau"] == f.bureau.name] if f.bureau else accepted
+        mine = of_bureau.get(f.bureau.name, accepted.iloc[0:0]) if f.bureau else accepted
         uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]], registers)
         if uid is None:
             owner = f.bureau.name if f.bureau else "各推荐单位"
@@ -212,6 +215,7 @@ def settle(
         f.bureau = f.bureau or registers.bureau_named(by_uid.at[uid, "bureau"])
         forms.setdefault(uid, []).append(f)
     rows = rows.set_index("uid", drop=False) if len(rows) else rows
+    changes: dict[int, dict[str, object]] = {}
     for uid, group in forms.items():
         newest, *older = _newest_first(group)
         for f in older:
@@ -225,27 +229,40 @@ def settle(
             added.append(
                 _at_row(code, row, live, form, found, document=newest.file, **found.params)
             )
-        rows.loc[uid, list(figures)] = list(figures.values())
-        rows.loc[uid, "annex1"] = newest.file
-        rows.loc[uid, "annex1_mismatch"] = "\n".join(
-            f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
-        )
-        rows.loc[uid, "annex1_long"] = "\n".join(
-            f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
-            for c, f in findings
-            if c == "W_ANNEX1_TOO_LONG"
-        )
-        rows.loc[uid, "annex1_empty"] = "、".join(
-            f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
-        )
-    added += _missing_forms(files, rows, accepted, live, form, forms)
-    added += _documents(files, rows, accepted, live, form, spec, registers)
+        changes[uid] = {
+            **figures,
+            "annex1": newest.file,
+            "annex1_mismatch": "\n".join(
+                f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
+            ),
+            "annex1_long": "\n".join(
+                f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
+                for c, f in findings
+                if c == "W_ANNEX1_TOO_LONG"
+            ),
+            "annex1_empty": "、".join(
+                f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
+            ),
+        }
+    _change(rows, changes)
+    where = rows[["file", "sheet", "row"]].to_dict("index") if len(rows) else {}
+    added += _missing_forms(files, where, accepted, live, form, forms)
+    added += _documents(files, rows, where, of_bureau, accepted, live, form, spec, registers)
     return rows.reset_index(drop=True), added
+
+
+def _change(rows: pd.DataFrame, changes: dict[int, dict[str, object]]) -> None:
+    """Set the packet columns of many rows (by uid), one column at a time: a write per cell
+    costs a pandas lookup each, which a large batch feels."""
+    columns = dict.fromkeys(c for values in changes.values() for c in values)
+    for column in columns:
+        uids = [uid for uid, values in changes.items() if column in values]
+        rows.loc[uids, column] = [changes[uid][column] for uid in uids]
 
 
 def _missing_forms(
     files: list[FileOutcome],
-    rows: pd.DataFrame,
+    where: dict[int, dict[str, object]],
     accepted: pd.DataFrame,
     live: dict[str, FileOutcome],
     form: FormSpec,
@@ -260,9 +277,7 @@ def _missing_forms(
     }
     lacking = accepted[accepted["bureau"].isin(senders) & ~accepted["uid"].isin(forms)]
     return [
-        _at_row(
-            "W_ANNEX1_MISSING", rows.loc[uid], live, form, Located("附件1", "name", name, "", "")
-        )
+        _at_row("W_ANNEX1_MISSING", where[uid], live, form, Located("附件1", "name", name, "", ""))
         for uid, name in zip(lacking["uid"], lacking["name"], strict=True)
     ]
 
@@ -270,6 +285,8 @@ def _missing_forms(
 def _documents(
     files: list[FileOutcome],
     rows: pd.DataFrame,
+    where: dict[int, dict[str, object]],
+    of_bureau: dict[str, pd.DataFrame],
     accepted: pd.DataFrame,
     live: dict[str, FileOutcome],
     form: FormSpec,
@@ -278,13 +295,15 @@ def _documents(
 ) -> list[Problem]:
     """Place every document under a space (status annex2), count the kinds per space."""
     kinds: dict[int, list[int]] = {}
+    everyone = accepted[["uid", "key"]]
+    spaces = {name: group[["uid", "key"]] for name, group in of_bureau.items()}
     for f in files:
         refused = f.status == "rejected" and not {p.code for p in f.problems} - READ_REFUSALS
         if f.status != "document" and not refused:
             continue
         bureau = folder_bureau(f.file, registers)
-        mine = accepted[accepted["bureau"] == bureau.name] if bureau else accepted
-        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
+        mine = spaces.get(bureau.name, everyone.iloc[0:0]) if bureau else everyone
+        placed = annex2.place(f.file, mine, spec, registers.province)
         if placed is None:
             if f.status == "document":
                 f.status, f.note = "ignored", NOT_A_SPACE
@@ -293,20 +312,21 @@ def _documents(
         f.bureau = registers.bureau_named(rows.at[placed.uid, "bureau"])
         kinds.setdefault(placed.uid, []).append(placed.kind)
     added = []
+    changes: dict[int, dict[str, object]] = {}
     for uid, found in kinds.items():
         present = sorted({k for k in found if k})
-        rows.loc[uid, ["annex2", "annex2_files", "annex2_unclassified"]] = [
-            len(present),
-            len(found),
-            found.count(0),
-        ]
-        rows.loc[uid, "annex2_kinds"] = ",".join(map(str, present))
+        changes[uid] = {
+            "annex2": len(present),
+            "annex2_files": len(found),
+            "annex2_unclassified": found.count(0),
+            "annex2_kinds": ",".join(map(str, present)),
+        }
         absent = [k for k in spec.kinds if k.number not in present]
         if absent:
             added.append(
                 _at_row(
                     "W_ANNEX2_MISSING",
-                    rows.loc[uid],
+                    where[uid],
                     live,
                     form,
                     Located("证明文件", "", "", "", ""),
@@ -315,4 +335,5 @@ def _documents(
                     titles="；".join(f"{k.number}. {k.title}" for k in absent),
                 )
             )
+    _change(rows, changes)
     return added

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -89,8 +90,15 @@ class Located:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+@cache
 def _key(text: str, province: Province) -> str:
     return str(operator_key(pd.Series([text]), province).iloc[0])
+
+
+@cache
+def _cleaned(text: str) -> Any:
+    """One value as the Annex 3 cleaning leaves it (kept: a batch compares the same few often)."""
+    return clean_text(pd.Series([text])).iloc[0]
 
 
 def _dates_agree(form_text: str, row: pd.Series, annex3: str, province: Province) -> bool:
@@ -126,7 +134,7 @@ def _agree(
     if compare == "choice":
         return form_value == value
     canonical = _canonical(compare, area, province)
-    return canonical(clean_text(pd.Series([form_value])).iloc[0]) == canonical(value)
+    return canonical(_cleaned(form_value)) == canonical(value)
 
 
 def mismatches(

@@ -33,6 +33,7 @@ import psutil
 
 from pipeline.errors import BeianError
 from pipeline.problems import Problem, problem
+from pipeline.readcache import reads
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
@@ -201,11 +202,19 @@ def guarded(
     """``task(*args)`` for every (file name, args) job in guarded workers, in the order of
     ``jobs``. ``task`` is a module-level function (workers are spawned, so it is pickled by name)
     whose first argument is the file's path; a job whose worker hit a cap or died is
-    ``refuse(index, F_ problem)`` instead."""
+    ``refuse(index, F_ problem)`` instead. A read kept from an earlier call
+    (:mod:`pipeline.readcache`, when switched on) is not read again."""
     results: list[Any] = [None] * len(jobs)
-    wanted = workers_for([args[0] for _, args in jobs])
+    keys = [reads.key(task, args) for _, args in jobs]
+    queue: deque[int] = deque()
+    for index, key in enumerate(keys):
+        kept, results[index] = reads.get(key)
+        if not kept:
+            queue.append(index)
+        elif done:
+            done(jobs[index][0])
+    wanted = workers_for([jobs[i][1][0] for i in queue]) if queue else 0
     with _lock:
-        queue = deque(range(len(jobs)))
         while queue or any(w.job is not None for w in _workers):
             _grow(wanted)
             for worker in _workers:
@@ -217,6 +226,8 @@ def guarded(
                 file = jobs[index][0]
                 ok = answer[0] == "ok"
                 results[index] = answer[1] if ok else refuse(index, _refusal(file, answer, caps))
+                if ok:
+                    reads.put(keys[index], answer[1])
                 if done:
                     done(file)
     return results

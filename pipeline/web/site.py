@@ -32,6 +32,7 @@ from pipeline.ledger import Ledger
 from pipeline.model import DISPOSITIONS
 from pipeline.problems import problem
 from pipeline.publish import output_paths
+from pipeline.readcache import keep_reads
 from pipeline.schema import Bureau, Registers, load_registers
 from pipeline.status import batch_status
 from pipeline.web.jobs import Jobs
@@ -78,6 +79,7 @@ class Site:
         with self.ledger() as ledger:
             self.key = site_key(ledger)
         self.jobs = Jobs(settings)
+        keep_reads()  # judge each upload without reading the rest of the inbox again
         self._judging = threading.Lock()
         self._queue: list[tuple[Upload, Future[Verdict]]] = []
         self._queue_lock = threading.Lock()
