@@ -60,7 +60,7 @@ def test_a_bureau_uploads_a_faulty_workbook_and_sees_the_red_cell(
             driver.find_element(By.ID, "code").send_keys(served.codes[CHANGSHA])
             driver.find_element(By.ID, "sign-in").click()
             chooser = wait.until(ready.presence_of_element_located((By.ID, "file")))
-            assert not driver.find_element(By.ID, "busy").is_displayed()
+            assert driver.find_element(By.ID, "busy").text == ""
             chooser.send_keys(str(faulty))
             driver.find_element(By.ID, "send").click()
             red = wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "td.error")))

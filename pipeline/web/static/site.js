@@ -6,6 +6,13 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  // The busy line is a live region: what is written into it is read out by screen readers.
+  function say(text) {
+    var busy = document.getElementById("busy");
+    busy.innerHTML = "";
+    busy.appendChild(document.createTextNode(text));
+  }
+
   function sendFile(file) {
     var form = new FormData();
     form.append("file", file);
@@ -18,12 +25,10 @@
       if (xhr.status === 201) {
         window.location.href = "/uploads/" + answer.id;
       } else {
-        document.getElementById("busy").innerHTML = "";
-        document.getElementById("busy").appendChild(
-          document.createTextNode(answer.error || ("上传失败（" + xhr.status + "）")));
+        say(answer.error || ("上传失败（" + xhr.status + "）"));
       }
     };
-    document.getElementById("busy").className = "hint";
+    say("正在上传并检查，请稍候……");
     xhr.send(form);
   }
 
@@ -42,8 +47,12 @@
   }
   var form = document.getElementById("upload-form");
   if (form) {
-    form.onsubmit = function () { document.getElementById("busy").className = "hint"; };
+    form.onsubmit = function () { say("正在上传并检查，请稍候……"); };
   }
+
+  // A result page opens with its outcome focused, so a screen reader reads it first.
+  var outcome = document.getElementById("status");
+  if (outcome && outcome.focus) { outcome.focus(); }
 
   var job = document.getElementById("job");
   if (job && job.getAttribute("data-state") === "running") {
