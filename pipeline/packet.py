@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -44,6 +45,7 @@ PACKET_COLUMNS = {
 }
 
 
+@cache
 def _key(text: str, province: Province, operator: bool = False) -> str:
     series = pd.Series([text])
     return str((operator_key if operator else name_key)(series, province).iloc[0])

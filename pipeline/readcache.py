@@ -30,12 +30,13 @@ class ReadCache:
 
     def __init__(self, limit: int = LIMIT_BYTES) -> None:
         self.limit = limit
-        self.on = False
+        self.on = any(cache.on for cache in _caches)  # as the others are
         self.hits = 0
         self.misses = 0
         self._kept: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        _caches.append(self)
 
     def key(self, task: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
         """The key of ``task(*args)`` (``args[0]`` the file's path), None when off or unreadable."""
@@ -82,11 +83,14 @@ class ReadCache:
             self._size = self.hits = self.misses = 0
 
 
+_caches: list[ReadCache] = []
 reads = ReadCache()
 
 
 def keep_reads(on: bool = True) -> None:
-    """Keep reads between consolidations in this process (the intake site switches it on)."""
-    reads.on = on
-    if not on:
-        reads.clear()
+    """Keep reads (and every other :class:`ReadCache`, such as the sheets' judgements) between
+    consolidations in this process (the intake site switches it on); off forgets them."""
+    for cache in _caches:
+        cache.on = on
+        if not on:
+            cache.clear()

@@ -22,16 +22,16 @@ from pipeline.config import Settings
 from pipeline.dedupe import prior_batches
 from pipeline.dispose import attach_codes, dispose_rows
 from pipeline.inbox import read_pending, survey
+from pipeline.judged import judge_sheets
 from pipeline.ledger import Ledger
 from pipeline.lock import locked_ledger
 from pipeline.model import BatchResult, FileOutcome, batch_problems, record
-from pipeline.normalise import normalise_batch
 from pipeline.packet_spec import load_packet
 from pipeline.publish import input_fingerprint, output_paths, write_outputs
 from pipeline.report import submissions_frame
 from pipeline.sandbox import caps
 from pipeline.schema import load_form, load_registers
-from pipeline.validate import Context, Part, validate_batch
+from pipeline.validate import Context
 
 Progress = Callable[[str, int], None]
 """Called before each file is read, with its inbox path and how many files are to be read."""
@@ -76,14 +76,13 @@ def consolidate(
         )
     with _timed(timings, "normalise_validate"):
         sheets = [(f, t) for f in live for t in f.tables]  # a Part per sheet of every file
-        norms = normalise_batch([(t.frame, f.bureau) for f, t in sheets], form, registers)
-        for f in live:
-            f.norms = [n for (owner, _), n in zip(sheets, norms, strict=True) if owner is f]
         ctx = Context(
             form, registers, settings.deadline, settings.cutoff, settings.min_age_months, None
         )
-        parts = [Part(f.file, t, n, f.bureau) for (f, t), n in zip(sheets, norms, strict=True)]
-        judged = iter(validate_batch(parts, ctx))
+        norms, failures = judge_sheets(sheets, ctx)
+        for f in live:
+            f.norms = [n for (owner, _), n in zip(sheets, norms, strict=True) if owner is f]
+        judged = iter(failures)
         for f in live:
             refused = {(p.sheet, p.cell) for p in f.problems if p.row is not None}  # the reader's
             for found in (next(judged) for _ in f.tables):
