@@ -182,25 +182,26 @@ def dispose_rows(
 
 
 def attach_codes(rows: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
-    """Every code raised on a row, in the order raised, joined with ';'; warnings as text."""
+    """Every code raised on a row, in the order raised, joined with ';'; warnings as text.
+    (Plain dictionaries: a grouped pandas join costs more than the whole batch's codes.)"""
     if not problems or rows.empty:
         return rows.assign(codes="", warnings="")
-    at = ["file", "sheet", "row"]
-    table = pd.DataFrame(
-        [
-            (p.file, p.sheet, p.row, p.code, p.severity, p.message)
-            for p in problems
-            if p.row is not None
-        ],
-        columns=[*at, "code", "severity", "message"],
+    codes: dict[tuple[object, ...], list[str]] = {}
+    warnings: dict[tuple[object, ...], list[str]] = {}
+    for p in problems:
+        if p.row is None:
+            continue
+        at = (p.file, p.sheet, p.row)
+        raised = codes.setdefault(at, [])
+        if p.code not in raised:
+            raised.append(p.code)
+        if p.severity == "warning":
+            warnings.setdefault(at, []).append(p.message)
+    places = list(zip(rows["file"], rows["sheet"], rows["row"], strict=True))
+    return rows.assign(
+        codes=[";".join(codes.get(at, ())) for at in places],
+        warnings=["；".join(warnings.get(at, ())) for at in places],
     )
-    codes = table.drop_duplicates([*at, "code"]).groupby(at)["code"]
-    joined = codes.agg(";".join).rename("codes")
-    warn = table[table["severity"] == "warning"].groupby(at)["message"]
-    warnings = warn.agg("；".join).rename("warnings")
-    out = rows.merge(joined, left_on=at, right_index=True, how="left")
-    out = out.merge(warnings, left_on=at, right_index=True, how="left")
-    return out.fillna({"codes": "", "warnings": ""})
 
 
 # --- the whole consolidation --------------------------------------------------------------------

@@ -119,12 +119,16 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
 # --- matching forms -------------------------------------------------------------------------------
 
 
+@cache
+def _city_key(key: str, cities: tuple[str, ...]) -> str:
+    return str(strip_city(pd.Series([key]), list(cities)).iloc[0])
+
+
 def match_form(form: annex1.FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
-    cities = sorted({b.city for b in registers.bureaus})
     key = _key(form.values.get("name", ""), registers.province)
-    city_key = str(strip_city(pd.Series([key]), cities).iloc[0])
+    city_key = _city_key(key, tuple(sorted({b.city for b in registers.bureaus})))
     if not key or spaces.empty:
         return None
     same = spaces[spaces["key"] == key]
