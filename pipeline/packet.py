@@ -23,7 +23,7 @@ from pipeline import annex1, annex2
 from pipeline.bureau import match_bureau
 from pipeline.dedupe import STRONG_SCORE, name_key, operator_key, strip_city
 from pipeline.model import FileOutcome
-from pipeline.packet_checks import Located, check_form
+from pipeline.packet_checks import Located, checked
 from pipeline.packet_spec import PacketSpec
 from pipeline.problems import Problem, problem
 from pipeline.sandbox import Caps, guarded
@@ -197,13 +197,16 @@ def settle(
     )
     by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
     of_bureau = dict(iter(accepted.groupby("bureau", sort=False))) if len(accepted) else {}
+    matching = ["uid", "key", "opkey", "city_key"]
+    candidates = {name: group[matching] for name, group in of_bureau.items()}
     added: list[Problem] = []
     forms: dict[int, list[FileOutcome]] = {}
     for f in files:
         if f.status != "annex1" or f.annex1 is None:
             continue
-        mine = of_bureau.get(f.bureau.name, accepted.iloc[0:0]) if f.bureau else accepted
-        uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]], registers)
+        everyone = accepted[matching]
+        mine = candidates.get(f.bureau.name, everyone.iloc[0:0]) if f.bureau else everyone
+        uid = match_form(f.annex1, mine, registers)
         if uid is None:
             owner = f.bureau.name if f.bureau else "各推荐单位"
             name = f.annex1.values.get("name", "")
@@ -228,7 +231,7 @@ def settle(
             f.status = "superseded"
         assert newest.annex1 is not None
         row = rows.loc[uid]
-        mismatches, findings, figures = check_form(newest.annex1, row, spec, form, registers)
+        mismatches, findings, figures = checked(newest.annex1, row, spec, form, registers)
         for found in mismatches:
             added.append(_at_row("W_ANNEX1_MISMATCH", row, live, form, found, document=newest.file))
         for code, found in findings:

@@ -8,6 +8,8 @@ caller turns them into problems at the row or at the form.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 import unicodedata
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from pipeline.normalise import (
     parse_mobile,
 )
 from pipeline.packet_spec import PacketSpec
+from pipeline.readcache import ReadCache
 from pipeline.schema import FormSpec, Province, Registers, fold
 from pipeline.values import first_value
 
@@ -225,3 +228,25 @@ def check_form(
         content_findings(found, spec),
         figures(found, spec),
     )
+
+
+kept_checks = ReadCache()
+"""Each form's check against its row, kept between consolidations in the intake site (on and off
+with :func:`pipeline.readcache.keep_reads`): the same form and the same row give the same
+findings, and an upload changes one bureau's rows at most."""
+
+
+def checked(
+    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec, registers: Registers
+) -> tuple[list[Located], list[tuple[str, Located]], dict[str, float]]:
+    """:func:`check_form`, kept by the exact content of the form, the row and the rules."""
+    key = None
+    if kept_checks.on:
+        given = pickle.dumps((found, row.to_dict(), spec, form, registers))
+        key = hashlib.sha256(given).hexdigest()
+    kept, value = kept_checks.get(key)
+    if kept:
+        return value
+    value = check_form(found, row, spec, form, registers)
+    kept_checks.put(key, value)
+    return value
