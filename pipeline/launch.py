@@ -40,7 +40,7 @@ def main() -> None:
     sys.modules["__main__"].__spec__ = importlib.util.find_spec("pipeline.__main__")
     count = workers_to_start(sys.argv[1:])
     if count:
-        from pipeline.sandbox import prestart
+        from pipeline.read.sandbox import prestart
 
         prestart(count)
     from pipeline.cli import main as cli_main

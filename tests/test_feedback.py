@@ -15,16 +15,16 @@ from conftest import REPO, annex3_grid, good_row, write_grid
 from helpers import marked_cells
 from openpyxl.workbook import Workbook
 
-from pipeline.atomic import Staging
-from pipeline.config import PriorBatch, Settings
-from pipeline.inbox import survey
-from pipeline.model import BatchResult
-from pipeline.problems import problem
+from pipeline.core.atomic import Staging
+from pipeline.core.config import PriorBatch, Settings
+from pipeline.core.model import BatchResult
+from pipeline.core.problems import problem
+from pipeline.core.schema import load_catalogue, load_form
+from pipeline.rules.validate import RULES
 from pipeline.run import consolidate
-from pipeline.schema import load_catalogue, load_form
-from pipeline.validate import RULES
-from pipeline.write_feedback import write_all_feedback
-from pipeline.write_marked import FILLS
+from pipeline.state.inbox import survey
+from pipeline.write.feedback import write_all_feedback
+from pipeline.write.marked import FILLS
 
 RED, YELLOW = ("FF" + FILLS[k].lstrip("#") for k in ("error", "warning"))
 CHANGSHA = "长沙市科学技术局"

@@ -11,8 +11,8 @@ import pytest
 from conftest import MakeWorkbook, good_row
 from helpers import write_config
 
-from pipeline import sandbox
 from pipeline.launch import workers_to_start
+from pipeline.read import sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,8 +35,8 @@ def test_only_reading_commands_start_workers_early(argv: list[str], count: int) 
 
 def test_prestarted_worker_is_the_one_that_reads(make_workbook: MakeWorkbook) -> None:
     """A worker started ahead is kept and used: no second start for a one-file read."""
-    from pipeline.config import load_settings
-    from pipeline.schema import load_form
+    from pipeline.core.config import load_settings
+    from pipeline.core.schema import load_form
 
     settings = load_settings(REPO / "beian.toml")
     sandbox.prestart(1)

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from pipeline.config import PriorBatch, Settings
-from pipeline.model import BatchResult, FileOutcome, batch_problems
-from pipeline.problem_list import file_problems, problems_frame
-from pipeline.problems import problem
-from pipeline.report import rejected_frame, submissions_frame
+from pipeline.core.config import PriorBatch, Settings
+from pipeline.core.model import BatchResult, FileOutcome, batch_problems
+from pipeline.core.problems import problem
 from pipeline.run import consolidate
-from pipeline.write_feedback import overview
+from pipeline.write.feedback import overview
+from pipeline.write.problem_list import file_problems, problems_frame
+from pipeline.write.report import rejected_frame, submissions_frame
 
 PIPELINE = REPO / "pipeline"
 MODULES = sorted(PIPELINE.glob("*.py"))

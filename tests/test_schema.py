@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import FORM
 
-from pipeline.errors import ConfigError
-from pipeline.read import header_key, header_lookup
-from pipeline.schema import SCHEMAS_DIR, fold, load_catalogue, load_form, load_registers
-from pipeline.validate import RULES, check_decided, rules_of
+from pipeline.core.errors import ConfigError
+from pipeline.core.schema import SCHEMAS_DIR, fold, load_catalogue, load_form, load_registers
+from pipeline.read.workbook import header_key, header_lookup
+from pipeline.rules.validate import RULES, check_decided, rules_of
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
 CATALOGUE = load_catalogue()
