@@ -254,7 +254,7 @@ def test_receipts_can_join_the_nights_staging(
 
 def test_every_code_has_a_chinese_message_and_fix_hint() -> None:
     catalogue = load_catalogue()
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "pipeline").glob("*.py"))
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "pipeline").rglob("*.py"))
     raised = set(re.findall(r'"([FEWI]_[A-Z_]+)"', sources)) | set(RULES)
     for form in (REPO / "schemas").glob("annex3_*.toml"):
         raised |= {code for column in load_form(form).columns for code in column.rules}

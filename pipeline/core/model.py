@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,7 +21,26 @@ Merge = tuple[tuple[int, int], tuple[int, int]]
 """A merged range, 0-based (top, left), (bottom, right)."""
 
 DISPOSITIONS = ("accepted", "rejected", "duplicate_prior", "duplicate_batch")
-PACKET_STATUSES = ("annex1", "annex2")
+
+
+class FileStatus(StrEnum):
+    """What became of a file. The first seven are the statuses of files.csv (SPEC §7, §10); the
+    last three are steps on the way that no output ever shows: a file not yet judged, a readable
+    submission before the live one of its bureau is chosen, a document not yet placed."""
+
+    LIVE = "live"
+    SUPERSEDED = "superseded"
+    REJECTED = "rejected"
+    DEFERRED = "deferred"
+    IGNORED = "ignored"
+    ANNEX1 = "annex1"
+    ANNEX2 = "annex2"
+    UNJUDGED = ""
+    CANDIDATE = "candidate"
+    DOCUMENT = "document"
+
+
+PACKET_STATUSES = (FileStatus.ANNEX1, FileStatus.ANNEX2)
 """An Annex 1 form that was read, an Annex 2 document assigned to a space (SPEC §10)."""
 # ``beian check`` names its receipt <file stem>-回执.xlsx; the nightly run never reads one.
 RECEIPT_SUFFIX = "-回执"
@@ -96,7 +116,7 @@ class FileOutcome:
 
     file: str
     path: Path
-    status: str
+    status: FileStatus
     size: int = 0
     mtime: float = 0.0
     sha256: str = ""
@@ -109,6 +129,13 @@ class FileOutcome:
     norms: list[pd.DataFrame] = field(default_factory=list)
     note: str = ""
     annex1: FormRead | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A status is one of :class:`FileStatus`, however a stage spells it: a typo fails at
+        once, where it is made, instead of leaving a file out of every count."""
+        if name == "status":
+            value = FileStatus(value)
+        super().__setattr__(name, value)
 
     @property
     def codes(self) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import sys
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -274,12 +276,98 @@ def check_columns(path: Path, data: dict, codes: set[str]) -> None:
             )
 
 
+SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
+    "form": {
+        "id": (str, True),
+        "title": (str, True),
+        "stamp_label": (str, True),
+        "stamp_markers": (list, True),
+        "footer_prefixes": (list, True),
+        "example_markers": (list, True),
+        "header_search_rows": (int, True),
+        "header_min_columns": (int, True),
+        "footer_words": (list, False),
+        "example_labels": (list, False),
+        "ditto": (list, False),
+        "same_as": (list, False),
+        "packet": (str, False),
+    },
+    "answers": {
+        "no": (list, True),
+        "no_prefixes": (list, True),
+        "yes_prefixes": (list, True),
+        "filler": (list, True),
+        "own_zone": (list, False),
+        "zone_qualifiers": (list, False),
+        "tick_columns": (list, False),
+        "tick_marks": (list, False),
+    },
+    "optional": {"none_words": (list, False)},
+}
+"""Every key of every plain section of a form file: (type, required)."""
+_TYPE_WORDS = {str: "文字", list: "列表", int: "整数"}
+
+
+def _nearest(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.5)
+    return f"（是不是 {close[0]}？）" if close else ""
+
+
+def check_sections(path: Path, data: dict) -> None:
+    """Refuse a form file with an unknown section or key, a missing required key or a value of
+    the wrong type, naming the file and the key: a typo must stop the night with a message, never
+    a KeyError half-way through it (SPEC §12). Choice tables (named by a column's ``choices``)
+    are sections too."""
+    if not isinstance(data.get("columns"), list) or not data["columns"]:
+        raise ConfigError(f"表样文件 {path} 缺少 [[columns]]；请按附件3的列逐一写明。")
+    check_columns(path, data, set(load_catalogue().codes))
+    tables = {c.get("choices") for c in data["columns"]}
+    known = {*SECTION_KEYS, "columns", *(t for t in tables if t)}
+    for section in data:
+        if section not in known:
+            raise ConfigError(
+                f"表样文件 {path} 中的节 [{section}] 未知{_nearest(section, known)}；"
+                f"请删去或改正，可用：{'、'.join(sorted(known))}。"
+            )
+    for section, keys in SECTION_KEYS.items():
+        given = data.get(section, {})
+        if not isinstance(given, dict):
+            raise ConfigError(f"表样文件 {path} 中的 {section} 须是一节 [{section}]。")
+        for key in given:
+            if key not in keys:
+                raise ConfigError(
+                    f"表样文件 {path} 的 [{section}] 中的键 {key} 未知{_nearest(key, keys)}；"
+                    f"请删去或改正，可用：{'、'.join(keys)}。"
+                )
+        for key, (kind, required) in keys.items():
+            if key not in given:
+                if required:
+                    raise ConfigError(f"表样文件 {path} 的 [{section}] 缺少 {key}；请补上。")
+                continue
+            value = given[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ConfigError(
+                    f"表样文件 {path} 的 [{section}] 中 {key} 须是{_TYPE_WORDS[kind]}，"
+                    f"现为 {value!r}。"
+                )
+            if kind is list and not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"表样文件 {path} 的 [{section}] 中 {key} 的每一项须是文字。")
+
+
 @cache
 def load_form(path: Path) -> FormSpec:
-    """Read a form definition such as schemas/annex3_2016.toml; keys, kinds and codes checked."""
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    """Read a form definition such as schemas/annex3_2016.toml, checked whole: sections, keys,
+    types, kinds and codes."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"无法读取表样文件 {path}：{exc}；请检查 beian.toml 中 form 的写法。"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"表样文件 {path} 不是有效的 TOML：{exc}；请改正该行。") from exc
+    check_sections(Path(path), data)
     form = data["form"]
-    check_columns(Path(path), data, set(load_catalogue().codes))
     columns = tuple(
         ColumnSpec(
             field=c["field"],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -25,27 +24,6 @@ from pipeline.core.model import SheetTable
 from pipeline.core.problems import MessageParams, Problem, problem
 from pipeline.core.schema import Bureau, ColumnSpec, FormSpec, Registers
 from pipeline.rules.normalise import answered
-
-
-def _checks_without_hypothesis() -> None:
-    """Load pandera's built-in checks with hypothesis hidden.
-
-    pandera loads them at the first validation and, with them, its data-synthesis strategies,
-    which import hypothesis whenever it is installed (the test extras are, after the README's
-    second command): ≈0.3 s of a 0.4 s ``beian check`` for a feature beian never uses. With
-    hypothesis hidden pandera takes its own path for a machine without it. A process that has
-    imported hypothesis already (a test run) pays nothing more, and is left as it is.
-    """
-    if "hypothesis" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import fails: not installed
-    try:
-        import pandera.backends.pandas.builtin_checks  # noqa: F401
-    finally:
-        del sys.modules["hypothesis"]
-
-
-_checks_without_hypothesis()
 
 _EARLIEST = pd.Timestamp("1949-01-01")
 # Columns validate_batch adds to each row: its bureau, and the zone a zone committee governs.
