@@ -73,3 +73,63 @@ def test_a_second_worker_starts_only_for_input_worth_its_start(tmp_path: Path) -
     assert sandbox.workers_for(large) == min(2, os.cpu_count() or 1)
     assert sandbox.workers_for([large[0]]) == 1
     assert sandbox.workers_for([tmp_path / "不存在.xlsx"]) == 1
+
+
+@pytest.mark.parametrize(("code", "status"), [(None, 0), (0, 0), (1, 1), (2, 2), ("失败", 1)])
+def test_exit_status_is_the_interpreters(code: object, status: int) -> None:
+    from pipeline.launch import exit_status
+
+    assert exit_status(code) == status
+
+
+def _launch(tmp_path: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """Run ``pipeline.launch.main`` with ``command`` as the command line's body."""
+    script = tmp_path / "launch.py"
+    script.write_text(
+        "import atexit, sys, threading, time\n"
+        "from pathlib import Path\n"
+        "import pipeline.cli, pipeline.launch\n"
+        "class Torn:\n"
+        "    def __del__(self):\n"
+        "        print('拆除')\n"
+        "torn = Torn()\n"
+        "def command():\n" + "".join(f"    {line}\n" for line in command.splitlines()) + ""
+        "pipeline.cli.main = command\n"
+        "sys.argv = ['beian']\n"
+        "pipeline.launch.main()\n",
+        encoding="utf-8",
+    )
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+
+
+def test_leaving_runs_the_exit_handlers_and_flushes_the_streams(tmp_path: Path) -> None:
+    """The quick exit still does what an exit must: handlers run, buffered output is written,
+    the status is the command's, a message as exit code is printed as the interpreter prints
+    it; and the teardown is skipped (the object's finaliser never runs)."""
+    done = _launch(
+        tmp_path,
+        "atexit.register(lambda: print('再见'))\n"
+        "print('你好', end='')\n"
+        "sys.stderr.write('提示')\n"
+        "sys.exit(3)",
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (3, "你好再见\n", "提示")
+    said = _launch(tmp_path, "sys.exit('无法继续')")
+    assert (said.returncode, said.stdout, said.stderr) == (1, "", "无法继续\n")
+    quiet = _launch(tmp_path, "print('完成')")
+    assert (quiet.returncode, quiet.stdout) == (0, "完成\n")
+
+
+def test_leaving_waits_for_a_running_thread(tmp_path: Path) -> None:
+    """Another thread still at work is waited for before the process ends (``beian serve``)."""
+    mark = tmp_path / "写完.txt"
+    done = _launch(
+        tmp_path,
+        "def late():\n"
+        "    time.sleep(0.5)\n"
+        f"    Path({str(mark)!r}).write_text('ok')\n"
+        "threading.Thread(target=late).start()",
+    )
+    assert done.returncode == 0 and mark.read_text() == "ok", done.stderr
