@@ -21,6 +21,7 @@ from pipeline.ledger import Seen
 from pipeline.model import RECEIPT_SUFFIX, FileOutcome
 from pipeline.problems import problem
 from pipeline.read import ReadResult
+from pipeline.received import order_key, stamp_received
 from pipeline.sandbox import Caps, read_files
 from pipeline.schema import FormSpec, Registers
 
@@ -118,23 +119,21 @@ def read_pending(
     done = (lambda name: progress(name, len(pending))) if progress else None
     reads = read_files([(f.path, f.file) for f in pending], form, limits, done)
     for outcome, read in zip(pending, reads, strict=True):
-        outcome.received = received.get(outcome.sha256, started)
+        stamp_received(outcome, received, started)
         read_outcome(outcome, read, registers, now)
     choose_live(files)
-    return sorted(
-        (f for f in files if f.status == "live"),
-        key=lambda f: (f.received or started, f.mtime, f.file),
-    )
+    return sorted((f for f in files if f.status == "live"), key=order_key)
 
 
 def choose_live(files: list[FileOutcome]) -> None:
-    """One live submission per bureau: the latest received, ties by modification time."""
+    """One live submission per bureau: the latest received, ties by modification time (a
+    refused or deferred file is no candidate, so it never hands the rows to an older file)."""
     by_bureau: dict[str, list[FileOutcome]] = {}
     for f in files:
         if f.status == "candidate" and f.bureau is not None:
             by_bureau.setdefault(f.bureau.code, []).append(f)
     for group in by_bureau.values():
-        group.sort(key=lambda f: (f.received or dt.datetime.min, f.mtime, f.file))
+        group.sort(key=order_key)
         newest = group[-1]
         newest.status = "live"
         for older in group[:-1]:

@@ -55,7 +55,8 @@ def consolidate(
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
-    received now. ``history`` (from the ledger) says when each bureau first sent each space.
+    first seen now. Either is bounded by the file's modification time (pipeline/received.py).
+    ``history`` (from the ledger) says when each bureau first sent each space.
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}
