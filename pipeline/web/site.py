@@ -264,13 +264,17 @@ class Site:
     def days_left(self, today: dt.date | None = None) -> int:
         return (self.settings.deadline - (today or dt.date.today())).days
 
-    def nightly(self) -> dict[str, str]:
-        """Per bureau, the file the latest consolidation took ("" when none ran yet)."""
+    def nightly(self) -> dict[str, dict[str, str]]:
+        """Per bureau, the latest consolidation's line: the file it took ("" when none) and its
+        state (已报送, 等待下次汇总 for a file still being copied, 文件未通过, 未报送)."""
         try:
             table = batch_status(self.settings).table
         except BeianError:
             return {}
-        return dict(zip(table["推荐单位"], table["采用文件"].fillna(""), strict=True))
+        return {
+            r["推荐单位"]: {"file": r["采用文件"] or "", "state": r["状态"]}
+            for r in table.fillna("").to_dict("records")
+        }
 
     def status(self) -> list[dict[str, Any]]:
         """报送情况: every registered bureau, missing ones first — submitted when it has a live
@@ -286,11 +290,13 @@ class Site:
         for b in self.registers.bureaus:
             current = live.get(b.name)
             last = latest.get(b.name)
+            night = nightly.get(b.name, {"file": "", "state": ""})
             table.append(
                 {
                     "bureau": b.name,
-                    "submitted": current is not None or bool(nightly.get(b.name)),
-                    "nightly_file": nightly.get(b.name, ""),
+                    "submitted": current is not None or bool(night["file"]),
+                    "nightly_file": night["file"],
+                    "nightly_state": night["state"],
                     "file": current["original"] if current else "",
                     "received": current["received"] if current else "",
                     "last_upload": last["received"] if last else "",
