@@ -8,7 +8,6 @@ raised here).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -16,7 +15,6 @@ from pathlib import Path
 
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
-from pipeline.errors import ConfigError
 from pipeline.ledger import Seen
 from pipeline.model import RECEIPT_SUFFIX, FileOutcome
 from pipeline.problems import problem
@@ -24,6 +22,7 @@ from pipeline.read import ReadResult
 from pipeline.received import order_key, stamp_received
 from pipeline.sandbox import Caps, read_files
 from pipeline.schema import FormSpec, Registers
+from pipeline.setups import require_inbox, sha256_of
 
 DEFER_SECONDS = 10 * 60
 _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
@@ -41,11 +40,6 @@ def ignored_reason(name: str) -> str:
     if Path(name).stem.endswith(RECEIPT_SUFFIX):
         return "beian check 生成的回执"
     return ""
-
-
-def require_inbox(inbox: Path) -> None:
-    if not inbox.is_dir():
-        raise ConfigError(f"收件箱文件夹 {inbox} 不存在；请创建它，或用 --inbox 指定。")
 
 
 def scan_inbox(inbox: Path) -> list[FileOutcome]:
@@ -74,11 +68,8 @@ def scan_inbox(inbox: Path) -> list[FileOutcome]:
 def fingerprint(outcome: FileOutcome) -> None:
     """Size, modification time and SHA-256 of a file's content, read in chunks."""
     stat = outcome.path.stat()
-    digest = hashlib.sha256()
-    with outcome.path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    outcome.size, outcome.mtime, outcome.sha256 = stat.st_size, stat.st_mtime, digest.hexdigest()
+    outcome.size, outcome.mtime = stat.st_size, stat.st_mtime
+    outcome.sha256 = sha256_of(outcome.path)
 
 
 def read_outcome(

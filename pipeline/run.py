@@ -31,6 +31,7 @@ from pipeline.publish import input_fingerprint, output_paths, write_outputs
 from pipeline.report import submissions_frame
 from pipeline.sandbox import caps
 from pipeline.schema import load_form, load_registers
+from pipeline.setups import refuse_prior_in_batch
 from pipeline.validate import Context, Part, validate_batch
 
 Progress = Callable[[str, int], None]
@@ -119,9 +120,12 @@ class RunReport:
     timings: dict[str, float]
 
 
-def run(settings: Settings, *, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
-    """The nightly job: lock, survey, consolidate when anything changed, write, record."""
-    with locked_ledger(settings, wait=wait) as ledger:
+def run(
+    settings: Settings, *, progress: Progress | None = None, wait: float = 5.0, holder: str = ""
+) -> RunReport:
+    """The nightly job: lock, survey, consolidate when anything changed, write, record.
+    ``holder`` names this run to another that finds the lock held (default: a ``beian run``)."""
+    with locked_ledger(settings, wait=wait, holder=holder) as ledger:
         return _run_locked(settings=settings, ledger=ledger, progress=progress)
 
 
@@ -131,6 +135,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     batch = settings.batch
     known = ledger.known(batch)
     files = survey(settings, known)
+    refuse_prior_in_batch(settings, files)
     inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
     outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)

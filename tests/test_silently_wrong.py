@@ -3,17 +3,30 @@ astray. Each case is met as a clerk or a bureau meets it: the CLI, or the site w
 
 from __future__ import annotations
 
+import csv
+import errno
+import os
+import stat
+import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import good_row
 from serve_helpers import CHANGSHA, serve_batch, upload, workbook
 from test_end_to_end import run_cli
 from test_over_time import age, fate, file_statuses, half_copied
 from typer.testing import CliRunner
 
+import pipeline.publish
+import pipeline.web.app
 from pipeline.accounts import CLERK
+from pipeline.atomic import TEMP_MARK
 from pipeline.cli import app
 from pipeline.config import Settings
+from pipeline.lock import locked_ledger
+from pipeline.web.jobs import Job, site_holder
 
 runner = CliRunner()
 
@@ -84,3 +97,161 @@ def test_a_file_still_being_copied_waits_for_the_next_night_everywhere(
     page = serve_batch(settings).client(CLERK).get("/admin").text
     row = page[page.index(CHANGSHA) : page.index("</tr>", page.index(CHANGSHA))]
     assert "等待下次汇总" in row and "未报送" not in row
+
+
+# --- setups that would corrupt results are refused, naming both paths (SPEC §12) ----------------
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_an_outbox_inside_the_inbox_is_refused(settings: Settings, make_workbook) -> None:
+    make_workbook([good_row()])
+    inside = replace(settings, outbox=settings.inbox / "输出")
+    said = run_cli(inside)
+    assert said.exit_code == 2, said.output
+    assert flat(f"输出文件夹 {inside.outbox} 在收件箱 {settings.inbox} 之内") in flat(said.output)
+    assert "--outbox" in said.output and not inside.outbox.exists()
+
+
+def test_an_inbox_inside_the_outbox_is_refused(settings: Settings, tmp_path: Path) -> None:
+    inbox = tmp_path / "outbox" / "收件箱"
+    inbox.mkdir(parents=True)
+    said = run_cli(replace(settings, inbox=inbox))
+    assert said.exit_code == 2, said.output
+    assert flat(f"收件箱 {inbox} 在输出文件夹 {settings.outbox} 之内") in flat(said.output)
+
+
+def test_a_prior_batch_that_is_one_of_this_batchs_files_is_refused(
+    settings: Settings, make_workbook, tmp_path: Path
+) -> None:
+    sent = make_workbook([good_row()])
+    copy = tmp_path / "prior" / "首批.xlsx"
+    copy.parent.mkdir()
+    copy.write_bytes(sent.read_bytes())
+    same = run_cli(settings, "--prior", f"2016年度首批={copy}")
+    assert same.exit_code == 2, same.output
+    assert flat(f"往批汇总表 {copy}（2016年度首批）与本批收件箱中的 {sent} 内容相同") in flat(
+        same.output
+    )
+    inside = run_cli(settings, "--prior", f"2016年度首批={sent}")
+    assert inside.exit_code == 2, inside.output
+    assert flat(f"往批汇总表 {sent}（2016年度首批）在收件箱 {settings.inbox} 之内") in flat(
+        inside.output
+    )
+    assert not settings.batch_dir.exists()
+
+
+def test_an_inbox_that_is_a_file_is_named_a_file(settings: Settings, tmp_path: Path) -> None:
+    afile = tmp_path / "收件箱.xlsx"
+    afile.write_bytes(b"PK")
+    said = run_cli(replace(settings, inbox=afile))
+    assert said.exit_code == 2
+    assert flat(f"收件箱 {afile} 是一个文件，不是文件夹") in flat(said.output)
+
+
+def test_a_good_setup_still_runs(settings: Settings, make_workbook, tmp_path: Path) -> None:
+    make_workbook([good_row()])
+    prior = tmp_path / "prior" / "首批.xlsx"
+    make_workbook([good_row(name="别的空间")], folder=prior.parent, name=prior.name)
+    said = run_cli(settings, "--prior", f"2016年度首批={prior}")
+    assert said.exit_code == 0, said.output
+
+
+# --- sign-in codes are never lost; no site without them (SPEC §12) ---------------------------------
+
+
+def accounts(settings: Settings, tmp_path: Path, *args: str) -> Any:
+    config = tmp_path / "beian.toml"
+    config.write_text(f'[paths]\nledger = "{settings.ledger.as_posix()}"\n', encoding="utf-8")
+    return runner.invoke(app, ["accounts", "--config", str(config), *args])
+
+
+def codes_in(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.open(encoding="utf-8-sig")))[1:]
+
+
+def test_a_reset_never_overwrites_the_codes_file(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = accounts(settings, tmp_path)
+    assert first.exit_code == 0, first.output
+    everyone = codes_in(tmp_path / "登录码.csv")
+    assert len(everyone) == 21
+    if os.name == "posix":
+        assert stat.S_IMODE((tmp_path / "登录码.csv").stat().st_mode) == 0o600
+    reset = accounts(settings, tmp_path, "--reset", "长沙市科技局")
+    assert reset.exit_code == 0, reset.output
+    assert codes_in(tmp_path / "登录码.csv") == everyone
+    (new_file,) = set(tmp_path.glob("登录码*.csv")) - {tmp_path / "登录码.csv"}
+    assert [b for b, _, _ in codes_in(new_file)] == [CHANGSHA]
+    assert new_file.name in flat(reset.output)
+    refused = accounts(settings, tmp_path, "--reset", CLERK, "--out", "登录码.csv")
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert codes_in(tmp_path / "登录码.csv") == everyone
+    assert served_code_works(settings, everyone[0][2])  # the refused reset changed nothing
+    forced = accounts(settings, tmp_path, "--reset", CLERK, "--out", "登录码.csv", "--force")
+    assert forced.exit_code == 0 and len(codes_in(tmp_path / "登录码.csv")) == 1
+
+
+def served_code_works(settings: Settings, code: str) -> bool:
+    client = serve_batch(settings).client()
+    return client.post("/api/session", json={"code": code}).status_code == 200
+
+
+def test_serve_without_accounts_refuses_to_start(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def started(*args: object) -> None:
+        raise AssertionError("the site started with no account to sign in with")
+
+    monkeypatch.setattr(pipeline.web.app, "serve", started)
+    config = tmp_path / "beian.toml"
+    config.write_text(f'[paths]\nledger = "{settings.ledger.as_posix()}"\n', encoding="utf-8")
+    said = runner.invoke(app, ["serve", "--config", str(config), "--port", "0"])
+    assert said.exit_code == 2, said.output
+    assert "beian accounts" in said.output and "没有人能登录" in flat(said.output)
+
+
+# --- small lies (SPEC §12) -------------------------------------------------------------------------
+
+
+def test_the_lock_message_names_the_sites_run_and_never_says_delete(
+    settings: Settings, make_workbook
+) -> None:
+    make_workbook([good_row()])
+    job = Job("x", CLERK, started="2016-04-10 09:30:00")
+    with locked_ledger(settings, wait=0, holder=site_holder(job)):
+        said = run_cli(settings, "--wait", "0")
+    assert said.exit_code == 75
+    assert "网上报送站点的“立即汇总”（管理员，2016-04-1009:30开始）正在汇总这个批次" in flat(said.output)
+    assert "删除" not in said.output
+
+
+def test_the_sites_run_names_a_beian_run_holding_the_lock(settings: Settings) -> None:
+    clerk = serve_batch(settings).client(CLERK)
+    with locked_ledger(settings, wait=0):
+        run_id = clerk.post("/api/runs").json()["id"]
+        for _ in range(300):
+            job = clerk.get(f"/api/runs/{run_id}").json()
+            if job["state"] != "running":
+                break
+            time.sleep(0.1)
+    assert job["state"] == "failed" and f"beian run（进程 {os.getpid()}" in job["message"]
+
+
+def test_a_write_error_names_the_output_not_its_temporary_name(
+    settings: Settings, make_workbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_workbook([good_row()])
+
+    def held_open(frame: object, path: Path, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(pipeline.publish, "write_frame_csv", held_open)
+    said = run_cli(settings)
+    assert said.exit_code == 3
+    assert flat(f"没有写入 {settings.batch_dir / 'dispositions.csv'} 的权限") in flat(said.output)
+    assert TEMP_MARK not in said.output
