@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from pipeline import __version__, nightlog
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
 from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
-from pipeline.consoles import console, err
+from pipeline.consoles import console, err, logged
 from pipeline.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -205,33 +205,32 @@ def run_command(
     from pipeline.cli_print import print_run
 
     started = dt.datetime.now().replace(microsecond=0)
-    err.export_text(), console.export_text()  # what earlier commands in this process printed
     logger = None
     code = 0
-    try:
-        with _exits():
-            settings = _settings(
-                config,
-                need_config=True,
-                inbox=inbox,
-                outbox=outbox,
-                ledger=ledger,
-                batch=batch,
-                deadline=deadline,
-                priors=prior,
-                log=log,
-            )
-            logger = nightlog.open_log(settings.log) if settings.log else None
-            print_run(_run_with_progress(_warn_without_prior(settings), wait))
-    except typer.Exit as exc:
-        code = exc.exit_code
-        raise
-    finally:
-        printed = err.export_text() + console.export_text()
-        if logger is None and log is not None:
-            logger = _open_log_quietly(log)
-        if logger is not None:
-            nightlog.write_entry(logger, started, printed, code)
+    with logged() as night:  # what this run prints, unwrapped, for the log
+        try:
+            with _exits():
+                settings = _settings(
+                    config,
+                    need_config=True,
+                    inbox=inbox,
+                    outbox=outbox,
+                    ledger=ledger,
+                    batch=batch,
+                    deadline=deadline,
+                    priors=prior,
+                    log=log,
+                )
+                logger = nightlog.open_log(settings.log) if settings.log else None
+                print_run(_run_with_progress(_warn_without_prior(settings), wait))
+        except typer.Exit as exc:
+            code = exc.exit_code
+            raise
+        finally:
+            if logger is None and log is not None:
+                logger = _open_log_quietly(log)
+            if logger is not None:
+                nightlog.write_entry(logger, started, night.export_text(), code)
 
 
 def _open_log_quietly(path: Path) -> logging.Logger | None:
@@ -381,7 +380,7 @@ def accounts_command(
             _settings(config, need_config=True), out, reset, force
         )
     if len(issued):
-        console.print(summary.frame_table(issued, "新登录码（只显示这一次，请妥善分发）"))
+        console.print(summary.FrameView(issued, "新登录码（只显示这一次，请妥善分发）"))
     if unwritten:
         with _exits():
             raise OutputError(unwritten)

@@ -35,7 +35,7 @@ def print_run(outcome: RunReport) -> None:
     result = outcome.result
     assert result is not None
     console.print(
-        summary.frame_table(
+        summary.FrameView(
             report.by_disposition(result), f"{settings.batch} 汇总结果（截止 {settings.deadline}）"
         )
     )
@@ -104,7 +104,7 @@ def print_check(item: Checked) -> None:
         console.print(f"工作表：{escape(sheets_read(outcome))}")
     frame = problems_frame(item.result, outcome)
     if len(frame):
-        console.print(summary.frame_table(frame[CHECK_COLUMNS]))
+        console.print(summary.FrameView(frame[CHECK_COLUMNS]))
     else:
         console.print("未发现问题。")
     console.print(summary.counts_line(item.result.counts()))
@@ -116,7 +116,7 @@ def print_status(found: Status) -> None:
     """The ledger's view of the batch: who sent what, who has not, what changed."""
     table = found.table[STATUS_COLUMNS]
     console.print(
-        summary.frame_table(
+        summary.FrameView(
             table,
             f"报送情况（最近一次汇总：{found.run_started}）",
             highlight=table["状态"] != "已报送",

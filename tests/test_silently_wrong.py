@@ -7,13 +7,15 @@ import csv
 import errno
 import os
 import stat
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import good_row
+from conftest import REPO, good_row
 from serve_helpers import CHANGSHA, serve_batch, upload, workbook
 from test_end_to_end import run_cli
 from test_over_time import age, fate, file_statuses, half_copied
@@ -255,3 +257,35 @@ def test_a_write_error_names_the_output_not_its_temporary_name(
     assert said.exit_code == 3
     assert flat(f"没有写入 {settings.batch_dir / 'dispositions.csv'} 的权限") in flat(said.output)
     assert TEMP_MARK not in said.output
+
+
+def beian(*args: str, columns: int) -> subprocess.CompletedProcess[str]:
+    """``beian`` in a terminal this many columns wide, as the clerk runs it."""
+    env = {**os.environ, "COLUMNS": str(columns), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=REPO,
+        timeout=300,
+    )
+
+
+def test_a_narrow_terminal_keeps_every_number_and_the_log_is_never_wrapped(
+    settings: Settings, make_workbook, tmp_path: Path
+) -> None:
+    make_workbook([good_row(), good_row(name="星城众创咖啡馆", mobile="123")])
+    where = ["--inbox", str(settings.inbox), "--outbox", str(settings.outbox)]
+    log = tmp_path / "夜间日志" / "night.log"
+    night = beian("run", *where, "--ledger", str(settings.ledger), "--log", str(log), columns=40)
+    assert night.returncode == 0, night.stderr
+    assert "长沙市科学技术局：受理1，未通过1，往批已备案0，本批重复0" in flat(night.stdout)
+    written = log.read_text(encoding="utf-8")
+    assert f"输出：{settings.batch_dir}\n" in written  # one line, however long the path
+    assert "往批已备案" in written and "┃ 推荐单位" in written  # the table, its header whole
+    status = beian("status", "--ledger", str(settings.ledger), columns=40)
+    assert status.returncode == 0, status.stderr
+    assert "长沙市科学技术局：状态已报送，收到时间" in flat(status.stdout)
+    assert "受理1，未通过1，往批已备案0，本批重复0" in flat(status.stdout)
