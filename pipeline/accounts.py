@@ -18,9 +18,9 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from pipeline.atomic import write_atomic
 from pipeline.bureau import match_bureau
 from pipeline.config import Settings
-from pipeline.atomic import write_atomic
 from pipeline.errors import ConfigError, OutputError
 from pipeline.ledger import Ledger
 from pipeline.schema import Registers, load_registers

@@ -96,7 +96,9 @@ class Verdict:
         }
 
 
-def received_times(ledger: Ledger, settings: Settings, uploads: list[Upload]) -> dict[str, dt.datetime]:
+def received_times(
+    ledger: Ledger, settings: Settings, uploads: list[Upload]
+) -> dict[str, dt.datetime]:
     """When the ledger first saw each content, the uploads included (received now); the
     consolidation bounds each by its file's modification time (pipeline/received.py), as the
     night does, so a file copied into the inbox last week stays older than this upload."""

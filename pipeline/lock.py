@@ -20,7 +20,6 @@ from pipeline.errors import LockedError, write_failure
 from pipeline.ledger import Ledger
 from pipeline.setups import refuse_overlaps
 
-
 ANYONE = "另一个汇总（beian run，或网上报送站点的“立即汇总”）"
 
 

@@ -62,7 +62,9 @@ class FrameView:
     def __init__(self, frame: pd.DataFrame, title: str = "", highlight: pd.Series | None = None):
         self.frame, self.title, self.highlight = frame, title, highlight
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> Iterator[RenderableType]:
         if options.max_width >= whole_width(self.frame):
             yield frame_table(self.frame, self.title, self.highlight)
             return

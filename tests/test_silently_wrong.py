@@ -35,7 +35,7 @@ runner = CliRunner()
 WEEK = 7 * 86400
 
 
-# --- received time (SPEC §6) -----------------------------------------------------------------------
+# --- received time (SPEC §6) ----------------------------------------------------------------------
 
 
 def test_an_upload_beats_an_older_file_the_night_never_saw(
@@ -75,7 +75,7 @@ def test_a_refused_or_deferred_newer_file_keeps_the_latest_good_one(
     ]
 
 
-# --- a file still being copied waits; it is not refused (SPEC §12) ---------------------------------
+# --- a file still being copied waits; it is not refused (SPEC §12) --------------------------------
 
 
 def test_a_file_still_being_copied_waits_for_the_next_night_everywhere(
@@ -91,7 +91,10 @@ def test_a_file_still_being_copied_waits_for_the_next_night_everywhere(
     assert "等待下次汇总（1，文件可能仍在复制，下次汇总时再读，无需重新报送）" in said
     assert "长沙市科技局.xlsx（长沙市科学技术局）" in said
     written = log.read_text(encoding="utf-8")
-    assert "文件未通过、需重新报送" not in written and "长沙市科技局.xlsx（长沙市科学技术局）" in written
+    assert (
+        "文件未通过、需重新报送" not in written
+        and "长沙市科技局.xlsx（长沙市科学技术局）" in written
+    )
     status = runner.invoke(app, ["status", "--ledger", str(settings.ledger)])
     assert status.exit_code == 0, status.output
     assert "等待" in status.output and "文件未" not in status.output
@@ -101,7 +104,7 @@ def test_a_file_still_being_copied_waits_for_the_next_night_everywhere(
     assert "等待下次汇总" in row and "未报送" not in row
 
 
-# --- setups that would corrupt results are refused, naming both paths (SPEC §12) ----------------
+# --- setups that would corrupt results are refused, naming both paths (SPEC §12) ---------------
 
 
 def flat(text: str) -> str:
@@ -161,7 +164,7 @@ def test_a_good_setup_still_runs(settings: Settings, make_workbook, tmp_path: Pa
     assert said.exit_code == 0, said.output
 
 
-# --- sign-in codes are never lost; no site without them (SPEC §12) ---------------------------------
+# --- sign-in codes are never lost; no site without them (SPEC §12) --------------------------------
 
 
 def accounts(settings: Settings, tmp_path: Path, *args: str) -> Any:
@@ -217,7 +220,7 @@ def test_serve_without_accounts_refuses_to_start(
     assert "beian accounts" in said.output and "没有人能登录" in flat(said.output)
 
 
-# --- small lies (SPEC §12) -------------------------------------------------------------------------
+# --- small lies (SPEC §12) ------------------------------------------------------------------------
 
 
 def test_the_lock_message_names_the_sites_run_and_never_says_delete(
@@ -228,7 +231,9 @@ def test_the_lock_message_names_the_sites_run_and_never_says_delete(
     with locked_ledger(settings, wait=0, holder=site_holder(job)):
         said = run_cli(settings, "--wait", "0")
     assert said.exit_code == 75
-    assert "网上报送站点的“立即汇总”（管理员，2016-04-1009:30开始）正在汇总这个批次" in flat(said.output)
+    assert "网上报送站点的“立即汇总”（管理员，2016-04-1009:30开始）正在汇总这个批次" in flat(
+        said.output
+    )
     assert "删除" not in said.output
 
 
