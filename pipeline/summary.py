@@ -24,7 +24,8 @@ def frame_table(frame: pd.DataFrame, title: str = "", highlight: pd.Series | Non
             str(col),
             justify="right" if numeric else "left",
             overflow="fold",
-            no_wrap=i == 0 or numeric,
+            no_wrap=i == 0,
+            min_width=_widest(frame[col]) if numeric else None,  # a number is never folded
         )
     marked = highlight if highlight is not None else pd.Series(False, index=frame.index)
     for values, mark in zip(frame.itertuples(index=False), marked, strict=True):
@@ -44,15 +45,23 @@ FOLDED_WIDTH = 4
 """Cells a text column keeps when the table is squeezed (its text folds onto more lines)."""
 
 
+def _widest(values: pd.Series) -> int:
+    return max((cell_len(str(v)) for v in values.tolist()), default=0)
+
+
 def whole_width(frame: pd.DataFrame) -> int:
     """The narrowest width at which a table of ``frame`` keeps its first column and every number
-    whole: those columns at their widest value, the others folded, plus borders and padding."""
+    whole: the first column at its widest (header too), numbers at their widest (their headers
+    fold), other text folded, plus borders and padding."""
     widths = []
     for i, col in enumerate(frame.columns):
-        values = [cell_len(str(v)) for v in frame[col].tolist()]
-        whole = i == 0 or frame[col].dtype.kind in "iuf"
-        widths.append(max(values, default=0) if whole else FOLDED_WIDTH)
-    return sum(max(w, 2) for w in widths) + 3 * len(widths) + 1
+        if i == 0:
+            widths.append(max(_widest(frame[col]), cell_len(str(col))))
+        elif frame[col].dtype.kind in "iuf":
+            widths.append(max(_widest(frame[col]), 2))
+        else:
+            widths.append(FOLDED_WIDTH)
+    return sum(widths) + 3 * len(widths) + 1
 
 
 class FrameView:
