@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import errno
 import os
+import random
 import stat
 import subprocess
 import sys
 import time
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from conftest import REPO, good_row
 from serve_helpers import CHANGSHA, serve_batch, upload, workbook
 from test_end_to_end import run_cli
 from test_over_time import age, fate, file_statuses, half_copied
+from test_over_time import dispositions as dispositions_of
 from typer.testing import CliRunner
 
 import pipeline.publish
@@ -294,3 +297,42 @@ def test_a_narrow_terminal_keeps_every_number_and_the_log_is_never_wrapped(
     assert status.returncode == 0, status.stderr
     assert "长沙市科学技术局：状态已报送，收到时间" in flat(status.stdout)
     assert "受理1，未通过1，往批已备案0，本批重复0" in flat(status.stdout)
+
+
+# --- dedupe stays linear when every row names one operator (SPEC §5, Cost) --------------------
+
+
+def invented_names(count: int, seed: int) -> list[str]:
+    """Distinct space names far apart from each other (random characters, one suffix)."""
+    rng = random.Random(seed)
+    hanzi = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    names: set[str] = set()
+    while len(names) < count:
+        names.add("".join(rng.choices(hanzi, k=5)) + "众创空间")
+    return sorted(names)
+
+
+@pytest.mark.slow
+def test_rows_that_all_name_one_operator_cost_memory_in_proportion(
+    settings: Settings, make_workbook
+) -> None:
+    city, zone = invented_names(1500, 1), invented_names(1500, 2)
+    zone[:5] = city[:5]  # five spaces both bureaus sent: still found
+    operator = "湖南同一众创运营管理有限公司"
+    make_workbook([good_row(name=n, operator=operator) for n in city])
+    make_workbook(
+        [good_row(name=n, operator=operator) for n in zone],
+        name="长沙高新区.xlsx",
+        stamp="长沙高新技术产业开发区管理委员会",
+    )
+    tracemalloc.start()
+    try:
+        night = run_cli(settings)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert night.exit_code == 0, night.output
+    assert peak < 400 * 2**20  # a self-join of the operator's 3,000 rows took gigabytes
+    dispositions = [d for _, _, d, _ in dispositions_of(settings)]
+    assert dispositions.count("duplicate_batch") == 5
+    assert dispositions.count("accepted") == 2995
