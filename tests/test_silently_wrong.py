@@ -336,3 +336,24 @@ def test_rows_that_all_name_one_operator_cost_memory_in_proportion(
     dispositions = [d for _, _, d, _ in dispositions_of(settings)]
     assert dispositions.count("duplicate_batch") == 5
     assert dispositions.count("accepted") == 2995
+
+
+# --- two channels, one batch ------------------------------------------------------------------
+
+
+def test_a_file_the_night_took_after_an_upload_is_live_on_the_site(
+    settings: Settings, make_workbook, tmp_path: Path
+) -> None:
+    served = serve_batch(settings)
+    bureau = served.client(CHANGSHA)
+    assert upload(bureau, workbook(tmp_path / "up", [good_row(mobile="123")])).status_code == 201
+    time.sleep(1.1)  # the corrected file arrives by e-mail after the upload
+    make_workbook([good_row()], name="长沙市科技局-邮件.xlsx")
+    night = run_cli(settings)
+    assert night.exit_code == 0, night.output
+    assert ("长沙市科技局-邮件.xlsx", "live", "") in file_statuses(settings)
+    (sent,) = bureau.get("/api/uploads").json()["uploads"]
+    assert not sent["live"]
+    page = served.client(CLERK).get("/admin").text
+    row = page[page.index(CHANGSHA) : page.index("</tr>", page.index(CHANGSHA))]
+    assert "长沙市科技局-邮件.xlsx" in row
