@@ -3,9 +3,10 @@
 Each message names both paths and the fix. An outbox inside the inbox would make the next night
 read beian's own receipts as the bureaus' files; an inbox inside the outbox gets cleared of what
 the run writes there; a ledger or log inside the inbox changes every night, so no night is ever
-quiet and the ledger is reported as a refused submission; a prior batch inside the inbox, or with
-the same content as one of this batch's files, reports a bureau's spaces back to it as "already
-filed". An inbox path that is a file is named as such, not as missing.
+quiet and the ledger is reported as a refused submission (the decisions file likewise); a prior
+batch inside the inbox, or with the same content as one of this batch's files, reports a bureau's
+spaces back to it as "already filed", and this batch's own consolidated workbook (in its output
+folder) as a prior would file every space as already filed. An inbox path that is a file is named as such, not as missing.
 """
 
 from __future__ import annotations
@@ -57,11 +58,16 @@ def refuse_overlaps(settings: Settings) -> None:
             f"收件箱 {inbox} 在输出文件夹 {outbox} 之内：输出文件夹由 beian 改写，报送文件不应放在"
             "其中。请把收件箱和输出文件夹分开（--inbox、--outbox 或 beian.toml）。"
         )
-    for what, path in (("台账文件", settings.ledger), ("运行日志", settings.log)):
+    watched = (
+        ("台账文件", settings.ledger),
+        ("运行日志", settings.log),
+        ("处理意见文件", settings.decisions),
+    )
+    for what, path in watched:
         if path is not None and _inside(path, inbox):
             raise ConfigError(
-                f"{what} {path} 在收件箱 {inbox} 之内：它每晚都会变化，会被当作一份报送文件。"
-                f"请把它放到收件箱以外（beian.toml 或命令行选项）。"
+                f"{what} {path} 在收件箱 {inbox} 之内：收件箱中的每个文件都会被当作报送文件读入。"
+                "请把它放到收件箱以外（beian.toml 或命令行选项）。"
             )
     for prior in settings.priors:
         if _inside(prior.path, inbox):
@@ -69,6 +75,12 @@ def refuse_overlaps(settings: Settings) -> None:
                 f"往批汇总表 {prior.path}（{prior.name}）在收件箱 {inbox} 之内：它会被当作本批的"
                 "报送文件读入。请把它移到收件箱以外（如 prior/ 文件夹），"
                 "并相应修改 beian.toml 的 [[prior]] 或 --prior。"
+            )
+        if _inside(prior.path, settings.batch_dir):
+            raise ConfigError(
+                f"往批汇总表 {prior.path}（{prior.name}）在本批的输出文件夹 {settings.batch_dir} "
+                "之内：那是本批自己的汇总结果，用作往批会把本批每个众创空间都当作“往批已备案”。"
+                "请指定往批（如 2016年度首批）的汇总表（--prior 或 beian.toml 的 [[prior]]）。"
             )
 
 

@@ -357,3 +357,32 @@ def test_a_file_the_night_took_after_an_upload_is_live_on_the_site(
     page = served.client(CLERK).get("/admin").text
     row = page[page.index(CHANGSHA) : page.index("</tr>", page.index(CHANGSHA))]
     assert "长沙市科技局-邮件.xlsx" in row
+
+
+def test_a_ledger_or_decisions_file_inside_the_inbox_is_refused(
+    settings: Settings, make_workbook
+) -> None:
+    make_workbook([good_row()])
+    ledger = run_cli(replace(settings, ledger=settings.inbox / "台账.sqlite"))
+    assert ledger.exit_code == 2, ledger.output
+    assert flat(f"台账文件 {settings.inbox / '台账.sqlite'} 在收件箱") in flat(ledger.output)
+    config = settings.inbox.parent / "beian.toml"
+    config.write_text('[paths]\ndecisions = "inbox/decisions.csv"\n', encoding="utf-8")
+    decisions = run_cli(settings, "--config", str(config))
+    assert decisions.exit_code == 2, decisions.output
+    assert "处理意见文件" in decisions.output
+
+
+def test_this_batchs_own_workbook_as_a_prior_is_refused(
+    settings: Settings, make_workbook, tmp_path: Path
+) -> None:
+    make_workbook([good_row()])
+    assert run_cli(settings).exit_code == 0
+    (own,) = settings.batch_dir.glob("*.xlsx")
+    said = run_cli(settings, "--prior", f"2016年度首批={own}")
+    assert said.exit_code == 2, said.output
+    assert flat(f"在本批的输出文件夹 {settings.batch_dir} 之内") in flat(said.output)
+    earlier = settings.outbox / "2016年度首批" / "汇总表.xlsx"
+    earlier.parent.mkdir()
+    earlier.write_bytes(own.read_bytes())  # an earlier batch's output is a fine prior
+    assert run_cli(settings, "--prior", f"2016年度首批={earlier}").exit_code == 0
