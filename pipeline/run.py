@@ -31,6 +31,7 @@ from pipeline.rules.validate import Context, Part, validate_batch
 from pipeline.state.inbox import read_pending, survey
 from pipeline.state.ledger import Ledger
 from pipeline.state.lock import locked_ledger
+from pipeline.state.setups import refuse_prior_in_batch
 from pipeline.write.publish import input_fingerprint, output_paths, write_outputs
 from pipeline.write.report import submissions_frame
 
@@ -56,7 +57,8 @@ def consolidate(
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
-    received now. ``history`` (from the ledger) says when each bureau first sent each space.
+    first seen now. Either is bounded by the file's modification time (pipeline/received.py).
+    ``history`` (from the ledger) says when each bureau first sent each space.
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}
@@ -119,9 +121,12 @@ class RunReport:
     timings: dict[str, float]
 
 
-def run(settings: Settings, *, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
-    """The nightly job: lock, survey, consolidate when anything changed, write, record."""
-    with locked_ledger(settings, wait=wait) as ledger:
+def run(
+    settings: Settings, *, progress: Progress | None = None, wait: float = 5.0, holder: str = ""
+) -> RunReport:
+    """The nightly job: lock, survey, consolidate when anything changed, write, record.
+    ``holder`` names this run to another that finds the lock held (default: a ``beian run``)."""
+    with locked_ledger(settings, wait=wait, holder=holder) as ledger:
         return _run_locked(settings=settings, ledger=ledger, progress=progress)
 
 
@@ -131,6 +136,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     batch = settings.batch
     known = ledger.known(batch)
     files = survey(settings, known)
+    refuse_prior_in_batch(settings, files)
     inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
     outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)

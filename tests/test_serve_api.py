@@ -342,7 +342,8 @@ def test_a_run_while_another_holds_the_lock_fails_with_its_message(served: Serve
             if job["state"] != "running":
                 break
             time.sleep(0.1)
-    assert job["state"] == "failed" and "另一个 beian run 正在处理" in job["message"]
+    assert job["state"] == "failed" and "正在汇总这个批次" in job["message"]
+    assert "删除" not in job["message"]
 
 
 def test_a_file_the_nightly_run_took_counts_as_submitted(served: Served, make_workbook) -> None:
