@@ -182,7 +182,7 @@ def test_a_form_file_that_does_not_exist_is_named(tmp_path: Path) -> None:
 
 def test_a_register_missing_beside_the_form_is_named(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "myform").mkdir()
-    form = (REPO / "schemas" / "annex3_2016.toml").read_text(encoding="utf-8")
+    form = (REPO / "pipeline" / "schemas" / "annex3_2016.toml").read_text(encoding="utf-8")
     (tmp_path / "myform" / "annex3.toml").write_text(form, encoding="utf-8")
     result = run_with_config(tmp_path, '[batch]\nform = "myform/annex3.toml"\n')
     assert result.exit_code == 2
