@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.atomic import write_atomic
 from pipeline.config import DEFAULT_CONFIG, KEYS, check_batch_name, parse_date
 from pipeline.errors import ConfigError, write_failure
 from pipeline.packaged import PRIOR_DIR, TEMPLATES_DIR
@@ -64,8 +65,9 @@ def init_batch(folder: Path, batch: str | None = None, deadline: str | None = No
     taken = in_the_way(folder)
     if taken:
         raise ConfigError(
-            f"文件夹 {folder} 中已有 {'、'.join(taken)}，像是已有一个批次；beian init 不会覆盖它们，"
-            "什么也没有做。请换一个新的（或空的）文件夹，如 beian init 2016年度第三批。"
+            f"文件夹 {folder} 中已有 {'、'.join(taken)}，像是已有一个批次；"
+            "beian init 不会覆盖它们，什么也没有做。"
+            "请换一个新的（或空的）文件夹，如 beian init 2016年度第三批；"
             "只有其他文件的文件夹可以直接使用。"
         )
     priors = sorted(PRIOR_DIR.glob("*.xlsx"))
@@ -74,8 +76,8 @@ def init_batch(folder: Path, batch: str | None = None, deadline: str | None = No
             (folder / sub).mkdir(parents=True, exist_ok=True)
         copied = tuple(Path(shutil.copy2(p, folder / "prior" / p.name)) for p in priors)
         config = folder / DEFAULT_CONFIG
-        with config.open("x", encoding="utf-8", newline="\n") as f:
-            f.write(config_text(name, day, priors[0].name))
+        text = config_text(name, day, priors[0].name)
+        write_atomic(config, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
     except OSError as exc:
         raise write_failure(exc, "批次文件夹") from exc
     return BatchFolder(folder, config, copied)

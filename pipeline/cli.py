@@ -27,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from pipeline import __version__, nightlog
 from pipeline.cli_options import (
     ACCOUNTS_OUT,
+    AT,
     BATCH,
     BUREAU,
     CONFIG,
@@ -35,6 +36,8 @@ from pipeline.cli_options import (
     FILES,
     HOST,
     INBOX,
+    INIT_DIR,
+    INSTALL,
     JSON,
     LEDGER,
     LOG,
@@ -323,6 +326,33 @@ def accounts_command(
             + "、".join(kept)
             + "。如需更换：beian accounts --reset 单位名称"
         )
+
+
+@_command("init")
+def init_command(
+    folder: Path = INIT_DIR, batch: str | None = BATCH, deadline: str | None = DEADLINE
+) -> None:
+    """新建批次文件夹：带中文注释的 beian.toml、inbox/、prior/（首批汇总表）、outbox/。"""
+    from pipeline.batchdir import init_batch
+    from pipeline.cli_batch import print_init
+
+    with _exits():
+        made = init_batch(folder, batch, deadline)
+    print_init(made)
+
+
+@_command("schedule")
+def schedule_command(at: str = AT, install: bool = INSTALL, config: Path | None = CONFIG) -> None:
+    """每晚自动汇总：打印这台机器上安排每晚 beian run 的命令（任务计划程序、crontab、systemd）。"""
+    from pipeline.cli_batch import print_schedule
+    from pipeline.schedule import night_for
+    from pipeline.schedule_install import install as install_night
+
+    with _exits():
+        night = night_for(config, at)
+        print_schedule(night)
+        if install:
+            console.print(install_night(night), soft_wrap=True, markup=False)
 
 
 def main() -> None:

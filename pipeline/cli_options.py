@@ -83,3 +83,12 @@ ACCOUNTS_OUT = typer.Option(
 RESET = typer.Option(
     None, "--reset", metavar="名称", help="为一个账号换发登录码：推荐单位名称，或“管理员”。"
 )
+INIT_DIR = typer.Argument(
+    ..., metavar="文件夹", help="新批次文件夹（不存在则新建；已有批次的文件夹不会被覆盖）。"
+)
+AT = typer.Option("02:00", "--at", metavar="时刻", help="每晚运行的时刻，24 小时制 HH:MM。")
+INSTALL = typer.Option(
+    False,
+    "--install",
+    help="直接安装适合这台机器的一种（Windows 任务计划程序、crontab 或 systemd 用户定时器）。",
+)
