@@ -9,6 +9,7 @@ renamed into place, so a half-written backup never looks like a good one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -43,10 +44,9 @@ def backup_ledger(db: sqlite3.Connection, ledger: Path, now: dt.datetime | None 
         tmp.replace(target)
         for old in backups_of(ledger)[:-KEEP]:
             old.unlink()
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise write_failure(exc, "台账备份") from exc
-    except sqlite3.Error as exc:
-        tmp.unlink(missing_ok=True)
-        raise write_failure(OSError(0, str(exc), str(target)), "台账备份") from exc
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):  # the folder may be the very thing in the way
+            tmp.unlink(missing_ok=True)
+        failure = exc if isinstance(exc, OSError) else OSError(0, str(exc), str(target))
+        raise write_failure(failure, "台账备份") from exc
     return target

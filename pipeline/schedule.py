@@ -20,7 +20,7 @@ import sys
 import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pipeline.config import DEFAULT_CONFIG
 from pipeline.errors import ConfigError
@@ -40,17 +40,17 @@ _CMD_UNSAFE = frozenset("&|<>^%!")
 class Night:
     """One batch folder's nightly run: what to start, where, and when."""
 
-    folder: Path
+    folder: PurePath
     launcher: tuple[str, ...]
     at: dt.time
     batch: str
 
     @property
-    def config(self) -> Path:
+    def config(self) -> PurePath:
         return self.folder / DEFAULT_CONFIG
 
     @property
-    def log(self) -> Path:
+    def log(self) -> PurePath:
         return self.folder / LOG_NAME
 
     @property
