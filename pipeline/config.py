@@ -2,8 +2,9 @@
 
 Every key the file may hold is one line of :data:`KEYS` (section, name, type, default, meaning):
 the reader refuses any other key or section, naming the nearest known one, and refuses a value
-of the wrong type, so a misspelt ``dedline`` never silently falls back to a default. The README's
-table of keys is this registry. Notepad's encodings (UTF-8 with or without BOM, GBK) are read.
+of the wrong type, so a misspelt ``dedline`` never silently falls back to a default. The table
+of keys in the manual (docs/manual/02-新建批次.md) is this registry. Notepad's encodings (UTF-8
+with or without BOM, GBK) are read.
 """
 
 from __future__ import annotations
@@ -235,7 +236,8 @@ def read_config(path: Path) -> dict:
         raise ConfigError(f"配置文件 {path} 的编码无法识别；请用记事本另存为 UTF-8 编码。") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"配置文件 {path} 格式错误：{exc}。请对照 README 中的示例修改（文本要加英文引号）。"
+            f"配置文件 {path} 格式错误：{exc}。"
+            "请对照 beian init 生成的 beian.toml 或使用手册中的示例修改（文本要加英文引号）。"
         ) from exc
     except OSError as exc:
         raise ConfigError(f"配置文件 {path} 无法读取：{exc.strerror}。") from exc
