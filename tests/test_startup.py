@@ -27,7 +27,8 @@ def test_start_up_loads_no_library_it_does_not_need() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["run", "--help"], ["check", "--bogus"], ["--version"]]
+    "argv",
+    [["--help"], ["run", "--help"], ["check", "--bogus"], ["--version"], ["schedule", "--help"]],
 )
 def test_help_version_and_option_errors_load_no_library(argv: list[str]) -> None:
     """Each command imports the library when it runs: help, the version and a mistyped option
