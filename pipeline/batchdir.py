@@ -12,9 +12,10 @@ import json
 import shutil
 import string
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from pipeline.atomic import write_atomic
+from pipeline.atomic import write_atomic, write_text
 from pipeline.config import DEFAULT_CONFIG, KEYS, check_batch_name, parse_date
 from pipeline.errors import ConfigError, write_failure
 from pipeline.packaged import PRIOR_DIR, TEMPLATES_DIR
@@ -76,8 +77,7 @@ def init_batch(folder: Path, batch: str | None = None, deadline: str | None = No
             (folder / sub).mkdir(parents=True, exist_ok=True)
         copied = tuple(Path(shutil.copy2(p, folder / "prior" / p.name)) for p in priors)
         config = folder / DEFAULT_CONFIG
-        text = config_text(name, day, priors[0].name)
-        write_atomic(config, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
+        write_atomic(config, partial(write_text, text=config_text(name, day, priors[0].name)))
     except OSError as exc:
         raise write_failure(exc, "批次文件夹") from exc
     return BatchFolder(folder, config, copied)

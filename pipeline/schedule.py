@@ -63,6 +63,12 @@ class Night:
         """A systemd unit name of this folder: ASCII, stable, one per batch folder."""
         return "beian-" + hashlib.sha256(str(self.folder).encode("utf-8")).hexdigest()[:10]
 
+    @property
+    def task(self) -> str:
+        """The scheduled task's name: the unit's, so two folders of one batch name never
+        replace each other's night, and the batch a clerk recognises."""
+        return f"{self.unit} {self.batch}"
+
 
 def this_beian() -> tuple[str, ...]:
     """The command that starts the beian running now: its console script beside this Python (a
@@ -173,8 +179,8 @@ def win_cmdline(args: Sequence[str]) -> str:
 
 
 def schtasks_argv(night: Night) -> list[str]:
-    """``schtasks /Create`` of a daily task named after the batch; ``/F`` replaces one of the
-    same name, so running it again after a change is safe."""
+    """``schtasks /Create`` of a daily task named after the folder and the batch; ``/F`` replaces
+    one of the same name, so running it again after a change is safe."""
     return [
         "schtasks",
         "/Create",
@@ -184,7 +190,7 @@ def schtasks_argv(night: Night) -> list[str]:
         "/ST",
         f"{night.at:%H:%M}",
         "/TN",
-        f"beian {night.batch}",
+        night.task,
         "/TR",
         win_cmdline(night.argv),
     ]

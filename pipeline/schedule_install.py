@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from functools import partial
 from pathlib import Path
 
-from pipeline.atomic import write_atomic
+from pipeline.atomic import write_atomic, write_text
 from pipeline.errors import OutputError, write_failure
 from pipeline.schedule import Night, crontab_line, fitting, schtasks_argv, systemd_units
 
@@ -72,15 +73,11 @@ def systemd_user_dir() -> Path:
     return Path(config) / "systemd" / "user"
 
 
-def _write_text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8", newline="\n")
-
-
 def install_systemd(night: Night) -> str:
     folder = systemd_user_dir()
     try:
         for name, text in systemd_units(night).items():
-            write_atomic(folder / name, lambda tmp, text=text: _write_text(tmp, text))
+            write_atomic(folder / name, partial(write_text, text=text))
     except OSError as exc:
         raise write_failure(exc, "systemd 定时器") from exc
     _checked(["systemctl", "--user", "daemon-reload"])
@@ -93,7 +90,7 @@ def install_systemd(night: Night) -> str:
 
 def install_schtasks(night: Night) -> str:
     _checked(schtasks_argv(night))
-    return f"已在任务计划程序中建立任务“beian {night.batch}”。"
+    return f"已在任务计划程序中建立任务“{night.task}”。"
 
 
 def install(night: Night) -> str:

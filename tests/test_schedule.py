@@ -90,9 +90,8 @@ WINDOWS_NIGHT = Night(
 
 def test_the_windows_line_reads_back_to_the_task_and_its_command() -> None:
     line = schtasks_line(WINDOWS_NIGHT)
-    assert line.startswith(
-        'schtasks /Create /F /SC DAILY /ST 02:00 /TN "beian 2016年度第二批" /TR "'
-    )
+    task = f'/TN "{WINDOWS_NIGHT.unit} 2016年度第二批" /TR "'
+    assert line.startswith(f"schtasks /Create /F /SC DAILY /ST 02:00 {task}")
     argv = windows_argv(line)
     assert argv == schtasks_argv(WINDOWS_NIGHT)
     assert windows_argv(argv[-1]) == [
