@@ -3,6 +3,8 @@ scheduler lines, each whole on its own line (never wrapped, so it can be copied 
 
 from __future__ import annotations
 
+import shlex
+
 from rich.markup import escape
 
 from pipeline.batchdir import BatchFolder
@@ -12,7 +14,6 @@ from pipeline.schedule import (
     crontab_line,
     schtasks_line,
     schtasks_warnings,
-    sh_quote,
     systemd_units,
 )
 from pipeline.schedule_install import systemd_user_dir
@@ -36,7 +37,7 @@ def print_schedule(night: Night) -> None:
     units = systemd_units(night)
     folder = systemd_user_dir()
     _plain(f"批次文件夹：{night.folder}")
-    _plain(f"每晚 {night.at:%H:%M} 运行：{' '.join(map(sh_quote, night.argv))}")
+    _plain(f"每晚 {night.at:%H:%M} 运行：{shlex.join(night.argv)}")
     _plain(f"日志：{night.log}")
     _plain()
     _plain("Linux/macOS，crontab（运行 crontab -e，把下面一行加到末尾）：")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from pipeline.config import DEFAULT_CONFIG
+from pipeline.config import DEFAULT_CONFIG, load_settings
 from pipeline.errors import ConfigError
 
 LOG_NAME = "beian.log"
@@ -96,10 +96,8 @@ def parse_at(text: str) -> dt.time:
         raise ConfigError(f"--at “{text}”不是时刻；请写成 24 小时制的 HH:MM，如 02:00。") from exc
 
 
-def night_for(config: Path | None, at: str, launcher: Sequence[str] | None = None) -> Night:
+def night_for(config: Path | None, at: str) -> Night:
     """The night of the batch folder holding ``config`` (default: this folder's beian.toml)."""
-    from pipeline.config import load_settings
-
     path = (config or Path(DEFAULT_CONFIG)).absolute()
     if not path.is_file():
         raise ConfigError(
@@ -107,17 +105,12 @@ def night_for(config: Path | None, at: str, launcher: Sequence[str] | None = Non
             "或用 --config 指定它的 beian.toml；还没有批次文件夹时先运行 beian init 文件夹。"
         )
     settings = load_settings(path)
-    return Night(path.parent, tuple(launcher or this_beian()), parse_at(at), settings.batch)
-
-
-def sh_quote(arg: str) -> str:
-    """One argument for the POSIX shell."""
-    return shlex.quote(arg)
+    return Night(path.parent, this_beian(), parse_at(at), settings.batch)
 
 
 def crontab_line(night: Night) -> str:
     """The crontab line; cron turns an unescaped ``%`` into a new line, so each is escaped."""
-    command = f"cd {sh_quote(str(night.folder))} && " + " ".join(map(sh_quote, night.argv))
+    command = f"cd {shlex.quote(str(night.folder))} && {shlex.join(night.argv)}"
     return f"{night.at.minute} {night.at.hour} * * * " + command.replace("%", "\\%")
 
 
