@@ -20,10 +20,12 @@ from test_golden import OLD
 from test_operator import beian, lines
 
 from pipeline import consoles
+from pipeline.errors import ConfigError, OutputError
 from pipeline.schedule import (
     Night,
     crontab_command,
     crontab_line,
+    fitting,
     schtasks_argv,
     schtasks_line,
     schtasks_warnings,
@@ -31,16 +33,16 @@ from pipeline.schedule import (
     this_beian,
     win_cmdline,
 )
-from pipeline.schedule_install import install_crontab, merged_crontab
+from pipeline.schedule_install import install_crontab, install_systemd, merged_crontab
 
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt" or not shutil.which("env"), reason="env -i")
 
 
 @pytest.fixture
-def wide() -> Iterator[None]:
-    """The lines must be printed whole; a wide console shows that nothing else wraps them."""
+def narrow() -> Iterator[None]:
+    """A 40-column console: the lines must still come out whole, to be copied as printed."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(consoles.console, "_width", 1000)
+        patch.setattr(consoles.console, "_width", 40)
         yield
 
 
@@ -181,7 +183,7 @@ def printed(batch: Path) -> list[str]:
     return lines(result)
 
 
-def test_schedule_prints_all_three_forms(batch: Path, wide: None) -> None:
+def test_schedule_prints_all_three_forms(batch: Path, narrow: None) -> None:
     out = printed(batch)
     assert f"批次文件夹：{batch}" in out and f"日志：{batch / 'beian.log'}" in out
     assert sum(1 for x in out if re.match(r"30 2 \* \* \* cd ", x)) == 1
@@ -193,7 +195,7 @@ def test_schedule_prints_all_three_forms(batch: Path, wide: None) -> None:
 @pytest.mark.slow
 @POSIX_ONLY
 def test_the_crontab_and_systemd_lines_run_the_night_with_env_i(
-    batch: Path, tmp_path: Path, wide: None
+    batch: Path, tmp_path: Path, narrow: None
 ) -> None:
     """Executed as printed, with no environment at all and from another folder: the first runs
     the sample night and writes the log, the second finds nothing new and says so there too."""
@@ -262,3 +264,58 @@ def test_merging_replaces_only_this_folders_line() -> None:
         "# beian: /a",
         crontab_line(one),
     ]
+
+
+def fake_tool(folder: Path, name: str, script: str) -> None:
+    tool = folder / name
+    folder.mkdir(exist_ok=True)
+    tool.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    tool.chmod(0o755)
+
+
+@POSIX_ONLY
+def test_the_fitting_scheduler_is_the_one_the_machine_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert fitting("win32") == "schtasks"
+    with pytest.raises(ConfigError, match="没有 crontab，也没有 systemctl"):
+        fitting("linux")
+    fake_tool(tmp_path / "bin", "systemctl", "exit 0\n")
+    assert fitting("linux") == "systemd"
+    fake_tool(tmp_path / "bin", "crontab", "exit 0\n")
+    assert fitting("linux") == "crontab"
+
+
+@POSIX_ONLY
+def test_install_writes_the_user_units_and_enables_the_timer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = tmp_path / "calls"
+    fake_tool(tmp_path / "bin", "systemctl", f'echo "$*" >> "{calls}"\n')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    night = Night(tmp_path / "批次 一", ("/opt/beian",), dt.time(2), "b")
+    message = install_systemd(night)
+    units = tmp_path / "config" / "systemd" / "user"
+    for name, text in systemd_units(night).items():
+        assert (units / name).read_text(encoding="utf-8") == text
+    assert calls.read_text(encoding="utf-8").splitlines() == [
+        "--user daemon-reload",
+        f"--user enable --now {night.unit}.timer",
+    ]
+    assert "loginctl enable-linger" in message
+
+
+@POSIX_ONLY
+def test_a_scheduler_that_fails_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_tool(tmp_path / "bin", "systemctl", 'echo "Failed to connect to bus" >&2; exit 1\n')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    night = Night(tmp_path / "b", ("/opt/beian",), dt.time(2), "b")
+    with pytest.raises(OutputError) as failed:
+        install_systemd(night)
+    assert str(failed.value) == (
+        "systemctl --user daemon-reload 失败（退出码 1）：Failed to connect to bus；"
+        "每晚的任务没有安装。"
+    )
