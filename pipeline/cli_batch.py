@@ -7,7 +7,6 @@ import shlex
 
 from rich.markup import escape
 
-from pipeline.batchdir import BatchFolder
 from pipeline.consoles import console
 from pipeline.schedule import (
     Night,
@@ -17,6 +16,7 @@ from pipeline.schedule import (
     systemd_units,
 )
 from pipeline.schedule_install import systemd_user_dir
+from pipeline.state.batchdir import BatchFolder
 
 
 def _plain(text: str = "") -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline.packaged import SCHEMAS_DIR
-from pipeline.schema import Catalogue, CodeSpec, FormSpec, load_catalogue, load_form
+from pipeline.core.packaged import SCHEMAS_DIR
+from pipeline.core.schema import Catalogue, CodeSpec, FormSpec, load_catalogue, load_form
 
 SEVERITIES = {
     "file": (

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from pipeline.config import DEFAULT_CONFIG, load_settings
-from pipeline.errors import ConfigError
+from pipeline.core.config import DEFAULT_CONFIG, load_settings
+from pipeline.core.errors import ConfigError
 
 LOG_NAME = "beian.log"
 SCHTASKS_TR_MAX = 261

@@ -13,8 +13,8 @@ import subprocess
 from functools import partial
 from pathlib import Path
 
-from pipeline.atomic import write_atomic, write_text
-from pipeline.errors import OutputError, write_failure
+from pipeline.core.atomic import write_atomic, write_text
+from pipeline.core.errors import OutputError, write_failure
 from pipeline.schedule import Night, crontab_line, fitting, schtasks_argv, systemd_units
 
 CRON_MARK = "# beian: "

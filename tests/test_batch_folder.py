@@ -14,10 +14,10 @@ from conftest import REPO, good_row
 from test_end_to_end import run_cli
 from test_operator import beian, first_night, lines, second_bureau, unchanged_since
 
-from pipeline.backup import KEEP, backup_ledger, backups_of
-from pipeline.config import Settings, load_settings
-from pipeline.ledger import Ledger
-from pipeline.packaged import PRIOR_DIR, SCHEMAS_DIR, TEMPLATES_DIR
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.packaged import PRIOR_DIR, SCHEMAS_DIR, TEMPLATES_DIR
+from pipeline.state.backup import KEEP, backup_ledger, backups_of
+from pipeline.state.ledger import Ledger
 
 JANUARY = "2016年度首批众创空间备案汇总表.xlsx"
 

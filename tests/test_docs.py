@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import REPO
 
+from pipeline.core.schema import load_catalogue
 from pipeline.docs_rules import current, main
-from pipeline.schema import load_catalogue
 
 DOCS = REPO / "docs"
 WRITTEN_ELSEWHERE = {DOCS / "manual" / "07-审核与推荐.md"}

@@ -20,7 +20,7 @@ from test_golden import OLD
 from test_operator import beian, lines
 
 from pipeline import consoles
-from pipeline.errors import ConfigError, OutputError
+from pipeline.core.errors import ConfigError, OutputError
 from pipeline.schedule import (
     Night,
     crontab_command,
