@@ -9,6 +9,8 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path, PureWindowsPath
 
@@ -146,10 +148,19 @@ def systemd_argv(exec_start: str) -> list[str]:
     return [a.replace("%%", "%").replace("$$", "$") for a in shlex.split(value)]
 
 
-def test_the_launcher_is_this_beian() -> None:
-    launcher = this_beian()
-    assert Path(launcher[0]).is_absolute()
-    assert launcher[1:] in ((), ("-m", "pipeline"))
+def test_the_launcher_is_this_beian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script beside this Python when there is one (a venv's bin, as given, not
+    resolved through its link), else this Python with -m pipeline."""
+    scripts = tmp_path / "beian env" / ("Scripts" if os.name == "nt" else "bin")
+    scripts.mkdir(parents=True)
+    python = scripts / ("python.exe" if os.name == "nt" else "python")
+    python.write_bytes(b"")
+    monkeypatch.setattr(sys, "executable", str(python))
+    monkeypatch.setattr(sysconfig, "get_path", lambda *args: str(tmp_path / "elsewhere"))
+    assert this_beian() == (str(python), "-m", "pipeline")
+    script = scripts / ("beian.exe" if os.name == "nt" else "beian")
+    script.write_bytes(b"")
+    assert this_beian() == (str(script),)
 
 
 def test_schedule_without_a_batch_folder_says_how_to_make_one(tmp_path: Path) -> None:
