@@ -19,8 +19,8 @@ import pytest
 from conftest import REPO, good_row
 from serve_helpers import CHANGSHA, Served, serve_batch, workbook
 
-from pipeline.accounts import CLERK
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.state.accounts import CLERK
 from pipeline.web.app import running
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,9 +12,9 @@ from conftest import good_row
 from forms import make_form
 from serve_helpers import CHANGSHA, ZHUZHOU, Served, serve_batch, upload, workbook
 
-from pipeline.config import Settings
-from pipeline.judged import judgements
-from pipeline.readcache import keep_reads, reads
+from pipeline.core.config import Settings
+from pipeline.read.readcache import keep_reads, reads
+from pipeline.rules.judged import judgements
 
 THEIRS = [
     good_row(name="株洲动力谷创客空间", email="dl@example.com"),

@@ -18,8 +18,8 @@ from conftest import good_row
 from serve_helpers import CHANGSHA, ZHUZHOU, Served, serve_batch, stored, upload, workbook
 from starlette.testclient import TestClient
 
-from pipeline.config import Settings, load_settings
-from pipeline.errors import ConfigError
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.errors import ConfigError
 from pipeline.web.app import create_app, running
 from pipeline.web.auth import LOGIN_FIELD
 
