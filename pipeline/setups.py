@@ -6,7 +6,8 @@ the run writes there; a ledger or log inside the inbox changes every night, so n
 quiet and the ledger is reported as a refused submission (the decisions file likewise); a prior
 batch inside the inbox, or with the same content as one of this batch's files, reports a bureau's
 spaces back to it as "already filed", and this batch's own consolidated workbook (in its output
-folder) as a prior would file every space as already filed. An inbox path that is a file is named as such, not as missing.
+folder) as a prior would file every space as already filed. An inbox path that is a file is named
+as such, not as missing.
 """
 
 from __future__ import annotations
