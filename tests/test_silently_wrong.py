@@ -386,3 +386,20 @@ def test_this_batchs_own_workbook_as_a_prior_is_refused(
     earlier.parent.mkdir()
     earlier.write_bytes(own.read_bytes())  # an earlier batch's output is a fine prior
     assert run_cli(settings, "--prior", f"2016年度首批={earlier}").exit_code == 0
+
+
+def test_re_uploading_an_earlier_version_is_told_what_the_night_will_do(
+    settings: Settings, tmp_path: Path
+) -> None:
+    bureau = serve_batch(settings).client(CHANGSHA)
+    first = workbook(tmp_path / "a", [good_row(mobile="123")])
+    assert upload(bureau, first).json()["status"] == "live"
+    time.sleep(1.1)
+    assert upload(bureau, workbook(tmp_path / "b", [good_row()])).json()["status"] == "live"
+    again = upload(bureau, first).json()
+    assert again["status"] == "superseded"  # the content was first received before the second
+    page = bureau.get(f"/uploads/{again['id']}").text
+    assert "内容完全相同" in page and "未能受理" not in page
+    night = run_cli(settings)
+    assert night.exit_code == 0, night.output
+    assert fate(settings) == {"麓谷创客工场": ("accepted", "")}  # the second upload stays live
