@@ -24,6 +24,7 @@ from test_over_time import age, fate, file_statuses, half_copied
 from test_over_time import dispositions as dispositions_of
 from typer.testing import CliRunner
 
+import pipeline.accounts
 import pipeline.publish
 import pipeline.web.app
 from pipeline.accounts import CLERK
@@ -403,3 +404,27 @@ def test_re_uploading_an_earlier_version_is_told_what_the_night_will_do(
     night = run_cli(settings)
     assert night.exit_code == 0, night.output
     assert fate(settings) == {"麓谷创客工场": ("accepted", "")}  # the second upload stays live
+
+
+def test_an_interrupted_accounts_run_leaves_no_account_with_an_unseen_code(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    real = pipeline.accounts._hasher
+
+    class CtrlC:
+        calls = 0
+
+        def hash(self, code: str) -> str:
+            CtrlC.calls += 1
+            if CtrlC.calls == 5:
+                raise KeyboardInterrupt
+            return real.hash(code)
+
+    monkeypatch.setattr(pipeline.accounts, "_hasher", CtrlC())
+    stopped = accounts(settings, tmp_path)
+    assert stopped.exit_code == 130 and "台账都没有改动" in flat(stopped.output)
+    monkeypatch.setattr(pipeline.accounts, "_hasher", real)
+    again = accounts(settings, tmp_path)
+    assert again.exit_code == 0, again.output
+    assert len(codes_in(tmp_path / "登录码.csv")) == 21  # nobody was left without a code
