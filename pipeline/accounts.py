@@ -25,6 +25,7 @@ from pipeline.config import Settings
 from pipeline.errors import ConfigError, OutputError
 from pipeline.ledger import Ledger
 from pipeline.schema import Registers, load_registers
+from pipeline.setups import refuse_inside_inbox
 from pipeline.write_csv import write_frame_csv
 
 CLERK = "管理员"
@@ -154,6 +155,7 @@ def issue_codes(
     return them as a table, the accounts that kept their code, the file, and why it could not be
     written ("" when it was: the codes are shown all the same, they exist nowhere else)."""
     target = codes_destination(out, reset, force, dt.datetime.now())
+    refuse_inside_inbox(settings, target, "登录码文件", "--out")
     registers = load_registers(settings.form.parent)
     if reset is not None:
         resolve_name(reset, registers)  # an unknown name is refused before anything changes

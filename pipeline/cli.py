@@ -302,10 +302,12 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
+    from pipeline.setups import refuse_inside_inbox
     from pipeline.template import write_template
 
     with _exits():
         settings = _settings(config, deadline=deadline)
+        refuse_inside_inbox(settings, out, "模板文件夹", "--out")
         path = write_template(settings, out, bureau)
         from pipeline.annex1_docx import write_blank  # python-docx only for this command
 

@@ -428,3 +428,25 @@ def test_an_interrupted_accounts_run_leaves_no_account_with_an_unseen_code(
     again = accounts(settings, tmp_path)
     assert again.exit_code == 0, again.output
     assert len(codes_in(tmp_path / "登录码.csv")) == 21  # nobody was left without a code
+
+
+def test_a_template_or_codes_file_written_into_the_inbox_is_refused(
+    settings: Settings, tmp_path: Path
+) -> None:
+    config = tmp_path / "beian.toml"
+    config.write_text(
+        f'[paths]\ninbox = "inbox"\nledger = "{settings.ledger.as_posix()}"\n', encoding="utf-8"
+    )
+    template = runner.invoke(
+        app,
+        ["template", "--config", str(config), "--bureau", CHANGSHA, "--out", str(settings.inbox)],
+    )
+    assert template.exit_code == 2, template.output
+    assert flat(f"模板文件夹 {settings.inbox} 在收件箱 {settings.inbox} 之内") in flat(
+        template.output
+    )
+    assert not any(settings.inbox.iterdir())
+    codes = settings.inbox / "登录码.csv"
+    issued = runner.invoke(app, ["accounts", "--config", str(config), "--out", str(codes)])
+    assert issued.exit_code == 2 and not codes.exists()
+    assert not settings.ledger.exists()  # refused before any code was made
