@@ -450,3 +450,18 @@ def test_a_template_or_codes_file_written_into_the_inbox_is_refused(
     issued = runner.invoke(app, ["accounts", "--config", str(config), "--out", str(codes)])
     assert issued.exit_code == 2 and not codes.exists()
     assert not settings.ledger.exists()  # refused before any code was made
+
+
+def test_the_clerk_page_calls_a_form_upload_a_form_not_unaccepted(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from forms import make_form
+
+    served = serve_batch(settings)
+    bureau = served.client(CHANGSHA)
+    assert upload(bureau, workbook(tmp_path, [good_row()])).json()["status"] == "live"
+    form = make_form(tmp_path / "表.docx").read_bytes()
+    assert upload(bureau, form, name="基本信息表.docx").json()["status"] == "annex1"
+    page = served.client(CLERK).get("/admin").text
+    row = page[page.index(CHANGSHA) : page.index("</tr>", page.index(CHANGSHA))]
+    assert "（附件1）" in row and "未受理" not in row
