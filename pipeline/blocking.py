@@ -20,7 +20,7 @@ import pandas as pd
 
 WINDOW = 20
 """Neighbours each row is compared with inside one block; blocks up to WINDOW + 1 rows are
-compared whole (every block of a real provincial batch)."""
+compared whole (a real provincial batch rarely has a larger one)."""
 
 
 def _window_pairs(rows: pd.DataFrame, on: str, order: list[str]) -> np.ndarray:
