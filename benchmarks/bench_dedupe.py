@@ -6,8 +6,8 @@ Run by hand from the repository root (not part of the test suite)::
     .venv/bin/python benchmarks/bench_dedupe.py --rows 50000     # one size
 
 Each size runs in a fresh subprocess, which builds the rows as the night hands them to dedupe
-(keys, received order), then runs what ``pipeline.dispose`` runs: repeats within a file, matches
-against a prior batch of 300 spaces, and matches across bureaus. The rows are spread over
+(keys, received order), then runs what ``pipeline.dedupe.dispose`` runs: repeats within a file,
+matches against a prior batch of 300 spaces, and matches across bureaus. The rows are spread over
 ``--bureaus`` bureaus (default 14), every one naming the same operator (as 同上 filled down the
 operator column gives); 2 % of them repeat, under another bureau, a name an earlier bureau sent,
 and the child checks that every one of those is found as an automatic duplicate. Printed per
@@ -28,8 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, random, resource, sys, time
 import pandas as pd
-from pipeline import blocking, dedupe
-from pipeline.schema import load_registers
+from pipeline.dedupe import blocking, match as dedupe
+from pipeline.core.schema import load_registers
 
 rows_wanted, bureaus_wanted, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)

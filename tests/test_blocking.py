@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.blocking import WINDOW, candidate_pairs
+from pipeline.dedupe.blocking import WINDOW, candidate_pairs
 
 
 def rows(names: list[str], operator: str = "同一公司") -> pd.DataFrame:

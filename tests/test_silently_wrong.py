@@ -24,14 +24,14 @@ from test_over_time import age, fate, file_statuses, half_copied
 from test_over_time import dispositions as dispositions_of
 from typer.testing import CliRunner
 
-import pipeline.accounts
-import pipeline.publish
+import pipeline.state.accounts
 import pipeline.web.app
-from pipeline.accounts import CLERK
-from pipeline.atomic import TEMP_MARK
+import pipeline.write.publish
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.lock import locked_ledger
+from pipeline.core.atomic import TEMP_MARK
+from pipeline.core.config import Settings
+from pipeline.state.accounts import CLERK
+from pipeline.state.lock import locked_ledger
 from pipeline.web.jobs import Job, site_holder
 
 runner = CliRunner()
@@ -261,7 +261,7 @@ def test_a_write_error_names_the_output_not_its_temporary_name(
     def held_open(frame: object, path: Path, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(pipeline.publish, "write_frame_csv", held_open)
+    monkeypatch.setattr(pipeline.write.publish, "write_frame_csv", held_open)
     said = run_cli(settings)
     assert said.exit_code == 3
     assert flat(f"没有写入 {settings.batch_dir / 'dispositions.csv'} 的权限") in flat(said.output)
@@ -410,7 +410,7 @@ def test_an_interrupted_accounts_run_leaves_no_account_with_an_unseen_code(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    real = pipeline.accounts._hasher
+    real = pipeline.state.accounts._hasher
 
     class CtrlC:
         calls = 0
@@ -421,10 +421,10 @@ def test_an_interrupted_accounts_run_leaves_no_account_with_an_unseen_code(
                 raise KeyboardInterrupt
             return real.hash(code)
 
-    monkeypatch.setattr(pipeline.accounts, "_hasher", CtrlC())
+    monkeypatch.setattr(pipeline.state.accounts, "_hasher", CtrlC())
     stopped = accounts(settings, tmp_path)
     assert stopped.exit_code == 130 and "台账都没有改动" in flat(stopped.output)
-    monkeypatch.setattr(pipeline.accounts, "_hasher", real)
+    monkeypatch.setattr(pipeline.state.accounts, "_hasher", real)
     again = accounts(settings, tmp_path)
     assert again.exit_code == 0, again.output
     assert len(codes_in(tmp_path / "登录码.csv")) == 21  # nobody was left without a code
