@@ -47,7 +47,8 @@ class FileOutcome:
     tables: list[SheetTable] = field(default_factory=list)
     norms: list[pd.DataFrame] = field(default_factory=list)
     note: str = ""
-    annex1: FormRead | None = None
+    forms: list[FormRead] = field(default_factory=list)
+    """The Annex 1 forms the file holds (a document may hold several spaces' forms)."""
 
     @property
     def codes(self) -> str:

@@ -84,6 +84,10 @@ class PacketSpec:
     kinds: tuple[KindSpec, ...]
     layout: tuple[tuple[str, ...], ...] = ()
     """The blank form's rows of fields, top to bottom, one or two fields a row (annex1_docx)."""
+    placeholders: tuple[str, ...] = ()
+    """Texts Word and WPS show in an unfilled field (单击或点击此处输入文字): no value."""
+    file_words: tuple[str, ...] = ()
+    """Words in a file's name that say it is the form, for a scan whose text cannot be read."""
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.field == name)
@@ -176,6 +180,8 @@ def parse_packet(data: dict[str, Any], path: Path) -> PacketSpec:
             unclassified=data["annex2"]["unclassified"],
             kinds=_kinds(data["annex2"]["kinds"], path),
             layout=_layout(form["layout"], fields, path),
+            placeholders=tuple(form.get("placeholders", ())),
+            file_words=tuple(form.get("file_words", ())),
         )
     except KeyError as exc:
         raise ConfigError(
