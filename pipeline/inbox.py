@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.archives import open_archives
 from pipeline.bureau import identify_bureau
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
@@ -145,10 +146,14 @@ def choose_live(files: list[FileOutcome]) -> None:
 
 
 def survey(settings: Settings, known: dict[str, Seen] | None = None) -> list[FileOutcome]:
-    """Scan the inbox and fingerprint every file; an unchanged file (same path, size and
-    modification time as the ledger recorded) is not even hashed again."""
-    files = scan_inbox(settings.inbox)
+    """Scan the inbox, open its archives (pipeline/archives.py) and fingerprint every file; an
+    unchanged file (same path, size and modification time as the ledger recorded) is not even
+    hashed again."""
+    files = open_archives(scan_inbox(settings.inbox))
     for outcome in files:
+        reason = "" if outcome.status else ignored_reason(outcome.path.name)
+        if reason:  # a member of an archive: the same lock and hidden files
+            outcome.status, outcome.note = "ignored", reason
         if outcome.status:
             continue
         stat = outcome.path.stat()

@@ -28,6 +28,7 @@ STATUS_LABELS = {
     "ignored": "已忽略",
     "annex1": "附件1",
     "annex2": "附件2",
+    "archive": "压缩包（已解开）",
 }
 NO_ZONE = "不在国家高新区"
 UNKNOWN_BUREAU = "未识别单位"
@@ -365,7 +366,7 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
             }
         )
     for f in result.files:
-        if f.bureau is None and f.status != "ignored":
+        if f.bureau is None and f.status not in ("ignored", "archive"):
             lines.append(
                 {
                     "推荐单位": UNKNOWN_BUREAU,
