@@ -10,9 +10,10 @@ row) or merely a supporting document.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
-from pipeline.annex1 import FormResult, names_form, read_forms, read_word, unreadable, word_kind
+from pipeline.annex1 import FormResult, read_forms, read_word, unreadable, word_kind
 from pipeline.annex1_blocks import Block, Row
 from pipeline.filetype import MAX_FILE_BYTES, human_size
 from pipeline.packet_spec import PacketSpec
@@ -29,6 +30,7 @@ COLUMN_POINTS = 12.0
 column (in points)."""
 
 Rect = tuple[float, float, float, float, str]
+_ANNEX_PREFIX = re.compile(r"^附件[1一]?[:：、.]?")
 
 
 def pdf_kind(path: Path) -> str:
@@ -93,15 +95,23 @@ def unreadable_form(
     file: str, fmt: str, texts: list[str], spec: PacketSpec, why: str = ""
 ) -> FormResult:
     """The one decision for a PDF or picture from which no form could be read: it is the form
-    that arrived, unreadable, when its text names the form's title or, with no text at all (a
-    scan, a photo, a damaged PDF), its file name names the form (``file_words`` in schemas/);
-    otherwise it is a supporting document. ``why`` says what kept it unread."""
+    that arrived, unreadable, when its text holds the form's title as a line of its own or,
+    with no text at all (a scan, a photo, a damaged PDF), its file name names the form
+    (``file_words`` in schemas/); otherwise it is a supporting document. ``why`` says what
+    kept it unread."""
     name = fold(PurePosixPath(file).stem)
     named = any(fold(word) in name for word in spec.file_words)
-    if names_form(texts, spec) or (not any(texts) and named):
+    if titled(texts, spec) or (not any(texts) and named):
         default = "（文字无法逐项识别）" if any(texts) else "（扫描件或图片，没有可读取的文字）"
         return FormResult(fmt, [], [unreadable(file, fmt, why or default)])
     return FormResult(fmt, [])
+
+
+def titled(texts: list[str], spec: PacketSpec) -> bool:
+    """The form's title as a line of its own (附件1 before it allowed), as a form prints it; a
+    letter that names the form in a sentence is no form."""
+    title = fold(spec.title)
+    return any(_ANNEX_PREFIX.sub("", fold(t)) == title for t in texts)
 
 
 def read_pdf_or_image(path: Path, file: str, spec: PacketSpec, kind: str) -> FormResult:

@@ -47,7 +47,7 @@ def text_pdf(path: Path, pages: Sequence[Sequence[Sequence[Cell]]], size: float 
         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> "
         b"/FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
         b"/FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 "
-        b"/CapHeight 880 /StemV 93 >> /DW 1000 >>] >>",
+        b"/CapHeight 880 /StemV 93 >> /DW 1000 /W [1 95 500] >>] >>",
     ]
     for i, lines in enumerate(pages):
         ops = []
