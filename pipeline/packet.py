@@ -303,35 +303,34 @@ def _missing_forms(
     senders = {f.bureau.name for f in files if f.bureau and (f.forms or f in unreadable)}
     lacking = accepted[accepted["bureau"].isin(senders) & ~accepted["uid"].isin(forms)]
     unread = _unreadable_rows(unreadable, lacking, spec, registers)
-    for uid, (_, file) in unread.items():
-        rows.loc[uid, "annex1"] = f"{file}{UNREAD}"
-    return [
-        _at_row(
-            unread[uid][0] if uid in unread else "W_ANNEX1_MISSING",
-            rows.loc[uid],
-            live,
-            form,
-            Located("附件1", "name", name, "", ""),
-            **({"document": unread[uid][1]} if uid in unread else {}),
-        )
-        for uid, name in zip(lacking["uid"], lacking["name"], strict=True)
-    ]
+    found = []
+    for uid, name in zip(lacking["uid"], lacking["name"], strict=True):
+        where = Located("附件1", "name", name, "", "")
+        if uid in unread:
+            rows.loc[uid, "annex1"] = f"{unread[uid]}{UNREAD}"
+            document = unread[uid]
+            found.append(
+                _at_row("W_ANNEX1_UNREADABLE", rows.loc[uid], live, form, where, document=document)
+            )
+        else:
+            found.append(_at_row("W_ANNEX1_MISSING", rows.loc[uid], live, form, where))
+    return found
 
 
 def _unreadable_rows(
     unreadable: list[FileOutcome], lacking: pd.DataFrame, spec: PacketSpec, registers: Registers
-) -> dict[int, tuple[str, str]]:
-    """uid → (W_ANNEX1_UNREADABLE, file) for each form that arrived unreadable: the space its
-    folder or file name names, else the one space of its bureau still without a form."""
-    found: dict[int, tuple[str, str]] = {}
+) -> dict[int, str]:
+    """uid → file of each form that arrived unreadable: the space its folder or file name
+    names, else the one space of its bureau still without a form."""
+    found: dict[int, str] = {}
     for f in unreadable:
         mine = lacking[lacking["bureau"] == f.bureau.name] if f.bureau else lacking
         placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
         open_rows = mine[~mine["uid"].isin(found)]
         if placed is not None:
-            found[placed.uid] = ("W_ANNEX1_UNREADABLE", f.file)
+            found[placed.uid] = f.file
         elif f.bureau is not None and len(open_rows) == 1:
-            found[int(open_rows["uid"].iloc[0])] = ("W_ANNEX1_UNREADABLE", f.file)
+            found[int(open_rows["uid"].iloc[0])] = f.file
     return found
 
 

@@ -101,6 +101,12 @@ class FormSpec:
     zone_qualifiers: tuple[str, ...] = ()
     tick_columns: tuple[str, ...] = ()
     tick_marks: tuple[str, ...] = ()
+    choice_marks: tuple[str, ...] = ()
+    choice_boxes: tuple[str, ...] = ()
+    artefacts: tuple[str, ...] = ()
+    marker_words: tuple[str, ...] = ()
+    withdrawal_words: tuple[str, ...] = ()
+    """``[as_filled]``: how bureaus really fill the table (pipeline/asfilled.py)."""
     source: Path = Path()
     """The form file this spec was read from, so later checks can name it."""
 
@@ -115,6 +121,9 @@ class FormSpec:
         """The columns read as ``kind``, in form order (the reports' date, zone or choice column
         is found this way, never by its field name)."""
         return [c for c in self.columns if c.kind == kind]
+
+
+AS_FILLED = ("choice_marks", "choice_boxes", "artefacts", "marker_words", "withdrawal_words")
 
 
 @dataclass(frozen=True)
@@ -317,6 +326,7 @@ def load_form(path: Path) -> FormSpec:
         zone_qualifiers=tuple(data["answers"].get("zone_qualifiers", ())),
         tick_columns=tuple(data["answers"].get("tick_columns", ())),
         tick_marks=tuple(data["answers"].get("tick_marks", ())),
+        **{k: tuple(v) for k, v in data.get("as_filled", {}).items() if k in AS_FILLED},
         source=Path(path),
     )
 
