@@ -6,8 +6,8 @@
   apostrophe that forces a number to text, a soft hyphen, an HTML space) are not part of it;
 - rows that are no space and carry no number: the instruction or marker row under the header
   (必填 / 选填 / 下拉选择 in every filled cell) and a section heading filling the whole row (a
-  merged 一、长沙市 or 高新区内 repeated across the merge) — rows with the same text in every
-  filled cell and no 序号;
+  merged 一、长沙市 or 高新区内 repeated across the merge: the same text in every filled cell and
+  no 序号), or one lone cell ending in a colon (长沙高新区：);
 - a row whose bureau wrote that it no longer puts the space forward (撤回, 不再推荐, 暂不推荐 …)
   is refused with E_WITHDRAWN naming the note, never filed as if nothing were written.
 
@@ -33,11 +33,15 @@ _SPACES = re.compile(r"[\s，,、;；/／|]+")
 def chosen_in_cell(text: str, marks: frozenset[str], boxes: frozenset[str]) -> str:
     """The ticked option(s) of printed choices in one cell, or the text as it was.
 
-    A cell is read so only when it holds a box and a mark; the symbols stand before the options
-    when the cell starts with one (☑民营企业 □国有企业), else after them (是■ 否□)."""
+    A cell is read so only when it holds a box and at least two symbols (the printed options);
+    the symbols stand before the options when the cell starts with one (☑民营企业 □国有企业),
+    else after them (是■ 否□). Options printed with none ticked are no answer."""
     symbols = marks | boxes
-    if not (any(c in boxes for c in text) and any(c in marks for c in text)):
+    printed = sum(c in boxes for c in text) + sum(c in marks for c in text)
+    if printed < 2 or not any(c in boxes for c in text):
         return text
+    if not any(c in marks for c in text):
+        return ""  # options printed, none ticked: no answer
     pieces = re.split(f"([{re.escape(''.join(sorted(symbols)))}])", text)
     tokens = [(p, p in symbols) for p in pieces if p in symbols or _SPACES.sub("", p)]
     step = -1 if tokens[0][1] else 1
@@ -84,6 +88,8 @@ def marker_rows(whole: pd.DataFrame, form: FormSpec) -> dict[int, str]:
     markers = re.compile("|".join(map(re.escape, form.marker_words)) or r"(?!)")
     for row, values in zip(whole.index, cells, strict=True):
         filled = [v for v in values if v]
+        if len(filled) == 1 and filled[0].endswith(("：", ":")):
+            found[int(row)] = "分组标题"  # 长沙高新区： alone in its row
         if len(filled) < 2 or any(re.fullmatch(r"\d{1,4}", v) for v in filled):
             continue
         if all(markers.search(v) for v in filled):

@@ -173,7 +173,8 @@ def form_pdf(path: Path, filled: FormValues | None = None, pages: int = 1) -> Pa
     lines.append([(x, c.label) for x, c in zip(columns, SPEC.contact_columns, strict=True)])
     for role in SPEC.roles:
         people = given.contacts.get(role.label, ("", "", "", ""))
-        lines.append([(40, role.label)] + [(x, v) for x, v in zip(columns, people, strict=True) if v])
+        cells = [(x, v) for x, v in zip(columns, people, strict=True) if v]
+        lines.append([(40, role.label), *cells])
     narratives: list[list[Cell]] = []
     for section in SPEC.sections:
         label = f"{section.short_label}（限{section.limit}字）"

@@ -282,10 +282,13 @@ F = "基本信息表.docx"
 ANNEX1 = ("annex1", "")
 UNREAD = ("rejected", "F_ANNEX1_FORMAT")
 MISSING = "W_ANNEX1_MISSING"
-AREA = {"场地面积（平方米）": "1200.0", "组织活动次数": "36.0", "入驻团队和企业数": "20.0"}
+AREA_COLUMN = "场地面积（平方米）"
+AREA = {AREA_COLUMN: "1200.0", "组织活动次数": "36.0", "入驻团队和企业数": "20.0"}
+INLINE = ["众创空间名称", "地址", "运营机构名称"]
 
 CASES = [
-    PacketCase("one-form-per-space-folder", plain(), {F: ANNEX1}, {FIRST: "", SECOND: MISSING}, {FIRST: AREA}),
+    PacketCase("one-form-per-space-folder", plain(), {F: ANNEX1}, {FIRST: "", SECOND: MISSING},
+               {FIRST: AREA}),
     PacketCase("two-forms-one-docx-each-titled", both_in_one(False, True),
                {"（两家）.docx": ANNEX1}, {FIRST: "", SECOND: ""}, {FIRST: AREA, SECOND: AREA}),
     PacketCase("two-forms-after-page-break", both_in_one(True, True),
@@ -299,18 +302,18 @@ CASES = [
     PacketCase("one-form-over-two-pages", one_form_over_two_pages, {F: ANNEX1},
                {FIRST: "", SECOND: MISSING}),
     PacketCase("name-and-address-typed-in-label-cell",
-               doc_case(lambda: into_label_cells(form_doc(), ["众创空间名称", "地址", "运营机构名称"])),
+               doc_case(lambda: into_label_cells(form_doc(), INLINE)),
                {F: ANNEX1}, {FIRST: "", SECOND: MISSING}),
     PacketCase("narratives-written-in-label-cell", narratives_in_label_cells, {F: ANNEX1},
                {FIRST: "", SECOND: MISSING}),
     PacketCase("word-placeholders-left-in", placeholders, {F: ANNEX1},
                {FIRST: "W_ANNEX1_EMPTY", SECOND: MISSING}),
     PacketCase("content-control-showing-placeholder",
-               doc_case(lambda: content_control(form_doc(), "场地面积", "单击或点击此处输入文字。", True)),
+               doc_case(lambda: content_control(form_doc(), "场地面积", PLACEHOLDER, True)),
                {F: ANNEX1}, {FIRST: "W_ANNEX1_EMPTY", SECOND: MISSING}),
     PacketCase("content-control-filled",
                doc_case(lambda: content_control(form_doc(), "场地面积", "1200平方米", False)),
-               {F: ANNEX1}, {FIRST: "", SECOND: MISSING}, {FIRST: {"场地面积（平方米）": "1200.0"}}),
+               {F: ANNEX1}, {FIRST: "", SECOND: MISSING}, {FIRST: {AREA_COLUMN: "1200.0"}}),
     PacketCase("custom-placeholder-text-in-control",
                doc_case(lambda: content_control(form_doc(), "成立时间", "请选择日期", True)),
                {F: ANNEX1}, {FIRST: "", SECOND: MISSING}),
@@ -369,7 +372,8 @@ CASES = [
                 f"各空间附件1.zip/{FIRST}/基本信息表.docx": ANNEX1},
                {FIRST: "", SECOND: MISSING}),
     PacketCase("zip-nested-too-deep", too_deep,
-               {"附件.zip": ("archive", ""), "b.zip": ("archive", ""), "a.zip": ("rejected", "F_ARCHIVE")},
+               {"附件.zip": ("archive", ""), "b.zip": ("archive", ""),
+                "a.zip": ("rejected", "F_ARCHIVE")},
                {FIRST: "", SECOND: ""}),
     PacketCase("encrypted-zip", encrypted_zip, {"附件1.zip": ("rejected", "F_ARCHIVE")},
                {FIRST: "", SECOND: ""}),
