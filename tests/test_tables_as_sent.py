@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import openpyxl
 import pytest
 import test_corpus as corpus
 from conftest import LABELS
@@ -32,6 +33,7 @@ from test_corpus import (
 from pipeline.config import Settings
 
 WITHDRAWN = ("rejected", "E_WITHDRAWN")
+BUREAU = "长沙市科学技术局"
 NOTE = [*LABELS, "备注"]
 WIDTH = len(LABELS)
 INSTRUCTIONS = ["必填", "必填", "必填", "格式：2015年3月", "下拉选择", "必填", "必填", "必填",
@@ -100,6 +102,11 @@ CASES = [
         {4: ("rejected", "E_REQUIRED")},
     ),
     Case(
+        "two-options-ticked",
+        official([line(institution_type="☑民营企业 ☑国有企业 □事业单位")]),
+        {4: ("rejected", "E_INSTITUTION_TYPE")},
+    ),
+    Case(
         "escaped-line-end-kept-as-text-in-an-xls",
         official([line(address="长沙市岳麓区_x000D_麓谷大道100号")]),
         {4: OK},
@@ -149,3 +156,12 @@ def test_a_clerk_would_decide_the_table(case: Case, settings: Settings) -> None:
 def test_the_table_corpus_adds_fifteen_cases() -> None:
     assert len(CASES) >= 15
     assert not {c.id for c in CASES} & {c.id for c in corpus.CASES}
+
+
+def test_the_receipt_says_why_a_withdrawn_row_is_not_counted(settings: Settings) -> None:
+    case = next(c for c in CASES if c.id == "withdrawn-in-the-note-column")
+    corpus.test_a_clerk_would_decide(case, settings)
+    receipt = openpyxl.load_workbook(settings.outbox / settings.batch / "回执" / f"{BUREAU}.xlsx")
+    lines = [row for row in receipt["问题清单"].values if row[0] == "N5"]
+    assert len(lines) == 1
+    assert "该空间已撤回申请" in lines[0][3] and "不予受理" in lines[0][3]
