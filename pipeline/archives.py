@@ -35,6 +35,8 @@ RATIO_FLOOR = 1024 * 1024
 NESTING = 1
 UTF8_FLAG = 0x800
 ENCRYPTED_FLAG = 0x1
+OFFICE_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods", ".docx", ".docm", ".odt", ".et", ".wps"}
+"""A zip named as an office file is that file (broken or not), never an archive to open."""
 _PACKAGES = ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
 _OTHER_MAGIC = {b"7z\xbc\xaf\x27\x1c": ".7z", b"Rar!\x1a\x07": ".rar"}
 _CHUNK = 1 << 20
@@ -51,7 +53,7 @@ class Unpacked:
 
 def archive_kind(path: Path) -> str:
     """``.zip``, ``.7z`` or ``.rar`` by content; a zip that is a workbook or a Word document
-    (a package with its content types) is no archive."""
+    (a package with its content types, or named like one) is no archive."""
     try:
         with path.open("rb") as f:
             head = f.read(8)
@@ -64,7 +66,9 @@ def archive_kind(path: Path) -> str:
             names = set(archive.namelist())
     except (OSError, zipfile.BadZipFile):
         return ".zip" if path.suffix.lower() == ".zip" else ""
-    return "" if names & set(_PACKAGES) or "word/document.xml" in names else ".zip"
+    if names & set(_PACKAGES) or path.suffix.lower() in OFFICE_SUFFIXES:
+        return ""  # a workbook or document, or a broken one: its own reader refuses it
+    return ".zip"
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
