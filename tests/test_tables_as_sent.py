@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 import test_corpus as corpus
-from conftest import LABELS
+from conftest import FORM, LABELS
 from test_corpus import (
     ADDRESS,
     IN_INC,
@@ -30,6 +30,7 @@ from test_corpus import (
     spaces,
 )
 
+from pipeline.asfilled import chosen_in_cell
 from pipeline.config import Settings
 
 WITHDRAWN = ("rejected", "E_WITHDRAWN")
@@ -165,3 +166,21 @@ def test_the_receipt_says_why_a_withdrawn_row_is_not_counted(settings: Settings)
     lines = [row for row in receipt["问题清单"].values if row[0] == "N5"]
     assert len(lines) == 1
     assert "该空间已撤回申请" in lines[0][3] and "不予受理" in lines[0][3]
+
+
+@pytest.mark.parametrize(
+    ("cell", "read"),
+    [
+        ("☑民营企业 □国有企业", "民营企业"),
+        ("是■ 否□", "是"),
+        ("是□否■", "否"),
+        ("□是 ☑否", "否"),
+        ("√是 □否", "是"),
+        ("□民营企业 □国有企业", ""),
+        ("民营企业", "民营企业"),
+        ("麓谷□创客", "麓谷□创客"),  # one stray box: no printed options
+    ],
+)
+def test_a_ticked_option_inside_a_cell(cell: str, read: str) -> None:
+    marks, boxes = frozenset(FORM.choice_marks), frozenset(FORM.choice_boxes)
+    assert chosen_in_cell(cell, marks, boxes) == read
