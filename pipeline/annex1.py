@@ -287,20 +287,28 @@ def clean_placeholders(text: str, spec: PacketSpec) -> str:
 # --- reading a file -------------------------------------------------------------------------------
 
 
+def _texts(block: Block) -> list[str]:
+    return [block.text] if block.row is None else [t for _, t in block.row if t]
+
+
+def _names_space(block: Block, labels: _Labels) -> bool:
+    """Whether the block holds the 众创空间名称 label (alone or as ``label：value``)."""
+    heads = [unicodedata.normalize("NFKC", t).partition(_COLON)[0] for t in _texts(block)]
+    return any(labels.field(head) == "name" for head in heads if head)
+
+
 def _pieces(blocks: list[Block], spec: PacketSpec) -> list[list[Block]]:
-    """The document cut where a form starts: at its title, or at a new page that names a space
-    (众创空间名称); a page that names none continues the form before it."""
+    """The document cut where a form starts: at its title, at a new page that names a space
+    (众创空间名称), or at a second 众创空间名称 in the same piece (forms pasted one after
+    another); a page that names no space continues the form before it."""
     labels, title = _Labels(spec), fold(spec.title)
     pieces: list[list[Block]] = []
     for block in blocks:
-        texts = [block.text] if block.row is None else [t for _, t in block.row]
-        titled = any(title in fold(t) for t in texts)
-        heads = [unicodedata.normalize("NFKC", t).partition(_COLON)[0] for t in texts if t]
-        named = any(labels.field(head) == "name" for head in heads)
-        if not pieces or titled or (block.page and named):
+        titled = any(title in fold(t) for t in _texts(block))
+        named = _names_space(block, labels)
+        again = named and any(_names_space(b, labels) for b in pieces[-1]) if pieces else False
+        if not pieces or titled or (block.page and named) or again:
             pieces.append([])
-        elif named and any(b.row and labels.field(b.row[0][1]) == "name" for b in pieces[-1]):
-            pieces.append([])  # a second form's table right after the first, with no title
         pieces[-1].append(block)
     return pieces
 
