@@ -56,6 +56,8 @@ class FormRead:
     sections: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
     labels: int = 0
+    stamp: str = ""
+    """The recommending unit's line (推荐单位意见 … 单位（签章）), which may name the bureau."""
 
 
 @dataclass
@@ -327,8 +329,19 @@ def read_forms(blocks: list[Block], spec: PacketSpec, layout: str = "table") -> 
         found = parse_rows([b.text for b in piece if b.row is None], rows, spec, layout, first)
         first += len(rows)
         if found.labels >= spec.min_labels:
+            found.stamp = _stamp([t for b in piece for t in _texts(b)], spec)
             forms.append(found)
     return forms
+
+
+def _stamp(texts: list[str], spec: PacketSpec) -> str:
+    """The text after the recommending unit's marker (推荐单位意见：…), where a bureau signs."""
+    for text in texts:
+        for marker in spec.stamp_markers:
+            _, found, rest = text.partition(marker)
+            if found:
+                return rest.strip(" ：:\n")
+    return ""
 
 
 def _read_docx(path: Path, spec: PacketSpec) -> list[FormRead]:

@@ -60,14 +60,22 @@ def folder_bureau(file: str, registers: Registers) -> Bureau | None:
     return None
 
 
-def form_bureau(file: str, registers: Registers) -> tuple[Bureau | None, str]:
-    """A form's bureau as a workbook's is found, folder before file name (a space's folder or
-    name may name a zone, so the outermost folder first); else the matched row's, later."""
+def form_bureau(
+    file: str,
+    registers: Registers,
+    forms: list[annex1.FormRead],
+) -> tuple[Bureau | None, str]:
+    """A form's bureau as a workbook's is found: folder (the outermost, as a space's folder may
+    name a zone), file name, the recommending unit's line of its forms; else, later, the
+    matched row's."""
     found = folder_bureau(file, registers)
     if found is not None:
         return found, "文件夹"
     found = match_bureau(PurePosixPath(file).stem, registers)
-    return found, "文件名" if found else ""
+    if found is not None:
+        return found, "文件名"
+    found = next((b for f in forms if (b := match_bureau(f.stamp, registers))), None)
+    return found, "盖章行" if found else ""
 
 
 # --- before reading -------------------------------------------------------------------------------
@@ -113,7 +121,9 @@ def claim(
             read_one = "annex1" if found.forms else "document"
             outcome.status = "rejected" if found.refused else read_one
             if outcome.status != "document":
-                outcome.bureau, outcome.bureau_source = form_bureau(outcome.file, registers)
+                outcome.bureau, outcome.bureau_source = form_bureau(
+                    outcome.file, registers, found.forms
+                )
         elif suffix in annex2.DOCUMENT_SUFFIXES:
             outcome.status = "document"
         if outcome.status:
@@ -131,7 +141,7 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
             continue
         if found is not None:
             f.status, f.problems, f.forms = "annex1", [], [found[1]]
-            f.bureau, f.bureau_source = form_bureau(f.file, registers)
+            f.bureau, f.bureau_source = form_bureau(f.file, registers, f.forms)
 
 
 # --- matching forms -------------------------------------------------------------------------------

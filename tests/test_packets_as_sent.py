@@ -258,6 +258,21 @@ def orphan_named_after_bureau(inbox: Path) -> None:
     make_form(inbox / f"{BUREAU}-附件1.docx", name=THIRD, operator="橘子洲创业有限公司")
 
 
+def signed_by_bureau(signed: bool) -> Build:
+    """A form for a space in no row at the inbox's top, its bureau only in the recommending
+    unit's line (or nowhere)."""
+
+    def build(inbox: Path) -> None:
+        doc = form_doc(form_values(name=THIRD, operator="橘子洲创业有限公司"))
+        cell = next(c for t in doc.tables for r in t.rows for c in r.cells
+                    if c.text.startswith("推荐单位意见"))  # fmt: skip
+        if signed:
+            cell.text = "推荐单位意见：同意推荐。\n长沙市科学技术局（签章）\n2016年4月10日"
+        save_doc(doc, inbox / "基本信息表.docx")
+
+    return build
+
+
 def two_copies(inbox: Path) -> None:
     old = make_form(inbox / BUREAU / FIRST / "基本信息表（旧）.docx", founded="2016年1月")
     new = form_pdf(inbox / BUREAU / FIRST / "基本信息表（盖章版）.pdf")
@@ -282,6 +297,7 @@ F = "基本信息表.docx"
 ANNEX1 = ("annex1", "")
 UNREAD = ("rejected", "F_ANNEX1_FORMAT")
 MISSING = "W_ANNEX1_MISSING"
+ORPHAN = ("annex1", "W_ANNEX1_ORPHAN")
 AREA_COLUMN = "场地面积（平方米）"
 AREA = {AREA_COLUMN: "1200.0", "组织活动次数": "36.0", "入驻团队和企业数": "20.0"}
 INLINE = ["众创空间名称", "地址", "运营机构名称"]
@@ -357,6 +373,10 @@ CASES = [
                {"基本信息表.docx": ANNEX1}, {FIRST: "", SECOND: MISSING}),
     PacketCase("orphan-form-bureau-from-file-name", orphan_named_after_bureau,
                {"附件1.docx": ("annex1", "W_ANNEX1_ORPHAN")}, {FIRST: MISSING, SECOND: MISSING}),
+    PacketCase("orphan-form-bureau-from-its-stamp-line", signed_by_bureau(True),
+               {"基本信息表.docx": ORPHAN}, {FIRST: MISSING, SECOND: MISSING}),
+    PacketCase("orphan-form-with-no-bureau-anywhere", signed_by_bureau(False),
+               {"基本信息表.docx": ORPHAN}, {FIRST: "", SECOND: ""}),
     PacketCase("whole-packet-zip-gbk-names", whole_packet_zipped(False),
                {f"{BUREAU}.zip": ("archive", ""), f"{FIRST}/基本信息表.docx": ANNEX1,
                 f"{FIRST}/营业执照.pdf": ("annex2", ""), "汇总表.xlsx": ("live", "")},
