@@ -205,6 +205,7 @@ def test_a_doc_that_is_no_form_is_a_document(tmp_path: Path, without_libreoffice
     assert found.problems == [] and found.form is None
 
 
+@pytest.mark.slow  # LibreOffice saves the .doc, then converts it back: two launches
 def test_a_doc_form_saved_by_libreoffice_is_read_like_the_docx(
     tmp_path: Path, libreoffice: Path
 ) -> None:

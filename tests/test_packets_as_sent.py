@@ -429,7 +429,14 @@ def packet_codes(codes: str) -> str:
     return ";".join(sorted(c for c in codes.split(";") if c.startswith(("W_ANNEX", "F_ANNEX"))))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def params(cases: list[PacketCase]) -> list[object]:
+    """The cases; those that save and convert a .doc with LibreOffice (two launches, seconds
+    each) run with the long forms."""
+    slow = [pytest.mark.slow]
+    return [pytest.param(c, id=c.id, marks=slow if c.libreoffice else ()) for c in cases]
+
+
+@pytest.mark.parametrize("case", params(CASES))
 def test_a_clerk_would_decide_the_packet(
     case: PacketCase,
     settings: Settings,
