@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import annex3_grid, good_row, write_grid
 from docx.oxml import parse_xml
@@ -493,3 +494,14 @@ def test_the_packet_corpus_is_large_and_every_case_has_a_decision() -> None:
     assert len(CASES) >= 30
     assert len({c.id for c in CASES}) == len(CASES)
     assert all(c.files and c.rows for c in CASES)
+
+
+def test_check_a_pdf_form_against_its_workbook(tmp_path: Path) -> None:
+    """``beian check`` takes a PDF form like a Word one: read, matched, the mismatch shown."""
+    workbook = write_grid(tmp_path / "mine" / "汇总表.xlsx", annex3_grid([good_row()]), "xlsx")
+    form = form_pdf(tmp_path / "mine" / "基本信息表.pdf", form_values(founded="2016年1月"))
+    result = CliRunner().invoke(app, ["check", str(workbook), str(form)])
+    assert result.exit_code == 0, result.output
+    receipt = openpyxl.load_workbook(tmp_path / "mine" / "汇总表-回执.xlsx")
+    lines = [r for r in receipt["问题清单"].values if r[1] == "成立时间"]
+    assert len(lines) == 1 and "2016年1月" in lines[0][3] and "基本信息表.pdf" in lines[0][3]
