@@ -168,22 +168,26 @@ class _Labels:
         return named or key in known or key in self.other
 
     def inline(self, text: str) -> tuple[str, str] | None:
-        """``label：value`` typed in one cell."""
-        normal = unicodedata.normalize("NFKC", text)
-        head, sep, rest = normal.partition(_COLON)
-        field_name = self.field(head) if sep else None
-        return (field_name, rest.strip()) if field_name and rest.strip() else None
+        """``label：value`` typed in one cell (or the value on the label's next line)."""
+        head, rest = _split_label(text)
+        field_name = self.field(head) if rest else None
+        return (field_name, rest) if field_name else None
 
     def inline_section(self, text: str) -> tuple[Any, str, str] | None:
         """A narrative written in its label's own cell, after a colon or on the next line:
         (section, the label as printed, the narrative)."""
-        normal = unicodedata.normalize("NFKC", text).strip()
-        cut = min((i for i in (normal.find(_COLON), normal.find("\n")) if i > 0), default=-1)
-        if cut < 0:
-            return None
-        head, rest = normal[:cut], normal[cut + 1 :].strip()
-        section = self.section(head)
-        return (section, head, rest) if section is not None and rest else None
+        head, rest = _split_label(text)
+        section = self.section(head) if rest else None
+        return (section, head, rest) if section is not None else None
+
+
+def _split_label(text: str) -> tuple[str, str]:
+    """(label, the rest) of a cell cut at its first colon or line break; ("", "") when it has
+    neither. The rest keeps its characters as typed."""
+    cuts = [i for i in (text.find("："), text.find(_COLON), text.find("\n")) if i > 0]
+    if not cuts:
+        return "", ""
+    return text[: min(cuts)].strip(), text[min(cuts) + 1 :].strip()
 
 
 def _until_label(cells: Row, labels: _Labels) -> list[str]:

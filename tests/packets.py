@@ -93,14 +93,14 @@ def value_cell(doc: DocumentObject, label: str):  # type: ignore[no-untyped-def]
     raise KeyError(label)
 
 
-def into_label_cells(doc: DocumentObject, labels: Sequence[str]) -> DocumentObject:
-    """``label：value`` typed into the label's cell, the value cell emptied (a habit of forms
-    laid out as one wide column)."""
+def into_label_cells(doc: DocumentObject, labels: Sequence[str], sep: str = "：") -> DocumentObject:
+    """``label：value`` (or the value on the label's next line, ``sep="\n"``) typed into the
+    label's cell, the value cell emptied (a habit of forms laid out as one wide column)."""
     for label in labels:
         target = value_cell(doc, label)
         value = target.text
         target.text = ""
-        cells_with(doc, label)[0].text = f"{label}：{value}"
+        cells_with(doc, label)[0].text = f"{label}{sep}{value}"
     return doc
 
 
