@@ -290,3 +290,16 @@ def test_beian_template_writes_the_blank_form_as_committed(tmp_path: Path) -> No
             "contact",
         }
     )
+
+
+def test_beian_soffice_names_libreoffice_or_hides_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = tmp_path / "soffice.exe"
+    program.write_bytes(b"")
+    monkeypatch.setenv("BEIAN_SOFFICE", str(program))
+    assert find_soffice() == program
+    monkeypatch.setenv("BEIAN_SOFFICE", "none")
+    assert find_soffice() is None
+    monkeypatch.setenv("BEIAN_SOFFICE", str(tmp_path / "absent.exe"))
+    assert find_soffice() is None
