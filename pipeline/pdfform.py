@@ -37,7 +37,7 @@ def pdf_kind(path: Path) -> str:
     """``pdf`` for a PDF by its content, ``image`` for a picture by its suffix, else ``""``."""
     try:
         with path.open("rb") as f:
-            if f.read(1024).lstrip().startswith(PDF_MAGIC):
+            if PDF_MAGIC in f.read(1024):  # readers allow bytes before the header
                 return "pdf"
     except OSError:
         return ""
