@@ -508,3 +508,29 @@ def test_check_a_pdf_form_against_its_workbook(tmp_path: Path) -> None:
     receipt = openpyxl.load_workbook(tmp_path / "mine" / "汇总表-回执.xlsx")
     lines = [r for r in receipt["问题清单"].values if r[1] == "成立时间"]
     assert len(lines) == 1 and "2016年1月" in lines[0][3] and "基本信息表.pdf" in lines[0][3]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "unreadable"),
+    [
+        ("基本信息表.pdf", b"%PDF-1.4 damaged", True),  # named the form, no text to read
+        ("营业执照.pdf", b"%PDF-1.4 damaged", False),  # a supporting document
+        ("说明.pdf", None, True),  # the title as a line, its labels not pairable
+        ("函.pdf", "letter", False),  # the title inside a sentence
+    ],
+)
+def test_the_one_decision_on_a_form_that_cannot_be_read(
+    tmp_path: Path, name: str, content: bytes | str | None, unreadable: bool
+) -> None:
+    from pipeline.pdfform import read_pdf_or_image
+
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is None:
+        text_pdf(path, [[[(200, SPEC.title)], [(40, "（本表手写，见扫描件）")]]])
+    else:
+        text_pdf(path, [[[(40, f"请各单位按附件填写{SPEC.title}并盖章。")]]])
+    found = read_pdf_or_image(path, name, SPEC, "pdf")
+    assert found.forms == []
+    assert [p.code for p in found.problems] == (["F_ANNEX1_FORMAT"] if unreadable else [])
