@@ -7,7 +7,8 @@
 - rows that are no space and carry no number: the instruction or marker row under the header
   (必填 / 选填 / 下拉选择 in every filled cell) and a section heading filling the whole row (a
   merged 一、长沙市 or 高新区内 repeated across the merge: the same text in every filled cell and
-  no 序号), or one lone cell ending in a colon (长沙高新区：);
+  no 序号), or one lone cell ending in a colon (长沙高新区：) or shaped like a heading
+  (长沙市（3个）, 第二部分 高新区内: ``heading_patterns``);
 - a row whose bureau wrote that it no longer puts the space forward (撤回, 不再推荐, 暂不推荐 …)
   is refused with E_WITHDRAWN naming the note, never filed as if nothing were written.
 
@@ -86,10 +87,11 @@ def marker_rows(whole: pd.DataFrame, form: FormSpec) -> dict[int, str]:
     cells = stripped(whole)
     found: dict[int, str] = {}
     markers = re.compile("|".join(map(re.escape, form.marker_words)) or r"(?!)")
+    headings = re.compile("|".join(f"(?:{p})" for p in form.heading_patterns) or r"(?!)")
     for row, values in zip(whole.index, cells, strict=True):
         filled = [v for v in values if v]
-        if len(filled) == 1 and filled[0].endswith(("：", ":")):
-            found[int(row)] = "分组标题"  # 长沙高新区： alone in its row
+        if len(filled) == 1 and (filled[0].endswith(("：", ":")) or headings.search(filled[0])):
+            found[int(row)] = "分组标题"  # 长沙高新区：, 长沙市（3个）, 第二部分 alone in its row
         if len(filled) < 2 or any(re.fullmatch(r"\d{1,4}", v) for v in filled):
             continue
         if all(markers.search(v) for v in filled):

@@ -106,6 +106,7 @@ class FormSpec:
     artefacts: tuple[str, ...] = ()
     marker_words: tuple[str, ...] = ()
     withdrawal_words: tuple[str, ...] = ()
+    heading_patterns: tuple[str, ...] = ()
     """``[as_filled]``: how bureaus really fill the table (pipeline/asfilled.py)."""
     source: Path = Path()
     """The form file this spec was read from, so later checks can name it."""
@@ -123,7 +124,14 @@ class FormSpec:
         return [c for c in self.columns if c.kind == kind]
 
 
-AS_FILLED = ("choice_marks", "choice_boxes", "artefacts", "marker_words", "withdrawal_words")
+AS_FILLED = (
+    "choice_marks",
+    "choice_boxes",
+    "artefacts",
+    "marker_words",
+    "withdrawal_words",
+    "heading_patterns",
+)
 
 
 @dataclass(frozen=True)

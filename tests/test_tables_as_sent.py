@@ -17,13 +17,16 @@ import test_corpus as corpus
 from conftest import FORM, LABELS
 from test_corpus import (
     ADDRESS,
+    HIGH_TECH,
     IN_INC,
+    IN_ZONE,
     KIND,
     MOBILE,
     NAME,
     OK,
     STAMP,
     TITLE,
+    ZONE,
     Case,
     line,
     official,
@@ -78,6 +81,23 @@ CASES = [
         "heading-ending-in-a-colon",
         [TITLE, STAMP, list(LABELS), ["长沙高新区："], *spaces(2)],
         {5: OK, 6: OK},
+    ),
+    Case(
+        "city-heading-with-its-count",
+        [TITLE, STAMP, list(LABELS), ["长沙市（2个）"], *spaces(2), ["浏阳市本级"],
+         line(name="岳麓山创新工场二期")],
+        {5: OK, 6: OK, 8: OK},
+    ),
+    Case(
+        "part-heading-in-the-name-column",
+        [TITLE, STAMP, list(LABELS), ["", "第一部分 高新区内"], *spaces(1)],
+        {5: OK},
+    ),
+    Case(
+        "zone-ticked-with-its-name",
+        official([line(zone="☑是（长沙高新区） □否")]),
+        {4: OK},
+        {4: {IN_ZONE: "是", ZONE: HIGH_TECH}},
     ),
     Case(
         "institution-ticked-before-the-option",
