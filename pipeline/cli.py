@@ -24,11 +24,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import __version__, nightlog
+from pipeline import __version__
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
-from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
-from pipeline.consoles import console, err
-from pipeline.errors import (
+from pipeline.consoles import console, err, logged
+from pipeline.core.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
+from pipeline.core.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     BeianError,
@@ -36,6 +36,7 @@ from pipeline.errors import (
     OutputError,
     write_failure,
 )
+from pipeline.state import nightlog
 
 if TYPE_CHECKING:
     from pipeline.run import RunReport
@@ -205,33 +206,32 @@ def run_command(
     from pipeline.cli_print import print_run
 
     started = dt.datetime.now().replace(microsecond=0)
-    err.export_text(), console.export_text()  # what earlier commands in this process printed
     logger = None
     code = 0
-    try:
-        with _exits():
-            settings = _settings(
-                config,
-                need_config=True,
-                inbox=inbox,
-                outbox=outbox,
-                ledger=ledger,
-                batch=batch,
-                deadline=deadline,
-                priors=prior,
-                log=log,
-            )
-            logger = nightlog.open_log(settings.log) if settings.log else None
-            print_run(_run_with_progress(_warn_without_prior(settings), wait))
-    except typer.Exit as exc:
-        code = exc.exit_code
-        raise
-    finally:
-        printed = err.export_text() + console.export_text()
-        if logger is None and log is not None:
-            logger = _open_log_quietly(log)
-        if logger is not None:
-            nightlog.write_entry(logger, started, printed, code)
+    with logged() as night:  # what this run prints, unwrapped, for the log
+        try:
+            with _exits():
+                settings = _settings(
+                    config,
+                    need_config=True,
+                    inbox=inbox,
+                    outbox=outbox,
+                    ledger=ledger,
+                    batch=batch,
+                    deadline=deadline,
+                    priors=prior,
+                    log=log,
+                )
+                logger = nightlog.open_log(settings.log) if settings.log else None
+                print_run(_run_with_progress(_warn_without_prior(settings), wait))
+        except typer.Exit as exc:
+            code = exc.exit_code
+            raise
+        finally:
+            if logger is None and log is not None:
+                logger = _open_log_quietly(log)
+            if logger is not None:
+                nightlog.write_entry(logger, started, night.export_text(), code)
 
 
 def _open_log_quietly(path: Path) -> logging.Logger | None:
@@ -303,12 +303,12 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
-    from pipeline.template import write_template
+    from pipeline.write.template import write_template
 
     with _exits():
         settings = _settings(config, deadline=deadline)
         path = write_template(settings, out, bureau)
-        from pipeline.annex1_docx import write_blank  # python-docx only for this command
+        from pipeline.packet.annex1_docx import write_blank  # python-docx only for this command
 
         form = write_blank(settings.form, out)
     console.print(f"模板：{escape(str(path))}")
@@ -324,7 +324,7 @@ def status_command(
 ) -> None:
     """从台账查看报送情况：谁已报送、何时收到、各类行数、谁尚未报送、与上次汇总相比的变化。"""
     from pipeline.cli_print import print_status
-    from pipeline.status import batch_status
+    from pipeline.state.status import batch_status
 
     with _exits():
         found = batch_status(_settings(config, need_config=True, ledger=ledger, batch=batch))
@@ -334,11 +334,12 @@ def status_command(
 HOST = typer.Option("127.0.0.1", "--host", metavar="地址", help="监听地址；默认只在本机可访问。")
 PORT = typer.Option(8016, "--port", metavar="端口", help="端口。")
 ACCOUNTS_OUT = typer.Option(
-    Path("登录码.csv"),
+    None,
     "--out",
     metavar="文件",
-    help="写出新登录码的 CSV 文件（bureau,role,code）。",
+    help="写出新登录码的 CSV 文件（bureau,role,code；默认 登录码.csv，已存在时另写一个新文件）。",
 )
+FORCE = typer.Option(False, "--force", help="允许覆盖 --out 指定的已有登录码文件。")
 RESET = typer.Option(
     None, "--reset", metavar="名称", help="为一个账号换发登录码：推荐单位名称，或“管理员”。"
 )
@@ -351,30 +352,41 @@ def serve_command(
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送站点：推荐单位上传附件3并立即看到回执；管理员查看报送情况、立即汇总。"""
+    from pipeline.state.accounts import require_accounts
+    from pipeline.state.setups import refuse_overlaps
     from pipeline.web.app import check_port, serve
 
     with _exits():
         settings = _settings(config, need_config=True)
+        refuse_overlaps(settings)
         check_port(host, port)
+        require_accounts(settings)
         console.print(f"网上报送：http://{host}:{port}/（按 Ctrl+C 停止）")
         serve(settings, host, port)
 
 
 @_command("accounts")
 def accounts_command(
-    out: Path = ACCOUNTS_OUT,
+    out: Path | None = ACCOUNTS_OUT,
     reset: str | None = RESET,
+    force: bool = FORCE,
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送的登录码：每个推荐单位一个、管理员一个；只显示这一次，并写入 CSV，台账只存其哈希。"""
-    from pipeline import summary
-    from pipeline.accounts import issue_codes
+    from pipeline.state.accounts import issue_codes
+    from pipeline.write import summary
 
     with _exits():
-        issued, kept = issue_codes(_settings(config, need_config=True), out, reset)
+        issued, kept, written, unwritten = issue_codes(
+            _settings(config, need_config=True), out, reset, force
+        )
     if len(issued):
-        console.print(summary.frame_table(issued, "新登录码（只显示这一次，请妥善分发）"))
-        console.print(f"已写入：{escape(str(out))}")
+        console.print(summary.FrameView(issued, "新登录码（只显示这一次，请妥善分发）"))
+    if unwritten:
+        with _exits():
+            raise OutputError(unwritten)
+    if len(issued):
+        console.print(f"已写入：{escape(str(written))}（只含本次的新登录码）")
     if kept:
         console.print(
             f"已有登录码、未更换（{len(kept)}）："

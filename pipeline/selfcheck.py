@@ -15,15 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.annex2 import DOCUMENT_SUFFIXES
-from pipeline.config import Settings
-from pipeline.errors import ConfigError, OutputError
-from pipeline.inbox import fingerprint, scan_inbox
-from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
-from pipeline.names import fit_name
-from pipeline.pdfform import form_kind
+from pipeline.core.config import Settings
+from pipeline.core.errors import ConfigError, OutputError
+from pipeline.core.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
+from pipeline.core.names import fit_name
+from pipeline.packet.annex2 import DOCUMENT_SUFFIXES
+from pipeline.packet.pdfform import form_kind
 from pipeline.run import consolidate
-from pipeline.write_feedback import has_errors, write_feedback
+from pipeline.state.inbox import fingerprint, scan_inbox
+from pipeline.write.feedback import has_errors, write_feedback
 
 FORM_KINDS = ("docx", "doc", "pdf")
 """Files ``beian check`` takes for Annex 1 forms (a picture is a document there)."""

@@ -25,7 +25,7 @@ from docx.oxml.ns import nsdecls, qn
 from forms import SPEC, form_values
 from pdfs import Cell, text_pdf
 
-from pipeline.annex1_docx import FormValues, build
+from pipeline.packet.annex1_docx import FormValues, build
 
 PLACEHOLDER = "单击或点击此处输入文字。"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from packets import zipped
 
-from pipeline import archives
-from pipeline.archives import archive_kind, member_name, open_archives, safe_member, unpack_zip
-from pipeline.model import FileOutcome
+from pipeline.core.model import FileOutcome
+from pipeline.read import archives
+from pipeline.read.archives import archive_kind, member_name, open_archives, safe_member, unpack_zip
 
 
 def outcome(path: Path) -> FileOutcome:

@@ -41,8 +41,8 @@ from pdfs import scan_pdf, text_pdf
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.convert import find_soffice
+from pipeline.core.config import Settings
+from pipeline.packet.convert import find_soffice
 
 BUREAU = "长沙市科技局"
 FIRST, SECOND = "麓谷创客工场", "岳麓山创新工场"
@@ -522,7 +522,7 @@ def test_check_a_pdf_form_against_its_workbook(tmp_path: Path) -> None:
 def test_the_one_decision_on_a_form_that_cannot_be_read(
     tmp_path: Path, name: str, content: bytes | str | None, unreadable: bool
 ) -> None:
-    from pipeline.pdfform import read_pdf_or_image
+    from pipeline.packet.pdfform import read_pdf_or_image
 
     path = tmp_path / name
     if isinstance(content, bytes):

@@ -33,8 +33,8 @@ from test_corpus import (
     spaces,
 )
 
-from pipeline.asfilled import chosen_in_cell
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.read.asfilled import chosen_in_cell
 
 WITHDRAWN = ("rejected", "E_WITHDRAWN")
 BUREAU = "长沙市科学技术局"
