@@ -252,7 +252,8 @@ def test_an_upload_is_judged_against_other_bureaus_rows(served: Served, tmp_path
 
 
 def test_an_upload_is_judged_against_the_prior_batch(settings: Settings, tmp_path: Path) -> None:
-    prior = PriorBatch("2016年度首批", REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx")
+    january = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    prior = PriorBatch("2016年度首批", january)
     served = serve_batch(replace(settings, priors=(prior,)))
     (table,) = read_file(prior.path, prior.path.name, FORM).tables
     filed = table.frame["name"].iloc[0]

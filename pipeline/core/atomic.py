@@ -107,3 +107,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write one file through a temporary name: ``write(tmp)``, then rename it into place."""
     with staged() as staging:
         write(staging.path(path))
+
+
+def write_text(path: Path, text: str) -> None:
+    """``text`` to ``path`` in UTF-8 with ``\\n`` line ends on every system (for write_atomic)."""
+    path.write_text(text, encoding="utf-8", newline="\n")

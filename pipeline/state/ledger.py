@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipeline.core.errors import BeianError, ConfigError, OutputError, write_failure
 from pipeline.core.model import BatchResult
+from pipeline.state.backup import backup_ledger
 
 MIGRATIONS: list[str] = [
     """
@@ -233,9 +234,11 @@ class Ledger:
         self, result: BatchResult, inputs: dict[str, str], submissions: list[dict[str, object]]
     ) -> int:
         """Record one run that wrote outputs: its files, the run, every row and the 报送情况
-        table as shown (so ``beian status`` repeats exactly what the workbook said)."""
+        table as shown (so ``beian status`` repeats exactly what the workbook said). The ledger
+        is copied to backups/ first (pipeline/state/backup.py)."""
         batch = result.settings.batch
         seen = result.started.isoformat(sep=" ")
+        backup_ledger(self.db, self.path)
         with self.transaction() as db:
             for f in result.files:
                 if not f.sha256:
