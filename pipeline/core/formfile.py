@@ -100,6 +100,14 @@ SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
         "tick_marks": (list, False),
     },
     "optional": {"none_words": (list, False)},
+    "as_filled": {
+        "choice_marks": (list, False),
+        "choice_boxes": (list, False),
+        "artefacts": (list, False),
+        "marker_words": (list, False),
+        "withdrawal_words": (list, False),
+        "heading_patterns": (list, False),
+    },
 }
 """Every key of every plain section of a form file: (type, required)."""
 _TYPE_WORDS = {str: "文字", list: "列表", int: "整数"}

@@ -91,6 +91,13 @@ class FormSpec:
     zone_qualifiers: tuple[str, ...] = ()
     tick_columns: tuple[str, ...] = ()
     tick_marks: tuple[str, ...] = ()
+    choice_marks: tuple[str, ...] = ()
+    choice_boxes: tuple[str, ...] = ()
+    artefacts: tuple[str, ...] = ()
+    marker_words: tuple[str, ...] = ()
+    withdrawal_words: tuple[str, ...] = ()
+    heading_patterns: tuple[str, ...] = ()
+    """``[as_filled]``: how bureaus really fill the table (pipeline/read/asfilled.py)."""
     source: Path = Path()
     """The form file this spec was read from, so later checks can name it."""
 
@@ -252,6 +259,7 @@ def load_form(path: Path) -> FormSpec:
         zone_qualifiers=tuple(data["answers"].get("zone_qualifiers", ())),
         tick_columns=tuple(data["answers"].get("tick_columns", ())),
         tick_marks=tuple(data["answers"].get("tick_marks", ())),
+        **{k: tuple(v) for k, v in data.get("as_filled", {}).items()},
         source=Path(path),
     )
 
