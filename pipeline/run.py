@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import decisions, packet
+from pipeline import decisions, packet, review_store
 from pipeline.config import Settings
 from pipeline.dedupe import prior_batches
 from pipeline.dispose import attach_codes, dispose_rows
@@ -32,6 +32,7 @@ from pipeline.report import submissions_frame
 from pipeline.sandbox import caps
 from pipeline.schema import load_form, load_registers
 from pipeline.validate import Context, Part, validate_batch
+from pipeline.verdicts import apply_reviews
 
 Progress = Callable[[str, int], None]
 """Called before each file is read, with its inbox path and how many files are to be read."""
@@ -51,11 +52,13 @@ def consolidate(
     received: dict[str, dt.datetime] | None = None,
     progress: Progress | None = None,
     history: pd.DataFrame | None = None,
+    reviews: pd.DataFrame | None = None,
 ) -> BatchResult:
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
-    received now. ``history`` (from the ledger) says when each bureau first sent each space.
+    received now. ``history`` (from the ledger) says when each bureau first sent each space;
+    ``reviews`` holds the province's decision in force per space (pipeline/verdicts.py).
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}
@@ -96,6 +99,8 @@ def consolidate(
         )
         rows, found = packet.settle(files, rows, form, registers, packet_spec)
         record(live, found)
+        rows, returned = apply_reviews(rows, reviews, files, form)
+        record(live, returned)
         rows = attach_codes(rows, batch_problems(live))
     result = BatchResult(
         settings, form, registers, files, rows, matches, prior, started, timings, packet=packet_spec
@@ -131,6 +136,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     known = ledger.known(batch)
     files = survey(settings, known)
     inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
+    inputs["reviews"] = review_store.reviews_mark(ledger, batch)
     outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)
     unchanged = last is not None and last["inputs"] == inputs and not waiting
@@ -145,11 +151,21 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
         received=ledger.first_seen(batch),
         progress=progress,
         history=ledger.row_history(batch),
+        reviews=review_store.current_reviews(ledger, batch),
     )
+    review_store.attach_comparisons(ledger, result)
     recorded: list[int] = []
     submissions = submissions_frame(result).to_dict("records")
     with _timed(result.timings, "write"):
         written = write_outputs(
-            result, lambda: recorded.append(ledger.record(result, inputs, submissions))
+            result,
+            lambda: recorded.append(
+                ledger.record(
+                    result,
+                    inputs,
+                    submissions,
+                    lambda db: review_store.remember(db, result, result.files),
+                )
+            ),
         )
     return RunReport(settings, result, True, written, recorded[0], result.counts(), result.timings)
