@@ -63,11 +63,14 @@ def review_command(
     recorded = len(lines) - len(refused)
     console.print(
         f"已记录 {recorded} 条评审结论；下次汇总（beian run 或网站“立即汇总”）时生效，"
-        "写入汇总表的“评审”表和 评审结论.csv。"
+        "写入汇总表的“评审”表和 评审结论.csv。",
+        soft_wrap=True,
     )
     for line in refused:
         at = f"第 {line.line} 行" if line.line else "整个文件"
-        err.print(f"[yellow]未应用：[/]{escape(file.name)} {at}：{escape(line.refused)}")
+        err.print(
+            f"[yellow]未应用：[/]{escape(file.name)} {at}：{escape(line.refused)}", soft_wrap=True
+        )
 
 
 @app_command("remind")
@@ -85,5 +88,5 @@ def remind_command(
             raise BeianError(f"台账 {settings.ledger} 还不存在：请先运行 beian run。")
         path, found = remind(settings, _user())
     for r in found:
-        console.print(f"{escape(r.bureau)}：{r.reason}；{escape(r.outcome)}")
-    console.print(f"需要催报 {len(found)} 个单位；通知已写入 {escape(str(path))}")
+        console.print(f"{escape(r.bureau)}：{r.reason}；{escape(r.outcome)}", soft_wrap=True)
+    console.print(f"需要催报 {len(found)} 个单位；通知已写入 {escape(str(path))}", soft_wrap=True)

@@ -91,6 +91,8 @@ def review_frame(result: BatchResult) -> pd.DataFrame:
     frame["理由"] = reason if len(rows) else []
     frame["评审人"] = rows.get("review_by")
     frame["评审时间"] = rows.get("review_at")
+    decided = ["结论", "理由", "评审人", "评审时间"]
+    frame[decided] = frame[decided].astype(object).where(frame[decided] != "", None)  # blank cells
     return frame.reset_index(drop=True)
 
 

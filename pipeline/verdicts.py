@@ -90,7 +90,8 @@ def read_review_file(path: Path, words: ReviewWords | None = None) -> list[Revie
         return [ReviewLine(1, "", "", "", "", reason)]
     lines = []
     for number, record in records:
-        bureau, name, said, reason = (clean_cell(record.get(label)) for label in wanted)
+        bureau, name, said = (clean_cell(record.get(label)) for label in wanted[:3])
+        reason = (record.get(wanted[3]) or "").strip()  # the clerk's words, as written
         verdict = words.verdicts.get(said.lower(), "")
         refused = ""
         if not verdict:
