@@ -88,20 +88,29 @@ def read_review_file(path: Path, words: ReviewWords | None = None) -> list[Revie
     if missing:
         reason = f"文件缺少列 {'、'.join(missing)}（应有 {','.join(wanted)}）"
         return [ReviewLine(1, "", "", "", "", reason)]
-    lines = []
-    for number, record in records:
-        bureau, name, said = (clean_cell(record.get(label)) for label in wanted[:3])
-        reason = (record.get(wanted[3]) or "").strip()  # the clerk's words, as written
-        verdict = words.verdicts.get(said.lower(), "")
-        refused = ""
-        if not verdict:
-            refused = f"结论“{said}”无法识别（应为 {words.shown}）"
-        elif not bureau or not name:
-            refused = f"{wanted[0]}或{wanted[1]}为空"
-        elif verdict == RETURNED and not reason:
-            refused = "退回必须写明理由（推荐单位将看到它）"
-        lines.append(ReviewLine(number, bureau, name, verdict, reason, refused))
-    return lines
+    return [
+        review_line(number, *(record.get(label) or "" for label in wanted), words=words)
+        for number, record in records
+    ]
+
+
+def review_line(
+    number: int, bureau: str, name: str, said: str, reason: str, words: ReviewWords | None = None
+) -> ReviewLine:
+    """One decision as the clerk gave it (a line of the file, or a form on the clerk page),
+    judged: names cleaned, the 结论 word understood, a 退回 without 理由 refused."""
+    words = words or review_words()
+    bureau, name, said = clean_cell(bureau), clean_cell(name), clean_cell(said)
+    reason = reason.strip()  # the clerk's words, as written
+    verdict = words.verdicts.get(said.lower(), "")
+    refused = ""
+    if not verdict:
+        refused = f"结论“{said}”无法识别（应为 {words.shown}）"
+    elif not bureau or not name:
+        refused = f"{words.columns['bureau']}或{words.columns['name']}为空"
+    elif verdict == RETURNED and not reason:
+        refused = "退回必须写明理由（推荐单位将看到它）"
+    return ReviewLine(number, bureau, name, verdict, reason, refused)
 
 
 def _returned(row: pd.Series, decision: pd.Series, form: FormSpec, owner: FileOutcome) -> Problem:
