@@ -20,8 +20,8 @@ from pipeline.errors import BeianError, ConfigError
 REVIEW_FILE = typer.Argument(
     ...,
     metavar="文件",
-    help="评审结论 CSV：列 推荐单位,众创空间名称,结论,理由（结论：推荐/不推荐/退回，退回须写理由）；"
-    "UTF-8、GBK 或 UTF-16 均可，如上次输出的 评审结论.csv。",
+    help="评审结论 CSV：列 推荐单位,众创空间名称,结论,理由（结论：推荐/不推荐/退回，"
+    "退回须写理由）；UTF-8、GBK 或 UTF-16 均可，如上次输出的 评审结论.csv。",
 )
 WHO = typer.Option(None, "--who", metavar="姓名", help="评审人（默认：当前登录的系统用户名）。")
 

@@ -37,7 +37,8 @@ class Comparison:
     def summary(self) -> str:
         """One sentence for the 回执's 概况 and the site page."""
         counts = "、".join(f"{kind} {self.count(kind)} 项" for kind in KINDS if self.count(kind))
-        return f"与上次报送的 {self.earlier}（{self.received[:16]} 收到）相比：{counts or '没有变化'}。"
+        since = f"与上次报送的 {self.earlier}（{self.received[:16]} 收到）相比"
+        return f"{since}：{counts or '没有变化'}。"
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.lines, columns=COLUMNS)
@@ -67,7 +68,8 @@ def snapshot_problems(result: BatchResult, outcome: FileOutcome) -> list[dict[st
     keys: dict[tuple[str, int], str] = {}
     if len(result.rows):
         mine = result.rows[result.rows["file"] == outcome.file]
-        keys = dict(zip(zip(mine["sheet"], mine["row"].astype(int)), mine["key"], strict=True))
+        places = zip(mine["sheet"], mine["row"].astype(int), strict=True)
+        keys = dict(zip(places, mine["key"], strict=True))
     return [
         {
             "key": keys.get((p.sheet, p.row), "") if p.row is not None else "",

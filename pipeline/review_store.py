@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pipeline.bureau import match_bureau
+from pipeline.compare import compare_outcome, snapshot_problems, snapshot_rows
 from pipeline.dedupe import name_key
 from pipeline.model import BatchResult, FileOutcome
-from pipeline.compare import compare_outcome, snapshot_problems, snapshot_rows
 from pipeline.schema import Registers
 from pipeline.verdicts import RETURNED, ReviewLine
 

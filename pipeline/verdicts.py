@@ -89,19 +89,18 @@ def read_review_file(path: Path, words: ReviewWords | None = None) -> list[Revie
         reason = f"文件缺少列 {'、'.join(missing)}（应有 {','.join(wanted)}）"
         return [ReviewLine(1, "", "", "", "", reason)]
     return [
-        review_line(number, *(record.get(label) or "" for label in wanted), words=words)
+        review_line(number, [record.get(label) or "" for label in wanted], words)
         for number, record in records
     ]
 
 
-def review_line(
-    number: int, bureau: str, name: str, said: str, reason: str, words: ReviewWords | None = None
-) -> ReviewLine:
-    """One decision as the clerk gave it (a line of the file, or a form on the clerk page),
-    judged: names cleaned, the 结论 word understood, a 退回 without 理由 refused."""
+def review_line(number: int, given: list[str], words: ReviewWords | None = None) -> ReviewLine:
+    """One decision as the clerk gave it (推荐单位, 名称, 结论, 理由: a line of the file, or a
+    form on the clerk page), judged: names cleaned, the 结论 word understood, a 退回 without 理由
+    refused."""
     words = words or review_words()
-    bureau, name, said = clean_cell(bureau), clean_cell(name), clean_cell(said)
-    reason = reason.strip()  # the clerk's words, as written
+    bureau, name, said = (clean_cell(v) for v in given[:3])
+    reason = given[3].strip()  # the clerk's words, as written
     verdict = words.verdicts.get(said.lower(), "")
     refused = ""
     if not verdict:

@@ -33,7 +33,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
@@ -79,9 +79,7 @@ def owed(settings: Settings, make_workbook, night: Night, monkeypatch) -> Settin
     make_workbook([good_row()], name="长沙/a.xlsx")
     (settings.inbox / "株洲").mkdir()
     (settings.inbox / "株洲" / "株洲市科技局.csv").write_text("名单\n甲,乙\n", encoding="utf-8")
-    make_workbook(
-        [good_row(name="湘江创业营")], name="湘潭/b.xlsx", stamp="湘潭市科学技术局"
-    )
+    make_workbook([good_row(name="湘江创业营")], name="湘潭/b.xlsx", stamp="湘潭市科学技术局")
     batch(settings, None)
     night(1)
     nightly(settings)
@@ -112,8 +110,14 @@ def test_exactly_the_bureaus_that_owe_get_mail(owed: Settings, smtp) -> None:
     assert notices["衡阳市科学技术局"]["发送结果"] == "已发送"
     assert notices["岳阳市科学技术局"]["发送结果"] == "contacts.csv 中没有该单位的邮箱"
 
-    sent = {tuple(to): message_from_bytes(body, policy=policy.default) for to, body in inbox.messages}
-    assert set(sent) == {("zhuzhou@example.cn",), ("xiangtan@example.cn",), ("hengyang@example.cn",)}
+    sent = {
+        tuple(to): message_from_bytes(body, policy=policy.default) for to, body in inbox.messages
+    }
+    assert set(sent) == {
+        ("zhuzhou@example.cn",),
+        ("xiangtan@example.cn",),
+        ("hengyang@example.cn",),
+    }
     letter = sent[("xiangtan@example.cn",)]
     assert letter["Subject"] == "【催报】2016年度第二批众创空间备案：有退回"
     assert "湘江创业营（请补充场地证明）" in letter.get_content()

@@ -94,11 +94,15 @@ def test_decisions_apply_and_hold_on_later_nights(reviewed: Settings, night: Nig
         assert fate(reviewed)["岳麓山创新工场"] == ("rejected", "E_RETURNED")
         assert fate(reviewed)["麓谷创客工场"][0] == "accepted"
     decided = read_csv_bom(reviewed.batch_dir / "评审结论.csv")
-    assert sorted((d["众创空间名称"], d["结论"], d["理由"], d["评审人"]) for d in decided) == sorted([
-        ("橘子洲青年空间", "不推荐", "服务功能单一", "王科长"),
-        ("麓谷创客工场", "推荐", "", "王科长"),
-        ("岳麓山创新工场", "退回", "场地租赁协议已过期，请补充新协议", "王科长"),
-    ])
+    assert sorted(
+        (d["众创空间名称"], d["结论"], d["理由"], d["评审人"]) for d in decided
+    ) == sorted(
+        [
+            ("橘子洲青年空间", "不推荐", "服务功能单一", "王科长"),
+            ("麓谷创客工场", "推荐", "", "王科长"),
+            ("岳麓山创新工场", "退回", "场地租赁协议已过期，请补充新协议", "王科长"),
+        ]
+    )
     receipt = openpyxl.load_workbook(reviewed.batch_dir / "回执" / f"{CITY}.xlsx")
     listed = [r for r in receipt["问题清单"].iter_rows(values_only=True) if r[0] == "A5"]
     assert len(listed) == 1
@@ -119,7 +123,9 @@ def test_review_sheet(reviewed: Settings, night: Night) -> None:  # noqa: F811
     assert lines["麓谷创客工场"]["成立满半年"] == "✓"
     assert lines["星沙众创"]["提示数"] == 1
     assert lines["麓谷创客工场"]["附件2类数"] == 0
-    book = openpyxl.load_workbook(reviewed.batch_dir / "湖南省众创空间备案汇总表_2016年度第二批.xlsx")
+    book = openpyxl.load_workbook(
+        reviewed.batch_dir / "湖南省众创空间备案汇总表_2016年度第二批.xlsx"
+    )
     ws = book["评审"]
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
     assert int(ws.page_setup.paperSize) == 9  # A4
@@ -143,7 +149,9 @@ def test_recommended_list_holds_exactly_the_recommended(reviewed: Settings, nigh
 
 
 def test_return_clears_when_the_bureau_resubmits(
-    reviewed: Settings, make_workbook, night: Night  # noqa: F811
+    reviewed: Settings,
+    make_workbook,
+    night: Night,  # noqa: F811
 ) -> None:
     night(2)
     nightly(reviewed)

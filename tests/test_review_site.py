@@ -9,12 +9,12 @@ import pytest
 from conftest import good_row
 from serve_helpers import CHANGSHA, Served, serve_batch, workbook
 from starlette.testclient import TestClient
+from test_over_time import fate
 
 from pipeline.accounts import CLERK
 from pipeline.config import Settings
 from pipeline.run import run
 from pipeline.web.auth import CSRF_FIELD
-from test_over_time import fate
 
 FIRST = [good_row(name="麓谷创客工场"), good_row(name="岳麓山创新工场", operator="岳麓山科技公司")]
 
@@ -65,7 +65,11 @@ def test_a_return_reaches_the_bureau_until_it_resubmits(served: Served, tmp_path
     run(served.settings, wait=0)
     assert fate(served.settings)["岳麓山创新工场"] == ("rejected", "E_RETURNED")
 
-    second = [FIRST[0], {**FIRST[1], "address": "长沙市岳麓区新地址8号"}, good_row(name="湘江创业营")]
+    second = [
+        FIRST[0],
+        {**FIRST[1], "address": "长沙市岳麓区新地址8号"},
+        good_row(name="湘江创业营"),
+    ]
     page = send(bureau, bureau_token, workbook(tmp_path, second, name="b.xlsx"))
     assert "与上次相比" in page and "新增众创空间 1 项" in page
     assert "长沙市岳麓区新地址8号" in page and "已改正" in page

@@ -63,7 +63,12 @@ def create_app(settings: Settings) -> Starlette:
     site.clear_staging()
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app = Starlette(
-        routes=[*api.routes, *pages.routes, *review_pages.routes, Mount("/static", static, name="static")],
+        routes=[
+            *api.routes,
+            *pages.routes,
+            *review_pages.routes,
+            Mount("/static", static, name="static"),
+        ],
         middleware=[Middleware(SecureHeaders)],
     )
     app.state.site = site

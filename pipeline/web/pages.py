@@ -71,9 +71,7 @@ async def home(request: Request) -> Response:
     bureau = session.account.bureau
     with site.ledger() as ledger:
         returned = returned_rows(ledger, site.settings.batch, bureau or "")
-    return render(
-        request, "bureau.html", session, uploads=site.uploads(bureau), returned=returned
-    )
+    return render(request, "bureau.html", session, uploads=site.uploads(bureau), returned=returned)
 
 
 async def login(request: Request) -> Response:

@@ -31,7 +31,9 @@ def review_table(site: Site) -> list[dict[str, Any]]:
         decisions = current_reviews(ledger, batch).set_index(["bureau", "key"])
         for bureau in site.registers.bureaus:
             current = current_file(ledger, batch, bureau.name)
-            for row in reviewable(current) if current else []:
+            if current is None:
+                continue
+            for row in reviewable(current):
                 at = (bureau.name, row["key"])
                 found = decisions.loc[at].to_dict() if at in decisions.index else {}
                 lapsed = found.get("verdict") == RETURNED and found["sha256"] != current["sha256"]
@@ -81,13 +83,15 @@ async def decide(request: Request) -> Response:
     site, _, _ = state(request)
     form = await request.form()
     fields = [str(form.get(k) or "") for k in ("bureau", "name", "verdict", "reason")]
-    line = review_line(0, *fields)
+    line = review_line(0, fields)
     with site.ledger() as ledger:
         refused = record_reviews(
             ledger, site.settings.batch, [line], session.account.name, site.registers
         )
     outcome = refused[0].refused if refused else f"{line.verdict} {line.reason}".strip()
-    site.audit(session.account.name, address(request), "评审", outcome, f"{line.bureau} {line.name}")
+    site.audit(
+        session.account.name, address(request), "评审", outcome, f"{line.bureau} {line.name}"
+    )
     if refused:
         return _page(request, session, 400, f"“{line.name}”未记录：{refused[0].refused}")
     return RedirectResponse("/admin/review", status_code=303)
