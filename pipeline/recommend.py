@@ -18,6 +18,7 @@ import pandas as pd
 from pipeline import annex2
 from pipeline.model import BatchResult
 from pipeline.report import accepted
+from pipeline.review_sheet import print_columns
 from pipeline.verdicts import RECOMMENDED
 from pipeline.write_workbook import write_binder
 from pipeline.xlsx import Formats
@@ -25,6 +26,14 @@ from pipeline.xlsx_book import Book, write_table
 
 UNCLASSIFIED = "未分类材料"
 CATALOGUE_COLUMNS = ["序号", "推荐单位", "众创空间名称", "装订顺序", "材料", "文件"]
+CATALOGUE_WIDTHS = {
+    "序号": 5,
+    "推荐单位": 18,
+    "众创空间名称": 14,
+    "装订顺序": 6,
+    "材料": 34,
+    "文件": 52,
+}
 
 
 def recommended_name(result: BatchResult) -> str:
@@ -90,9 +99,13 @@ def write_recommended(result: BatchResult, path: Path) -> None:
         book, chosen, fmt, "推荐名单", f"{result.registers.province.name}推荐备案众创空间名单"
     )
     ws = book.workbook.add_worksheet("材料目录")
+    ws.set_row(0, 30)
     ws.merge_range(
         0, 0, 0, len(CATALOGUE_COLUMNS) - 1, "材料目录（按顺序装订成册，一式二份）", fmt.title
     )
-    write_table(book, ws, catalogue_frame(result), fmt, first_row=1, formats={"文件": fmt.wrap})
+    frame = catalogue_frame(result)
+    formats = {**dict.fromkeys(frame.columns, fmt.text), "文件": fmt.wrap, "材料": fmt.wrap}
+    write_table(book, ws, frame, fmt, first_row=1, formats=formats)
+    print_columns(ws, list(frame.columns), fmt, CATALOGUE_WIDTHS, formats, header_row=1)
     book.workbook.worksheets()[0].activate()
     book.close()

@@ -11,6 +11,8 @@ sees every decision. Numbers stay numbers: the table filters and sorts by any of
 from __future__ import annotations
 
 import pandas as pd
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline.model import BatchResult
 from pipeline.report import annex1_figures, bureau_order, date_label
@@ -106,9 +108,47 @@ def decisions_frame(result: BatchResult) -> pd.DataFrame:
     return decided.set_axis([columns[k] for k in labels], axis=1).reset_index(drop=True)
 
 
+WIDTHS = {
+    "序号": 4,
+    "推荐单位": 15,
+    "众创空间名称": 14,
+    "成立时间": 13,
+    "机构性质": 8,
+    "附件2已有类别": 12,
+    "理由": 24,
+    "评审人": 14,
+    "评审时间": 15,
+}
+"""Print widths (characters) of the wide columns; the rest are narrow (NARROW), their headers
+wrapped, so the sheet prints on A4 landscape at a readable scale."""
+NARROW = 7
+HEADER_HEIGHT = 54
+
+
+def print_columns(
+    ws: Worksheet,
+    columns: list[str],
+    fmt: Formats,
+    widths: dict[str, int],
+    formats: dict[str, Format],
+    header_row: int = 0,
+) -> None:
+    """Print widths for a table written by ``write_table`` (wide columns named, the rest
+    NARROW) and its header wrapped and shaded, so it prints legibly on A4 landscape."""
+    for i, column in enumerate(columns):
+        ws.set_column(i, i, widths.get(column, NARROW), formats.get(column))
+        ws.write_string(header_row, i, column, fmt.header)
+    ws.set_row(header_row, HEADER_HEIGHT)
+
+
 def write_review_sheet(book: Book, result: BatchResult, fmt: Formats) -> None:
-    """The 评审 sheet: an Excel table, A4 landscape, header repeated; n/9 as a number."""
+    """The 评审 sheet: an Excel table (filters, sortable), A4 landscape, header repeated and
+    wrapped, n/9 a number."""
     frame = review_frame(result)
     kinds = book.workbook.add_format({**BASE_FORMAT, "num_format": '0"/9"', "align": "center"})
     ws = book.workbook.add_worksheet("评审")
-    write_table(book, ws, frame, fmt, formats={KINDS_LABEL: kinds, "理由": fmt.wrap})
+    formats = dict.fromkeys(frame.columns, fmt.text)  # centred vertically, like the wrapped
+    formats.update({c: fmt.wrap for c in ("推荐单位", "众创空间名称", "附件2已有类别", "理由")})
+    formats[KINDS_LABEL] = kinds
+    write_table(book, ws, frame, fmt, formats=formats)
+    print_columns(ws, list(frame.columns), fmt, WIDTHS, formats)
