@@ -15,6 +15,7 @@ from test_over_time import Night, fate, night, nightly, sheet_records  # noqa: F
 
 from pipeline.cli import app
 from pipeline.config import Settings
+from pipeline.verdicts import read_review_file
 
 CITY = "长沙市科学技术局"
 FIRST = [
@@ -200,3 +201,29 @@ def read_csv_bom(path: Path) -> list[dict[str, str]]:
     data = path.read_bytes()
     assert data.startswith(codecs.BOM_UTF8)
     return list(csv.DictReader(data.decode("utf-8-sig").splitlines()))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "utf-16"])
+def test_the_review_file_is_read_in_every_encoding_of_decisions(tmp_path: Path, encoding) -> None:
+    path = tmp_path / "评审.csv"
+    text = (
+        " 推荐单位 ,众创空间名称,结论,理由\n"
+        "长沙市,麓谷创客工场,同意推荐,\n"
+        "长沙市,湘江创业营,退回, 缺少租赁协议 \n"
+    )
+    path.write_bytes(text.encode(encoding))
+    lines = read_review_file(path)
+    assert [(x.bureau, x.name, x.verdict, x.reason, x.refused) for x in lines] == [
+        ("长沙市", "麓谷创客工场", "推荐", "", ""),
+        ("长沙市", "湘江创业营", "退回", "缺少租赁协议", ""),
+    ]
+
+
+def test_a_review_file_missing_a_column_or_not_text_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "评审.csv"
+    path.write_text("推荐单位,众创空间名称,结论\n长沙市,麓谷创客工场,推荐\n", encoding="utf-8")
+    (line,) = read_review_file(path)
+    assert line.refused == "文件缺少列 理由（应有 推荐单位,众创空间名称,结论,理由）"
+    path.write_bytes(b"PK\x03\x04\x00\x00\xff\xfe\x00binary")
+    (line,) = read_review_file(path)
+    assert line.refused == "评审.csv 不是文本表格（无法识别编码）"
