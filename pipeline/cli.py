@@ -22,11 +22,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import __version__, nightlog
+from pipeline import __version__
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
-from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
 from pipeline.consoles import console, err
-from pipeline.errors import (
+from pipeline.core.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
+from pipeline.core.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     BeianError,
@@ -34,6 +34,7 @@ from pipeline.errors import (
     OutputError,
     write_failure,
 )
+from pipeline.state import nightlog
 
 if TYPE_CHECKING:
     from pipeline.run import RunReport
@@ -136,8 +137,7 @@ TEMPLATE_OUT = typer.Option(
 
 
 def _settings(config: Path | None, *, need_config: bool = False, **overrides: object) -> Settings:
-    """The config file with the options on top. A command on a batch (``need_config``) refuses
-    the sample defaults without a config file or option: it would make an outbox and ledger here."""
+    """Config file, options on top; a batch command (``need_config``) refuses to run on neither."""
     given = any(v not in (None, []) for k, v in overrides.items() if k != "log")
     if need_config and config is None and not given and not Path(DEFAULT_CONFIG).is_file():
         raise ConfigError(
@@ -300,12 +300,12 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
-    from pipeline.template import write_template
+    from pipeline.write.template import write_template
 
     with _exits():
         settings = _settings(config, deadline=deadline)
         path = write_template(settings, out, bureau)
-        from pipeline.annex1_docx import write_blank  # python-docx only for this command
+        from pipeline.packet.annex1_docx import write_blank  # python-docx only for this command
 
         form = write_blank(settings.form, out)
     console.print(f"模板：{escape(str(path))}")
@@ -321,7 +321,7 @@ def status_command(
 ) -> None:
     """从台账查看报送情况：谁已报送、何时收到、各类行数、谁尚未报送、与上次汇总相比的变化。"""
     from pipeline.cli_print import print_status
-    from pipeline.status import batch_status
+    from pipeline.state.status import batch_status
 
     with _exits():
         found = batch_status(_settings(config, need_config=True, ledger=ledger, batch=batch))
@@ -364,8 +364,8 @@ def accounts_command(
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送的登录码：每个推荐单位一个、管理员一个；只显示这一次，并写入 CSV，台账只存其哈希。"""
-    from pipeline import summary
-    from pipeline.accounts import issue_codes
+    from pipeline.state.accounts import issue_codes
+    from pipeline.write import summary
 
     with _exits():
         issued, kept = issue_codes(_settings(config, need_config=True), out, reset)

@@ -1,7 +1,7 @@
 """``beian review`` and ``beian remind``: the province's decisions and its reminders (SPEC §14).
 
-Thin like the rest of the command line: parse, call pipeline/review_store.py or
-pipeline/remind.py, print. A review file's lines that cannot be applied are named and the rest
+Thin like the rest of the command line: parse, call pipeline/state/review_store.py or
+pipeline/state/remind.py, print. A review file's lines that cannot be applied are named and the rest
 recorded (exit 0); the decisions take effect at the next consolidation.
 """
 
@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from pipeline.cli import BATCH, CONFIG, LEDGER, app_command, batch_settings, exits
 from pipeline.consoles import console, err
-from pipeline.errors import BeianError, ConfigError
+from pipeline.core.errors import BeianError, ConfigError
 
 REVIEW_FILE = typer.Argument(
     ...,
@@ -42,10 +42,10 @@ def review_command(
     batch: str | None = BATCH,
 ) -> None:
     """记录省里的评审结论（推荐/不推荐/退回及理由）；无法应用的行逐一列出，其余照常记录。"""
-    from pipeline.ledger import Ledger
-    from pipeline.review_store import record_reviews
-    from pipeline.schema import load_registers
-    from pipeline.verdicts import read_review_file
+    from pipeline.core.schema import load_registers
+    from pipeline.dedupe.verdicts import read_review_file
+    from pipeline.state.ledger import Ledger
+    from pipeline.state.review_store import record_reviews
 
     with exits():
         settings = batch_settings(config, need_config=True, ledger=ledger, batch=batch)
@@ -80,7 +80,7 @@ def remind_command(
     batch: str | None = BATCH,
 ) -> None:
     """催报：为未报送、文件未通过或有退回的推荐单位写出 催报通知.csv；配置了 [mail] 时发送邮件。"""
-    from pipeline.remind import remind
+    from pipeline.state.remind import remind
 
     with exits():
         settings = batch_settings(config, need_config=True, ledger=ledger, batch=batch)

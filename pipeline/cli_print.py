@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from pipeline import report, summary
 from pipeline.consoles import console
-from pipeline.decisions import describe
-from pipeline.problem_list import problems_frame
-from pipeline.sheets import sheets_read
+from pipeline.dedupe.decisions import describe
+from pipeline.read.sheets import sheets_read
+from pipeline.write import report, summary
+from pipeline.write.problem_list import problems_frame
 
 if TYPE_CHECKING:  # the records printed; `beian status` needs none of the nightly machinery
-    from pipeline.model import BatchResult
+    from pipeline.core.model import BatchResult
     from pipeline.run import RunReport
     from pipeline.selfcheck import Checked
-    from pipeline.status import Status
+    from pipeline.state.status import Status
 
 CHECK_COLUMNS = ["单元格", "类别", "列", "填写内容", "问题", "修改建议"]
 STATUS_COLUMNS = ["推荐单位", "状态", "收到时间", "受理", "未通过", "往批已备案", "本批重复"]

@@ -19,19 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import review_store
-from pipeline.config import Settings
-from pipeline.inbox import survey
-from pipeline.ledger import Ledger
-from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
-from pipeline.problems import Problem, problem
-from pipeline.read import SheetTable
+from pipeline.core.cells import cell_address
+from pipeline.core.config import Settings
+from pipeline.core.model import DISPOSITIONS, BatchResult, FileOutcome, SheetTable
+from pipeline.core.problems import Problem, problem
+from pipeline.core.schema import Bureau
+from pipeline.core.values import cell_text
 from pipeline.run import consolidate
-from pipeline.schema import Bureau
-from pipeline.values import cell_text
-from pipeline.write_feedback import file_counts, write_feedback
-from pipeline.write_marked import cell_marks, comment_text
-from pipeline.xlsx import cell_address
+from pipeline.state import review_store
+from pipeline.state.inbox import survey
+from pipeline.state.ledger import Ledger
+from pipeline.write.feedback import file_counts, write_feedback
+from pipeline.write.marked import cell_marks, comment_text
 
 GRID_ROWS = 1000
 """Rows of the bureau's own sheet shown on the page (the 回执 holds them all)."""
@@ -65,7 +64,7 @@ class Verdict:
     """Each sheet read, in workbook order: its name and its marked grid (the page shows each;
     the JSON answer keeps SPEC §11's keys, each problem naming its sheet)."""
     compare: dict[str, Any] | None = None
-    """与上次相比 when the upload replaces the bureau's earlier file (pipeline/compare.py)."""
+    """与上次相比 when the upload replaces the bureau's earlier file (pipeline/write/compare.py)."""
 
     @property
     def stray(self) -> bool:

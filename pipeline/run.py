@@ -17,22 +17,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import decisions, packet, review_store
-from pipeline.config import Settings
-from pipeline.dedupe import prior_batches
-from pipeline.dispose import attach_codes, dispose_rows
-from pipeline.inbox import read_pending, survey
-from pipeline.ledger import Ledger
-from pipeline.lock import locked_ledger
-from pipeline.model import BatchResult, FileOutcome, batch_problems, record
-from pipeline.normalise import normalise_batch
-from pipeline.packet_spec import load_packet
-from pipeline.publish import input_fingerprint, output_paths, write_outputs
-from pipeline.report import submissions_frame
-from pipeline.sandbox import caps
-from pipeline.schema import load_form, load_registers
-from pipeline.validate import Context, Part, validate_batch
-from pipeline.verdicts import apply_reviews
+from pipeline.core.config import Settings
+from pipeline.core.model import BatchResult, FileOutcome, batch_problems, record
+from pipeline.core.packet_spec import load_packet
+from pipeline.core.schema import load_form, load_registers
+from pipeline.dedupe import decisions
+from pipeline.dedupe.dispose import attach_codes, dispose_rows
+from pipeline.dedupe.match import prior_batches
+from pipeline.dedupe.verdicts import apply_reviews
+from pipeline.packet import assemble as packet
+from pipeline.read.sandbox import caps
+from pipeline.rules.normalise import normalise_batch
+from pipeline.rules.validate import Context, Part, validate_batch
+from pipeline.state import review_store
+from pipeline.state.inbox import read_pending, survey
+from pipeline.state.ledger import Ledger
+from pipeline.state.lock import locked_ledger
+from pipeline.write.publish import input_fingerprint, output_paths, write_outputs
+from pipeline.write.report import submissions_frame
 
 Progress = Callable[[str, int], None]
 """Called before each file is read, with its inbox path and how many files are to be read."""
@@ -58,7 +60,7 @@ def consolidate(
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
     received now. ``history`` (from the ledger) says when each bureau first sent each space;
-    ``reviews`` holds the province's decision in force per space (pipeline/verdicts.py).
+    ``reviews`` holds the province's decision in force per space (pipeline/dedupe/verdicts.py).
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}

@@ -12,9 +12,9 @@ from conftest import REPO, good_row
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.schema import load_registers
-from pipeline.write_workbook import consolidated_name
+from pipeline.core.config import Settings
+from pipeline.core.schema import load_registers
+from pipeline.write.workbook import consolidated_name
 
 runner = CliRunner()
 

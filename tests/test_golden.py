@@ -22,7 +22,7 @@ from conftest import REPO
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 
 GOLDEN = Path(__file__).parent / "golden" / "sample_batch.json"
 PRIOR = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"

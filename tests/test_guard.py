@@ -21,15 +21,15 @@ from test_end_to_end import read_csv, run_cli
 from test_read import edited_xlsx, file_codes, read_path, rezip, zip_parts
 from typer.testing import CliRunner
 
-from pipeline import sandbox
 from pipeline.cli import app
-from pipeline.config import Settings, load_settings
-from pipeline.errors import ConfigError
-from pipeline.model import FileOutcome
-from pipeline.names import MAX_NAME_BYTES, MAX_NAME_CHARS, fit_name
-from pipeline.packet import claim
-from pipeline.sandbox import Caps, read_files
-from pipeline.schema import load_form, load_registers
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import FileOutcome
+from pipeline.core.names import MAX_NAME_BYTES, MAX_NAME_CHARS, fit_name
+from pipeline.core.schema import load_form, load_registers
+from pipeline.packet.assemble import claim
+from pipeline.read import sandbox
+from pipeline.read.sandbox import Caps, read_files
 
 FAR_ROW = 99_999_999
 

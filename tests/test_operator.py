@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from pipeline import __version__
 from pipeline.cli import app
-from pipeline.config import KEYS, Settings
-from pipeline.write_workbook import consolidated_name
+from pipeline.core.config import KEYS, Settings
+from pipeline.write.workbook import consolidated_name
 
 runner = CliRunner()
 

@@ -17,7 +17,7 @@ from test_over_time import Night, night, nightly  # noqa: F401
 from test_review import review
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 
 CONTACTS = [
     ("长沙市科学技术局", "李娜", "changsha@example.cn"),

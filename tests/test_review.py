@@ -14,8 +14,8 @@ from test_end_to_end import runner
 from test_over_time import Night, fate, night, nightly, sheet_records  # noqa: F401
 
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.verdicts import read_review_file
+from pipeline.core.config import Settings
+from pipeline.dedupe.verdicts import read_review_file
 
 CITY = "长沙市科学技术局"
 FIRST = [

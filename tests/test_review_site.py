@@ -11,9 +11,9 @@ from serve_helpers import CHANGSHA, Served, serve_batch, workbook
 from starlette.testclient import TestClient
 from test_over_time import fate
 
-from pipeline.accounts import CLERK
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.run import run
+from pipeline.state.accounts import CLERK
 from pipeline.web.auth import CSRF_FIELD
 
 FIRST = [good_row(name="麓谷创客工场"), good_row(name="岳麓山创新工场", operator="岳麓山科技公司")]

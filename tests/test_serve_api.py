@@ -13,9 +13,9 @@ from conftest import FORM, REPO, good_row
 from serve_helpers import CHANGSHA, ZHUZHOU, Served, serve_batch, stored, upload, workbook
 from test_read import bomb_workbook, ole_container
 
-from pipeline.accounts import CLERK
-from pipeline.config import PriorBatch, Settings
-from pipeline.read import read_file
+from pipeline.core.config import PriorBatch, Settings
+from pipeline.read.workbook import read_file
+from pipeline.state.accounts import CLERK
 from pipeline.web.auth import FAILURES_ALLOWED
 from pipeline.web.site import MAX_UPLOAD
 
@@ -76,9 +76,9 @@ def test_signing_out_ends_the_session(served: Served) -> None:
 
 
 def test_a_reset_code_ends_the_old_sessions(served: Served) -> None:
-    from pipeline.accounts import issue
-    from pipeline.ledger import Ledger
-    from pipeline.schema import load_registers
+    from pipeline.core.schema import load_registers
+    from pipeline.state.accounts import issue
+    from pipeline.state.ledger import Ledger
 
     client = served.client(CHANGSHA)
     ledger = Ledger(served.settings.ledger)

@@ -48,7 +48,7 @@ def test_help_version_and_option_errors_load_no_library(argv: list[str]) -> None
 
 def test_reading_modules_load_no_pandas_before_the_workers_start() -> None:
     """The launcher and the sandbox must be cheap to import: workers start before pandas loads."""
-    code = "import sys, pipeline.launch, pipeline.sandbox; print('pandas' in sys.modules)"
+    code = "import sys, pipeline.launch, pipeline.read.sandbox; print('pandas' in sys.modules)"
     done = python(code)
     assert done.stdout.strip() == "False"
 
@@ -57,7 +57,7 @@ def test_validation_does_not_import_hypothesis() -> None:
     """pandera imports hypothesis (≈0.3 s) for data synthesis beian never uses; the test extras
     install it, so this process has it to import and must not."""
     code = (
-        "import sys, pandas as pd, pipeline.validate as v; "
+        "import sys, pandas as pd, pipeline.rules.validate as v; "
         "v.pa.DataFrameSchema({'a': v.pa.Column(str, checks=[v.pa.Check.isin(['x'])])})"
         ".validate(pd.DataFrame({'a': ['x']})); "
         "import importlib.util as u; print(u.find_spec('hypothesis') is not None, "
@@ -69,5 +69,5 @@ def test_validation_does_not_import_hypothesis() -> None:
 
 def test_status_loads_no_validation() -> None:
     """``beian status`` reads the ledger and prints; pandera and the nightly stages are not its."""
-    code = "import sys, pipeline.cli_print, pipeline.status; print('pandera' in sys.modules)"
+    code = "import sys, pipeline.cli_print, pipeline.state.status; print('pandera' in sys.modules)"
     assert python(code).stdout.strip() == "False"

@@ -15,9 +15,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.selfcheck import check_file
-from pipeline.template import (
+from pipeline.write.template import (
     GUIDE_SHEET,
     NUMBERED_ROWS,
     SHEET,

@@ -13,10 +13,10 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.errors import BeianError
+from pipeline.core.config import Settings
+from pipeline.core.errors import BeianError
 from pipeline.run import run
-from pipeline.summary import counts_line
+from pipeline.write.summary import counts_line
 
 
 @dataclass

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.remind import remind
-from pipeline.review_store import current_file, current_reviews, record_reviews, reviewable
-from pipeline.verdicts import RETURNED, review_line, review_words
+from pipeline.dedupe.verdicts import RETURNED, review_line, review_words
+from pipeline.state.remind import remind
+from pipeline.state.review_store import current_file, current_reviews, record_reviews, reviewable
 from pipeline.web.guard import Refusal, address, require, state
 from pipeline.web.pages import error_page, posted_by, render
 from pipeline.web.site import Site

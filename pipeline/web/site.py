@@ -22,17 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from pipeline.accounts import Account, lookup, verify
-from pipeline.config import Settings
-from pipeline.errors import BeianError
+from pipeline.core.config import Settings
+from pipeline.core.errors import BeianError
+from pipeline.core.model import DISPOSITIONS
+from pipeline.core.problems import problem
+from pipeline.core.schema import Bureau, Registers, load_registers
 from pipeline.intake import Upload, Verdict, judge
-from pipeline.ledger import Ledger
-from pipeline.model import DISPOSITIONS
-from pipeline.problems import problem
-from pipeline.publish import output_paths
-from pipeline.schema import Bureau, Registers, load_registers
-from pipeline.status import batch_status
+from pipeline.state.accounts import Account, lookup, verify
+from pipeline.state.ledger import Ledger
+from pipeline.state.status import batch_status
 from pipeline.web.jobs import Jobs
+from pipeline.write.publish import output_paths
 
 MAX_UPLOAD = 20 * 1024 * 1024
 STAGING = ".beian-uploads"
