@@ -45,21 +45,30 @@ class Comparison:
 
 
 def snapshot_rows(result: BatchResult, outcome: FileOutcome) -> list[dict[str, Any]]:
-    """The file's rows as kept: name key, name, disposition, codes, the fields as printed."""
+    """The file's rows as kept: name key, name, disposition, codes, the fields as printed
+    (column-wise: a file of 50,000 rows is kept in a second, not row by row)."""
     rows = result.rows[result.rows["file"] == outcome.file] if len(result.rows) else result.rows
     if rows.empty:
         return []
-    fields = pd.DataFrame({c.label: printed(rows, c) for c in result.form.columns})
+    labels = [c.label for c in result.form.columns]
+    texts = [
+        pd.Series(printed(rows, c), index=rows.index).fillna("").astype(str)
+        for c in result.form.columns
+    ]
+    codes = rows["codes"] if "codes" in rows else pd.Series("", index=rows.index)
+    # Python lists, zipped: DataFrame.to_dict on Arrow strings is ten times slower.
+    fields = (
+        dict(zip(labels, values, strict=True))
+        for values in zip(*(t.tolist() for t in texts), strict=True)
+    )
+    places = zip(
+        *(rows[c].tolist() for c in ("row", "key", "name", "disposition")),
+        codes.tolist(),
+        strict=True,
+    )
     return [
-        {
-            "row": int(r["row"]),
-            "key": r["key"],
-            "name": r["name"],
-            "disposition": r["disposition"],
-            "codes": r.get("codes", ""),
-            "fields": {k: str(v) for k, v in fields.loc[i].items()},
-        }
-        for i, r in rows.iterrows()
+        {"row": int(r), "key": k, "name": n, "disposition": d, "codes": c, "fields": f}
+        for (r, k, n, d, c), f in zip(places, fields, strict=True)
     ]
 
 

@@ -10,6 +10,8 @@ sees every decision. Numbers stay numbers: the table filters and sorts by any of
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
@@ -48,7 +50,7 @@ def _home(rows: pd.DataFrame, result: BatchResult) -> pd.Series:
     places = {province.short, *(b.city for b in result.registers.bureaus if b.city)}
     places |= {p.removesuffix("市") for p in places if len(p) > 2}
     texts = rows["address"].fillna("") + " " + rows["operator"].fillna("")
-    home = texts.apply(lambda t: any(p in t for p in places))
+    home = texts.str.contains("|".join(map(re.escape, sorted(places))), regex=True)
     away = rows["codes"].str.contains("W_ADDRESS_OUTSIDE", regex=False) | rows["operator"].fillna(
         ""
     ).str.startswith(tuple(province.others))
