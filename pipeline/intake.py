@@ -99,16 +99,14 @@ class Verdict:
 
 
 def received_times(
-    ledger: Ledger, settings: Settings, files: list[FileOutcome], uploads: list[Upload]
+    ledger: Ledger, settings: Settings, uploads: list[Upload]
 ) -> dict[str, dt.datetime]:
-    """When each content was received: the ledger's first sight, else its modification time;
-    the uploads now — so each upload is its bureau's newest submission."""
+    """When the ledger first saw each content, the uploads included (received now); the
+    consolidation bounds each by its file's modification time (pipeline/received.py), as the
+    night does, so a file copied into the inbox last week stays older than this upload."""
     received = ledger.first_seen(settings.batch)
-    earliest = min(u.received for u in uploads)
-    for f in files:
-        if f.sha256 and f.sha256 not in received:
-            received[f.sha256] = min(dt.datetime.fromtimestamp(f.mtime), earliest)
-    received.update({u.sha256: u.received for u in uploads})
+    for u in uploads:
+        received[u.sha256] = min(received.get(u.sha256, u.received), u.received)
     return received
 
 
@@ -129,7 +127,7 @@ def consolidate_with(settings: Settings, ledger: Ledger, uploads: list[Upload]) 
     files = survey(settings, ledger.known(settings.batch))
     taken = {u.file for u in uploads}
     files = [f for f in files if f.file not in taken] + [_outcome(u) for u in uploads]
-    received = received_times(ledger, settings, files, uploads)
+    received = received_times(ledger, settings, uploads)
     result = consolidate(
         settings,
         files=files,

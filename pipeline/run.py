@@ -33,6 +33,7 @@ from pipeline.state import review_store
 from pipeline.state.inbox import read_pending, survey
 from pipeline.state.ledger import Ledger
 from pipeline.state.lock import locked_ledger
+from pipeline.state.setups import refuse_prior_in_batch
 from pipeline.write.publish import input_fingerprint, output_paths, write_outputs
 from pipeline.write.report import submissions_frame
 
@@ -59,8 +60,9 @@ def consolidate(
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
-    received now. ``history`` (from the ledger) says when each bureau first sent each space;
-    ``reviews`` holds the province's decision in force per space (pipeline/dedupe/verdicts.py).
+    first seen now. Either is bounded by the file's modification time (pipeline/received.py).
+    ``history`` (from the ledger) says when each bureau first sent each space; ``reviews`` holds
+    the province's decision in force per space (pipeline/dedupe/verdicts.py).
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}
@@ -125,9 +127,12 @@ class RunReport:
     timings: dict[str, float]
 
 
-def run(settings: Settings, *, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
-    """The nightly job: lock, survey, consolidate when anything changed, write, record."""
-    with locked_ledger(settings, wait=wait) as ledger:
+def run(
+    settings: Settings, *, progress: Progress | None = None, wait: float = 5.0, holder: str = ""
+) -> RunReport:
+    """The nightly job: lock, survey, consolidate when anything changed, write, record.
+    ``holder`` names this run to another that finds the lock held (default: a ``beian run``)."""
+    with locked_ledger(settings, wait=wait, holder=holder) as ledger:
         return _run_locked(settings=settings, ledger=ledger, progress=progress)
 
 
@@ -137,6 +142,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     batch = settings.batch
     known = ledger.known(batch)
     files = survey(settings, known)
+    refuse_prior_in_batch(settings, files)
     inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
     inputs["reviews"] = review_store.reviews_mark(ledger, batch)
     outputs = output_paths(settings)

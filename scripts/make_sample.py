@@ -74,7 +74,7 @@ from pipeline.packet.annex1_docx import save as save_form
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "inbox"
-PRIOR = ROOT / "prior"
+PRIOR = ROOT / "pipeline" / "prior"
 SEED = 20160408
 CST = dt.timezone(dt.timedelta(hours=8))
 ZIP_TIME = (2016, 4, 1, 0, 0, 0)

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.write.template import HEADER_ROW, SHEET, stamp_name_cell, template_name
 
-TEMPLATE = REPO / "templates" / template_name(FORM)
+TEMPLATE = REPO / "pipeline" / "templates" / template_name(FORM)
 INSTITUTION_FIELD = "institution_type"
 ZONE_FIELD = "zone"
 

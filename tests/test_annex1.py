@@ -269,9 +269,9 @@ def test_beian_template_writes_the_blank_form_as_committed(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     fresh = tmp_path / template_name(SPEC)
     assert f"附件1模板：{fresh}" in result.output.replace("\n", "")
-    committed = REPO / "templates" / template_name(SPEC)
+    committed = REPO / "pipeline" / "templates" / template_name(SPEC)
     assert fresh.read_bytes() == committed.read_bytes(), (
-        "templates/ is stale: regenerate it with `beian template --out templates`"
+        "templates/ is stale: regenerate it with `beian template --out pipeline/templates`"
     )
     blank = read(fresh)
     assert (

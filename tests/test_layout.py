@@ -34,7 +34,7 @@ def sample(tmp_path: Path, settings: Settings) -> BatchResult:
     shutil.copytree(REPO / "inbox", settings.inbox, dirs_exist_ok=True)
     for path in settings.inbox.rglob("*"):
         os.utime(path, (OLD, OLD))
-    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    prior = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
     return consolidate(dataclasses.replace(settings, priors=(PriorBatch("2016年度首批", prior),)))
 
 
@@ -107,7 +107,8 @@ def _decided(tree: ast.Module) -> set[str]:
 
 def test_every_code_is_found_by_name_where_it_is_decided() -> None:
     """One search for a code (say W_ZONE_BUREAU or E_MOBILE) lands on the line deciding it."""
-    codes = set(tomllib.loads((REPO / "schemas" / "codes.toml").read_text(encoding="utf-8")))
+    catalogue = REPO / "pipeline" / "schemas" / "codes.toml"
+    codes = set(tomllib.loads(catalogue.read_text(encoding="utf-8")))
     decided = set().union(*(_decided(tree) for tree in _trees().values()))
     assert sorted(codes - decided) == []
 

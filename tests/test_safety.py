@@ -85,8 +85,12 @@ def test_a_second_run_gives_up_with_exit_75(settings: Settings, make_workbook) -
     finally:
         holder.communicate("")
     assert second.exit_code == 75
-    said, path = ("".join(text.split()) for text in (second.output, lock))
-    assert f"错误：另一个beianrun正在处理（锁文件{path}）。请等它结束后再运行" in said
+    said, path = ("".join(text.split()) for text in (second.output, str(settings.ledger)))
+    assert (
+        f"错误：另一个汇总（beianrun，或网上报送站点的“立即汇总”）正在汇总这个批次（台账{path}）。"
+        "请等它结束后再运行" in said
+    )
+    assert "删除" not in said
     assert waited >= 0.3
     assert not settings.ledger.exists() and not settings.batch_dir.exists()
     assert run_cli(settings).exit_code == 0

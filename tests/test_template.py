@@ -96,7 +96,7 @@ def test_committed_template_matches_what_the_command_generates(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     fresh = tmp_path / TEMPLATE.name
     assert describe(fresh) == describe(TEMPLATE), (
-        "templates/ is stale: regenerate it with `beian template --out templates`"
+        "templates/ is stale: regenerate it with `beian template --out pipeline/templates`"
     )
 
 

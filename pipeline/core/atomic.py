@@ -73,6 +73,17 @@ class Staging:
         for aside, _ in moved:
             aside.unlink(missing_ok=True)
 
+    def known_name(self, exc: OSError) -> OSError:
+        """The same failure naming the output the clerk knows, not its hidden temporary name
+        (a write error must say which file to close or which folder to free)."""
+        finals = {tmp: final for tmp, final in self.pending}
+        finals.update({temp_name(final, "old"): final for _, final in self.pending})
+        for name in (exc.filename, exc.filename2):
+            final = finals.get(Path(name)) if name else None
+            if final is not None:
+                return type(exc)(exc.errno, exc.strerror, str(final))
+        return exc
+
     def discard(self) -> None:
         for tmp, _ in self.pending:
             tmp.unlink(missing_ok=True)
@@ -87,7 +98,7 @@ def staged(confirm: Callable[[], None] | None = None) -> Iterator[Staging]:
         yield staging
         staging.publish(confirm)
     except OSError as exc:
-        raise write_failure(exc, "输出文件") from exc
+        raise write_failure(staging.known_name(exc), "输出文件") from exc
     finally:
         staging.discard()
 
@@ -96,3 +107,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write one file through a temporary name: ``write(tmp)``, then rename it into place."""
     with staged() as staging:
         write(staging.path(path))
+
+
+def write_text(path: Path, text: str) -> None:
+    """``text`` to ``path`` in UTF-8 with ``\\n`` line ends on every system (for write_atomic)."""
+    path.write_text(text, encoding="utf-8", newline="\n")

@@ -2,8 +2,9 @@
 
 Every key the file may hold is one line of :data:`KEYS` (section, name, type, default, meaning):
 the reader refuses any other key or section, naming the nearest known one, and refuses a value
-of the wrong type, so a misspelt ``dedline`` never silently falls back to a default. The README's
-table of keys is this registry. Notepad's encodings (UTF-8 with or without BOM, GBK) are read.
+of the wrong type, so a misspelt ``dedline`` never silently falls back to a default. The table
+of keys in the manual (docs/manual/02-新建批次.md) is this registry. Notepad's encodings (UTF-8
+with or without BOM, GBK) are read.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,13 @@ KEYS: tuple[Key, ...] = (
     Key("batch", "name", str, "2016年度第二批", "批次名称，也是输出文件夹名"),
     Key("batch", "deadline", (str, dt.date), "2016-04-14", "报送截止日期 YYYY-MM-DD"),
     Key("batch", "min_age_months", int, 6, "成立满多少个月（截止日期前）"),
-    Key("batch", "form", str, "", "表样定义文件（默认 schemas/annex3_2016.toml）"),
+    Key(
+        "batch",
+        "form",
+        str,
+        "annex3_2016",
+        "表样名称（随 beian 安装，如 annex3_2016），或表样定义文件的路径",
+    ),
     Key("paths", "inbox", str, "inbox", "收件箱文件夹"),
     Key("paths", "outbox", str, "outbox", "输出文件夹"),
     Key("paths", "ledger", str, "beian-ledger.sqlite", "台账文件（SQLite）"),
@@ -252,7 +260,8 @@ def read_config(path: Path) -> dict:
         raise ConfigError(f"配置文件 {path} 的编码无法识别；请用记事本另存为 UTF-8 编码。") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"配置文件 {path} 格式错误：{exc}。请对照 README 中的示例修改（文本要加英文引号）。"
+            f"配置文件 {path} 格式错误：{exc}。"
+            "请对照 beian init 生成的 beian.toml 或使用手册中的示例修改（文本要加英文引号）。"
         ) from exc
     except OSError as exc:
         raise ConfigError(f"配置文件 {path} 无法读取：{exc.strerror}。") from exc
@@ -299,14 +308,12 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
             raise ConfigError(
                 f"{where}[limits] {cap} 应大于 0（现在是 {value(f'limits.{cap}')}）。"
             )
-    form, log = value("batch.form"), value("paths.log")
-    if form and not at(form).is_file():
-        raise ConfigError(f"{where}form 指向的表样定义文件 {at(form)} 不存在；请检查路径。")
+    log = value("paths.log")
     return Settings(
         batch=check_batch_name(value("batch.name"), f"{where}批次名称"),
         deadline=parse_date(value("batch.deadline"), f"{where}截止日期"),
         min_age_months=months,
-        form=at(form) if form else SCHEMAS_DIR / "annex3_2016.toml",
+        form=form_path(value("batch.form"), at, where),
         inbox=at(value("paths.inbox")),
         outbox=at(value("paths.outbox")),
         ledger=at(value("paths.ledger")),
@@ -320,6 +327,22 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
             contacts=root / "contacts.csv",
         ),
     )
+
+
+def form_path(form: str, at: Callable[[str], Path], where: str) -> Path:
+    """``form`` as a name of a form shipped with beian (``annex3_2016``), or a path to a form
+    definition of one's own (relative to beian.toml): a path has a folder or ends in ``.toml``."""
+    shipped = sorted(p.stem for p in SCHEMAS_DIR.glob("annex3_*.toml"))
+    if not any(sep in form for sep in "/\\") and not form.endswith(".toml"):
+        if form not in shipped:
+            raise ConfigError(
+                f"{where}form “{form}”不是随 beian 安装的表样；可用的有：{'、'.join(shipped)}。"
+                "自己的表样定义文件请写路径（如 my_form.toml）。"
+            )
+        return SCHEMAS_DIR / f"{form}.toml"
+    if not at(form).is_file():
+        raise ConfigError(f"{where}form 指向的表样定义文件 {at(form)} 不存在；请检查路径。")
+    return at(form)
 
 
 def prior_batch(option: str) -> PriorBatch:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
-import sys
 import tomllib
 import unicodedata
 from collections.abc import Iterable
@@ -18,17 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from pipeline.core.errors import ConfigError
-
-
-def _schemas_dir() -> Path:
-    """``schemas/`` beside the package in a checkout (editable install), else the copy a regular
-    install puts under ``<prefix>/share/beian/schemas``."""
-    checkout = Path(__file__).resolve().parents[2] / "schemas"
-    installed = Path(sys.prefix) / "share" / "beian" / "schemas"
-    return checkout if checkout.is_dir() or not installed.is_dir() else installed
-
-
-SCHEMAS_DIR = _schemas_dir()
+from pipeline.core.packaged import SCHEMAS_DIR
 
 
 def fold(text: str) -> str:

@@ -21,6 +21,7 @@ from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import Unapplied
 from pipeline.core.schema import FormSpec, Province, Registers
+from pipeline.dedupe.blocking import candidate_pairs
 from pipeline.read.sandbox import caps, read_files
 
 STRONG_SCORE = 95.0
@@ -79,7 +80,10 @@ class Decisions:
 def _city_prefix(keys: pd.Series, city_keys: pd.Series) -> np.ndarray:
     """The city each name key starts with, 长沙市 and 长沙 alike; "" when it names none."""
     return np.array(
-        [k[: len(k) - len(c)].removesuffix("市") for k, c in zip(keys, city_keys, strict=True)],
+        [
+            k[: len(k) - len(c)].removesuffix("市")
+            for k, c in zip(keys.tolist(), city_keys.tolist(), strict=True)
+        ],
         dtype=object,
     )
 
@@ -93,20 +97,16 @@ def _same_place(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b) | (a == "") | (b == "")
 
 
-def _pair_scores(pairs: pd.DataFrame) -> pd.Series:
-    """Name similarity 0–100 of each pair: the better of the plain keys and, for names of the
-    same place, the keys without their city prefix."""
-    if pairs.empty:
-        return pd.Series(dtype=float)
-    plain = process.cpdist(pairs["key_a"].tolist(), pairs["key_b"].tolist(), scorer=fuzz.ratio)
-    city = process.cpdist(
-        pairs["city_key_a"].tolist(), pairs["city_key_b"].tolist(), scorer=fuzz.ratio
-    )
-    place = _same_place(
-        _city_prefix(pairs["key_a"], pairs["city_key_a"]),
-        _city_prefix(pairs["key_b"], pairs["city_key_b"]),
-    )
-    return pd.Series(np.maximum(plain, np.where(place, city, 0)), index=pairs.index, dtype=float)
+def _pair_scores(rows: pd.DataFrame, later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """Name similarity 0–100 of each pair of row positions: the better of the plain keys and,
+    for names of the same place, the keys without their city prefix."""
+    keys = rows["key"].to_numpy(dtype=object)
+    city_keys = rows["city_key"].to_numpy(dtype=object)
+    prefix = _city_prefix(rows["key"], rows["city_key"])
+    plain = process.cpdist(keys[later], keys[earlier], scorer=fuzz.ratio)
+    city = process.cpdist(city_keys[later], city_keys[earlier], scorer=fuzz.ratio)
+    place = _same_place(prefix[later], prefix[earlier])
+    return np.maximum(plain, np.where(place, city, 0)).astype(float)
 
 
 def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame:
@@ -155,13 +155,6 @@ def _judge(pairs: pd.DataFrame, decisions: Decisions, kind: str) -> pd.DataFrame
     return out[strong | (possible & (verdicts != "keep"))]
 
 
-def _pairs(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFrame:
-    """Candidate pairs sharing a non-empty blocking key; every column kept, suffixed _a / _b."""
-    left = left[left[on] != ""].assign(_block=left[on])
-    right = right[right[on] != ""].assign(_block=right[on])
-    return left.merge(right, on="_block", suffixes=("_a", "_b")).drop(columns="_block")
-
-
 def _scores(names: list[str], prior_names: list[str]) -> np.ndarray:
     """Every name scored against every prior name; scores below the lowest threshold are 0."""
     return process.cdist(
@@ -204,22 +197,27 @@ def match_prior(rows: pd.DataFrame, prior: pd.DataFrame, decisions: Decisions) -
 def match_batch(rows: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
     """Matches between different bureaus' rows in this batch; the later-received row is ``uid``.
 
-    Candidates are blocked on the normalised operator and on the name without a city prefix, so a
-    province-sized batch never compares every row with every other.
+    Candidates are blocked on the normalised operator and on the name without a city prefix, with
+    a bound on pairs per row (pipeline/blocking.py), so memory and time grow linearly with the
+    rows even when they all name one operator.
     """
     cols = ["uid", "key", "opkey", "city_key", "bureau", "rank"]
     if rows.empty or rows["bureau"].nunique() < 2:  # one bureau (beian check): no pair
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    candidates = rows[cols]
-    pairs = pd.concat(
-        [_pairs(candidates, candidates, "opkey"), _pairs(candidates, candidates, "city_key")],
-        ignore_index=True,
-    )
-    pairs = pairs[(pairs["bureau_a"] != pairs["bureau_b"]) & (pairs["rank_a"] > pairs["rank_b"])]
-    pairs = pairs.drop_duplicates(["uid_a", "uid_b"])
-    if pairs.empty:
+    candidates = rows[cols].reset_index(drop=True)
+    found = candidate_pairs(candidates)
+    score = _pair_scores(candidates, found[:, 0], found[:, 1])
+    # below the lowest threshold no rule can match (an equal name scores 100)
+    found, score = found[score >= SAME_OPERATOR_SCORE], score[score >= SAME_OPERATOR_SCORE]
+    if not len(found):
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    pairs = pairs.assign(score=_pair_scores(pairs))
+    pairs = pd.concat(
+        [
+            candidates.iloc[found[:, 0]].add_suffix("_a").reset_index(drop=True),
+            candidates.iloc[found[:, 1]].add_suffix("_b").reset_index(drop=True),
+        ],
+        axis=1,
+    ).assign(score=score)
     return _best(_judge(pairs, decisions, "batch"))
 
 

@@ -21,6 +21,7 @@ from pipeline.core.cells import cell_address
 from pipeline.core.model import FileOutcome
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import Problem, problem
+from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import Bureau, FormSpec, Province, Registers
 from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
 from pipeline.packet import annex1, annex2
@@ -94,7 +95,7 @@ def claim(
         elif suffix in annex2.DOCUMENT_SUFFIXES:
             outcome.status = "document"
         if outcome.status:
-            outcome.received = received.get(outcome.sha256, now)
+            stamp_received(outcome, received, now)
 
 
 def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Registers) -> None:
@@ -135,7 +136,7 @@ def match_form(form: annex1.FormRead, spaces: pd.DataFrame, registers: Registers
 
 
 def _newest_first(group: list[FileOutcome]) -> list[FileOutcome]:
-    return sorted(group, key=lambda f: (f.received or dt.datetime.min, f.mtime, f.file))[::-1]
+    return sorted(group, key=order_key)[::-1]
 
 
 # --- problems at the space's row ------------------------------------------------------------------

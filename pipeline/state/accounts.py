@@ -9,6 +9,7 @@ read aloud or copied by hand (0/O, 1/I/L) are left out.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from pipeline.core.atomic import write_atomic
 from pipeline.core.bureau import match_bureau
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError, OutputError
@@ -121,12 +123,37 @@ def issue(ledger: Ledger, registers: Registers, reset: str | None = None) -> lis
     ]
 
 
+DEFAULT_CODES = Path("登录码.csv")
+
+
+def codes_destination(out: Path | None, reset: str | None, force: bool, now: dt.datetime) -> Path:
+    """Where new codes go, decided before any is issued: a codes file already there holds codes
+    handed out and never stored anywhere else (the ledger keeps hashes), so it is never
+    overwritten without ``force``. Without ``--out`` a new file is named beside it instead."""
+    if out is not None:
+        if out.exists() and not force:
+            raise ConfigError(
+                f"登录码文件 {out} 已存在，其中的登录码在别处没有副本，beian 不会覆盖它。"
+                "请用 --out 指定一个新文件名；确需覆盖时加 --force。"
+            )
+        return out
+    if force or not DEFAULT_CODES.exists():
+        return DEFAULT_CODES
+    who = f"-{reset.strip()}" if reset else ""
+    return DEFAULT_CODES.with_name(f"{DEFAULT_CODES.stem}{who}-{now:%Y%m%d-%H%M%S}.csv")
+
+
 def issue_codes(
-    settings: Settings, out: Path, reset: str | None = None
-) -> tuple[pd.DataFrame, list[str]]:
-    """``beian accounts``: issue the codes, write them to ``out`` (UTF-8 with BOM, so Excel opens
-    it); return them as a table and the accounts that kept their code."""
+    settings: Settings, out: Path | None, reset: str | None = None, force: bool = False
+) -> tuple[pd.DataFrame, list[str], Path, str]:
+    """``beian accounts``: issue the codes, write them to a codes file that holds only them
+    (UTF-8 with BOM, so Excel opens it; readable by its owner only where the system allows);
+    return them as a table, the accounts that kept their code, the file, and why it could not be
+    written ("" when it was: the codes are shown all the same, they exist nowhere else)."""
+    target = codes_destination(out, reset, force, dt.datetime.now())
     registers = load_registers(settings.form.parent)
+    if reset is not None:
+        resolve_name(reset, registers)  # an unknown name is refused before anything changes
     ledger = Ledger(settings.ledger)
     try:
         issued = issue(ledger, registers, reset)
@@ -136,13 +163,38 @@ def issue_codes(
     table = pd.DataFrame(
         [(i.bureau, i.role, i.code) for i in issued], columns=["bureau", "role", "code"]
     )
+    unwritten = ""
     if issued:
         try:
-            write_frame_csv(table, out, bom=True)
-        except OSError as exc:
-            raise OutputError(f"无法写入 {out}：{exc}。请换一个 --out 位置。") from exc
+            write_atomic(target, lambda tmp: write_private_csv(table, tmp))
+        except OutputError as exc:
+            unwritten = f"{exc} 新登录码已在上方显示，请立即抄下。"
     fresh = {i.bureau or CLERK for i in issued}
-    return table, [name for name in existing if name not in fresh]
+    return table, [name for name in existing if name not in fresh], target, unwritten
+
+
+def write_private_csv(table: pd.DataFrame, path: Path) -> None:
+    """The codes as CSV, made readable by its owner only before it is renamed into place
+    (on Windows chmod only sets read-only bits: the folder's own permissions apply)."""
+    path.touch(mode=0o600)
+    os.chmod(path, 0o600)
+    write_frame_csv(table, path, bom=True)
+
+
+def require_accounts(settings: Settings) -> None:
+    """``beian serve`` without any sign-in code would start a site nobody can enter."""
+    count = 0
+    if settings.ledger.is_file():
+        ledger = Ledger(settings.ledger)
+        try:
+            count = ledger.db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
+        finally:
+            ledger.close()
+    if not count:
+        raise ConfigError(
+            f"台账 {settings.ledger} 中还没有网上报送的登录码，没有人能登录。"
+            "请先运行 beian accounts 生成各单位和管理员的登录码，再运行 beian serve。"
+        )
 
 
 def verify(ledger: Ledger, code: str) -> Account | None:

@@ -8,7 +8,6 @@ raised here).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -16,12 +15,13 @@ from pathlib import Path
 
 from pipeline.core.bureau import identify_bureau
 from pipeline.core.config import Settings
-from pipeline.core.errors import ConfigError
 from pipeline.core.model import RECEIPT_SUFFIX, FileOutcome, ReadResult
 from pipeline.core.problems import problem
+from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import FormSpec, Registers
 from pipeline.read.sandbox import Caps, read_files
 from pipeline.state.ledger import Seen
+from pipeline.state.setups import require_inbox, sha256_of
 
 DEFER_SECONDS = 10 * 60
 _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
@@ -40,11 +40,6 @@ def ignored_reason(name: str) -> str:
     if Path(name).stem.endswith(RECEIPT_SUFFIX):
         return "beian check 生成的回执"
     return ""
-
-
-def require_inbox(inbox: Path) -> None:
-    if not inbox.is_dir():
-        raise ConfigError(f"收件箱文件夹 {inbox} 不存在；请创建它，或用 --inbox 指定。")
 
 
 def scan_inbox(inbox: Path) -> list[FileOutcome]:
@@ -73,11 +68,8 @@ def scan_inbox(inbox: Path) -> list[FileOutcome]:
 def fingerprint(outcome: FileOutcome) -> None:
     """Size, modification time and SHA-256 of a file's content, read in chunks."""
     stat = outcome.path.stat()
-    digest = hashlib.sha256()
-    with outcome.path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    outcome.size, outcome.mtime, outcome.sha256 = stat.st_size, stat.st_mtime, digest.hexdigest()
+    outcome.size, outcome.mtime = stat.st_size, stat.st_mtime
+    outcome.sha256 = sha256_of(outcome.path)
 
 
 def read_outcome(
@@ -118,23 +110,21 @@ def read_pending(
     done = (lambda name: progress(name, len(pending))) if progress else None
     reads = read_files([(f.path, f.file) for f in pending], form, limits, done)
     for outcome, read in zip(pending, reads, strict=True):
-        outcome.received = received.get(outcome.sha256, started)
+        stamp_received(outcome, received, started)
         read_outcome(outcome, read, registers, now)
     choose_live(files)
-    return sorted(
-        (f for f in files if f.status == "live"),
-        key=lambda f: (f.received or started, f.mtime, f.file),
-    )
+    return sorted((f for f in files if f.status == "live"), key=order_key)
 
 
 def choose_live(files: list[FileOutcome]) -> None:
-    """One live submission per bureau: the latest received, ties by modification time."""
+    """One live submission per bureau: the latest received, ties by modification time (a
+    refused or deferred file is no candidate, so it never hands the rows to an older file)."""
     by_bureau: dict[str, list[FileOutcome]] = {}
     for f in files:
         if f.status == "candidate" and f.bureau is not None:
             by_bureau.setdefault(f.bureau.code, []).append(f)
     for group in by_bureau.values():
-        group.sort(key=lambda f: (f.received or dt.datetime.min, f.mtime, f.file))
+        group.sort(key=order_key)
         newest = group[-1]
         newest.status = "live"
         for older in group[:-1]:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipeline.core.errors import BeianError, ConfigError, OutputError, write_failure
 from pipeline.core.model import BatchResult
+from pipeline.state.backup import backup_ledger
 
 MIGRATIONS: list[str] = [
     """
@@ -265,10 +266,12 @@ class Ledger:
         also: Callable[[sqlite3.Connection], None] | None = None,
     ) -> int:
         """Record one run that wrote outputs: its files, the run, every row and the 报送情况
-        table as shown (so ``beian status`` repeats exactly what the workbook said); ``also``
-        writes more in the same transaction (the files' snapshots: state/review_store.py)."""
+        table as shown (so ``beian status`` repeats exactly what the workbook said). The ledger
+        is copied to backups/ first (pipeline/state/backup.py); ``also`` writes more in the same
+        transaction (the files' snapshots: state/review_store.py)."""
         batch = result.settings.batch
         seen = result.started.isoformat(sep=" ")
+        backup_ledger(self.db, self.path)
         with self.transaction() as db:
             for f in result.files:
                 if not f.sha256:

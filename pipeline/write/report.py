@@ -10,7 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.core.model import DISPOSITIONS, PACKET_STATUSES, BatchResult, disposition_table
+from pipeline.core.model import (
+    DISPOSITIONS,
+    PACKET_STATUSES,
+    BatchResult,
+    FileOutcome,
+    disposition_table,
+)
 from pipeline.core.schema import ColumnSpec
 from pipeline.dedupe.decisions import unapplied_frame
 
@@ -24,11 +30,14 @@ STATUS_LABELS = {
     "live": "已采用",
     "superseded": "已被新文件替换",
     "rejected": "文件未通过",
-    "deferred": "暂缓（文件可能仍在复制）",
+    "deferred": "暂缓（文件可能仍在复制，下次汇总再读）",
     "ignored": "已忽略",
     "annex1": "附件1",
     "annex2": "附件2",
 }
+WAITING = "等待下次汇总"
+"""A bureau whose file is still being copied (deferred): it waits for the next night and is
+not asked to resend (SPEC §12)."""
 NO_ZONE = "不在国家高新区"
 UNKNOWN_BUREAU = "未识别单位"
 """How every output names the bureau of a file no registered bureau could be matched to:
@@ -333,6 +342,16 @@ def review_frame(result: BatchResult) -> pd.DataFrame:
     return pd.concat([waiting, unapplied], ignore_index=True).astype(object).fillna("")
 
 
+def submission_state(live: FileOutcome | None, others: list[FileOutcome]) -> str:
+    """A bureau's line in 报送情况: sent; waiting for a file still being copied (never called
+    refused: nothing is wrong with it yet); refused; or nothing sent."""
+    if live is not None:
+        return "已报送"
+    if any(f.status == "deferred" for f in others):
+        return WAITING
+    return "文件未通过" if others else "未报送"
+
+
 def submissions_frame(result: BatchResult) -> pd.DataFrame:
     """报送情况: every registered bureau, submitted or not, then files no bureau owns."""
     counts = disposition_table(result.rows, "file")
@@ -345,7 +364,7 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
         live = next((f for f in mine if f.status == "live"), None)
         others = [f for f in mine if f is not live and f.status not in PACKET_STATUSES]
         c = counts.loc[live.file] if live is not None and live.file in counts.index else None
-        status = "已报送" if live else ("文件未通过" if others else "未报送")
+        status = submission_state(live, others)
         lines.append(
             {
                 "推荐单位": bureau.name,
