@@ -178,6 +178,8 @@ class BatchResult:
     """Lines of the decisions file that could not be applied (pipeline/decisions.py)."""
     packet: PacketSpec | None = None
     """The Annex 1/2 spec of the form (pipeline/packet_spec.py), None when the form has none."""
+    comparisons: dict[str, Any] = field(default_factory=dict)
+    """Per file that replaces its bureau's earlier one: 与上次相比 (pipeline/write/compare.py)."""
 
     def counts(self) -> dict[str, int]:
         return disposition_counts(self.rows)

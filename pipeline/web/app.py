@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError
-from pipeline.web import api, pages
+from pipeline.web import api, pages, review_pages
 from pipeline.web.auth import Sessions, Throttle
 from pipeline.web.site import Site
 
@@ -63,7 +63,12 @@ def create_app(settings: Settings) -> Starlette:
     site.clear_staging()
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app = Starlette(
-        routes=[*api.routes, *pages.routes, Mount("/static", static, name="static")],
+        routes=[
+            *api.routes,
+            *pages.routes,
+            *review_pages.routes,
+            Mount("/static", static, name="static"),
+        ],
         middleware=[Middleware(SecureHeaders)],
     )
     app.state.site = site
