@@ -1,12 +1,10 @@
 """The ``beian`` command line: parse options, call the library, print, exit.
 
-No rule lives here. Exit codes (SPEC §12): 0 the run completed (whatever bureaus got wrong);
-1 ``check`` found errors; 2 a bad option, config or input; 3 something could not be written;
-75 another run holds the lock; 130 interrupted. :func:`_exits` is the one place that maps
-failures to them; help and option errors are Chinese (pipeline/cli_zh.py). Each command
-imports the part of the library it calls when it runs: help, ``--version`` and a mistyped option
-load no pandas or pandera (tests/test_startup.py).
-"""
+No rule lives here. Exit codes (SPEC §12): 0 the run completed (whatever bureaus got wrong); 1
+``check`` found errors; 2 a bad option, config or input; 3 cannot write; 75 locked; 130
+interrupted; :func:`_exits` alone maps failures to them; help and errors are Chinese (cli_zh.py).
+Each command imports the library it calls when it runs: help, ``--version`` and a mistyped
+option load no pandas or pandera (tests/test_startup.py). review, remind: cli_decide.py."""
 
 from __future__ import annotations
 
@@ -98,9 +96,7 @@ def _commands(
 
 
 def _settings(config: Path | None, *, need_config: bool = False, **overrides: object) -> Settings:
-    """The config file with the options on top. A command that acts on a batch
-    (``need_config``) refuses to run on the sample defaults when there is neither a config file
-    nor any option: run from the wrong folder, it would create an outbox and a ledger there."""
+    """Config file, options on top; a batch command (``need_config``) refuses to run on neither."""
     given = any(v not in (None, []) for k, v in overrides.items() if k != "log")
     if need_config and config is None and not given and not Path(DEFAULT_CONFIG).is_file():
         raise ConfigError(
@@ -262,10 +258,12 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
+    from pipeline.state.setups import refuse_inside_inbox
     from pipeline.write.template import write_template
 
     with _exits():
         settings = _settings(config, deadline=deadline)
+        refuse_inside_inbox(settings, out, "模板文件夹", "--out")
         path = write_template(settings, out, bureau)
         from pipeline.packet.annex1_docx import write_blank  # python-docx only for this command
 
@@ -380,3 +378,7 @@ def main() -> None:
             reconfigure(errors="replace")
     sys.modules["__main__"].__spec__ = importlib.util.find_spec("pipeline.__main__")
     app(prog_name="beian")
+
+
+app_command, batch_settings, exits = _command, _settings, _exits  # for pipeline/cli_decide.py
+from pipeline import cli_decide  # noqa: E402, F401  (adds review and remind)

@@ -26,6 +26,7 @@ from pipeline.core.problems import Problem, problem
 from pipeline.core.schema import Bureau
 from pipeline.core.values import cell_text
 from pipeline.run import consolidate
+from pipeline.state import review_store
 from pipeline.state.inbox import survey
 from pipeline.state.ledger import Ledger
 from pipeline.write.feedback import file_counts, write_feedback
@@ -62,6 +63,8 @@ class Verdict:
     sheets: list[dict[str, Any]] = field(default_factory=list)
     """Each sheet read, in workbook order: its name and its marked grid (the page shows each;
     the JSON answer keeps SPEC §11's keys, each problem naming its sheet)."""
+    compare: dict[str, Any] | None = None
+    """与上次相比 when the upload replaces the bureau's earlier file (pipeline/write/compare.py)."""
 
     @property
     def stray(self) -> bool:
@@ -125,9 +128,15 @@ def consolidate_with(settings: Settings, ledger: Ledger, uploads: list[Upload]) 
     taken = {u.file for u in uploads}
     files = [f for f in files if f.file not in taken] + [_outcome(u) for u in uploads]
     received = received_times(ledger, settings, uploads)
-    return consolidate(
-        settings, files=files, received=received, history=ledger.row_history(settings.batch)
+    result = consolidate(
+        settings,
+        files=files,
+        received=received,
+        history=ledger.row_history(settings.batch),
+        reviews=review_store.current_reviews(ledger, settings.batch),
     )
+    review_store.attach_comparisons(ledger, result)
+    return result
 
 
 def mismatch(upload: Upload, outcome: FileOutcome) -> Problem | None:
@@ -182,7 +191,9 @@ def verdict_of(result: BatchResult, upload: Upload) -> Verdict:
     counts = file_counts(result, outcome) if status == "live" else dict.fromkeys(DISPOSITIONS, 0)
     found = list(outcome.problems) + (packet_problems(result, upload) if status == "annex1" else [])
     views = [{"sheet": t.sheet, "grid": grid_of(t, outcome.problems)} for t in outcome.tables]
-    return Verdict(upload, status, counts, found, views)
+    compared = result.comparisons.get(upload.file) if status == "live" else None
+    shown = None if compared is None else {"summary": compared.summary(), "lines": compared.lines}
+    return Verdict(upload, status, counts, found, views, shown)
 
 
 def packet_problems(result: BatchResult, upload: Upload) -> list[Problem]:
@@ -213,6 +224,8 @@ def judge(
         if outcome is not None:
             write_feedback(result, outcome, receipts / f"{upload.id}.xlsx")
             store(settings, upload)
+            with ledger.transaction() as db:
+                review_store.remember(db, result, [outcome])
         else:
             write_stray_receipt(settings, upload, receipts)
     return [verdicts[u.id] for u in uploads]

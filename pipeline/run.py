@@ -24,10 +24,12 @@ from pipeline.core.schema import load_form, load_registers
 from pipeline.dedupe import decisions
 from pipeline.dedupe.dispose import attach_codes, dispose_rows
 from pipeline.dedupe.match import prior_batches
+from pipeline.dedupe.verdicts import apply_reviews
 from pipeline.packet import assemble as packet
 from pipeline.read.sandbox import caps
 from pipeline.rules.judged import judge_sheets
 from pipeline.rules.validate import Context
+from pipeline.state import review_store
 from pipeline.state.inbox import read_pending, survey
 from pipeline.state.ledger import Ledger
 from pipeline.state.lock import locked_ledger
@@ -53,12 +55,14 @@ def consolidate(
     received: dict[str, dt.datetime] | None = None,
     progress: Progress | None = None,
     history: pd.DataFrame | None = None,
+    reviews: pd.DataFrame | None = None,
 ) -> BatchResult:
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
     first seen now. Either is bounded by the file's modification time (pipeline/received.py).
-    ``history`` (from the ledger) says when each bureau first sent each space.
+    ``history`` (from the ledger) says when each bureau first sent each space; ``reviews`` holds
+    the province's decision in force per space (pipeline/dedupe/verdicts.py).
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}
@@ -98,6 +102,8 @@ def consolidate(
         )
         rows, found = packet.settle(files, rows, form, registers, packet_spec)
         record(live, found)
+        rows, returned = apply_reviews(rows, reviews, files, form)
+        record(live, returned)
         rows = attach_codes(rows, batch_problems(live))
     result = BatchResult(
         settings, form, registers, files, rows, matches, prior, started, timings, packet=packet_spec
@@ -137,6 +143,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     files = survey(settings, known)
     refuse_prior_in_batch(settings, files)
     inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
+    inputs["reviews"] = review_store.reviews_mark(ledger, batch)
     outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)
     unchanged = last is not None and last["inputs"] == inputs and not waiting
@@ -151,11 +158,21 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
         received=ledger.first_seen(batch),
         progress=progress,
         history=ledger.row_history(batch),
+        reviews=review_store.current_reviews(ledger, batch),
     )
+    review_store.attach_comparisons(ledger, result)
     recorded: list[int] = []
     submissions = submissions_frame(result).to_dict("records")
     with _timed(result.timings, "write"):
         written = write_outputs(
-            result, lambda: recorded.append(ledger.record(result, inputs, submissions))
+            result,
+            lambda: recorded.append(
+                ledger.record(
+                    result,
+                    inputs,
+                    submissions,
+                    lambda db: review_store.remember(db, result, result.files),
+                )
+            ),
         )
     return RunReport(settings, result, True, written, recorded[0], result.counts(), result.timings)

@@ -19,11 +19,14 @@ from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError, OutputError
 from pipeline.core.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
 from pipeline.core.names import fit_name
-from pipeline.packet.annex1 import word_kind
 from pipeline.packet.annex2 import DOCUMENT_SUFFIXES
+from pipeline.packet.pdfform import form_kind
 from pipeline.run import consolidate
 from pipeline.state.inbox import fingerprint, scan_inbox
 from pipeline.write.feedback import has_errors, write_feedback
+
+FORM_KINDS = ("docx", "doc", "pdf")
+"""Files ``beian check`` takes for Annex 1 forms (a picture is a document there)."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,10 @@ def _with_receipt(result: BatchResult, path: Path, out: Path | None) -> Checked:
 
 
 def check_files(settings: Settings, paths: list[Path], out: Path | None = None) -> list[Checked]:
-    """Check every file and write its 回执. Word files are Annex 1 forms: each workbook is
+    """Check every file and write its 回执. Word and PDF files are Annex 1 forms: each workbook is
     checked with all of them, and a form no workbook's row matches is checked on its own. A
     receipt that cannot be written is noted, and the other files are still checked."""
-    forms = [p for p in paths if word_kind(p)]
+    forms = [p for p in paths if form_kind(p) in FORM_KINDS]
     checked = []
     matched: set[Path] = set()
     for path in (p for p in paths if p not in forms):

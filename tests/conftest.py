@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ import xlwt
 
 from pipeline.core.config import Settings, load_settings
 from pipeline.core.schema import SCHEMAS_DIR, Bureau, load_form, load_registers
+from pipeline.packet.convert import SOFFICE_VARIABLE, find_soffice
 
 REPO = Path(__file__).resolve().parent.parent
 FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")
@@ -118,6 +119,33 @@ def write_grid(path: Path, grid: list[list[Any]], fmt: str, sheet: str = "附件
 
 
 MakeWorkbook = Callable[..., Path]
+NO_LIBREOFFICE = "LibreOffice (soffice) is not installed here; CI installs it to run this case"
+
+
+@pytest.fixture
+def without_libreoffice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as on a machine without LibreOffice, whatever this one has: the finder is told
+    ``BEIAN_SOFFICE=none`` (pipeline/convert.py), so a .doc form is refused ("请另存为 .docx")."""
+    monkeypatch.setenv(SOFFICE_VARIABLE, "none")
+
+
+@pytest.fixture(scope="module")
+def without_libreoffice_module() -> Iterator[None]:
+    """:func:`without_libreoffice` for a module's shared runs (the sample batch's golden words)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SOFFICE_VARIABLE, "none")
+        yield
+
+
+@pytest.fixture
+def libreoffice(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """LibreOffice's soffice, found as the run finds it (``BEIAN_SOFFICE`` ignored); the case is
+    skipped, saying why, where it is not installed."""
+    monkeypatch.delenv(SOFFICE_VARIABLE, raising=False)
+    found = find_soffice()
+    if found is None:
+        pytest.skip(NO_LIBREOFFICE)
+    return found
 
 
 @pytest.fixture

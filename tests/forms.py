@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,14 @@ def make_form(path: Path, filled: FormValues | None = None, **changes: Any) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     save(build(SPEC, FORM, filled or form_values(**changes)), path)
     return path
+
+
+def save_as_doc(soffice: Path, source: Path, folder: Path) -> Path:
+    """``source`` saved by LibreOffice itself as a Word 97 ``.doc`` in ``folder`` (a private
+    profile, so a LibreOffice open on the machine does not block it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = (folder / "lo-profile").as_uri()
+    command = [str(soffice), f"-env:UserInstallation={profile}", "--headless", "--norestore"]
+    command += ["--convert-to", "doc", "--outdir", str(folder), str(source)]
+    subprocess.run(command, check=True, capture_output=True, timeout=180)
+    return folder / f"{source.stem}.doc"

@@ -40,3 +40,11 @@ def test_bench_serve_loses_nothing() -> None:
     done = bench("bench_serve.py", "--rows", "3", "--repeat", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "warm server" in done.stdout and "nothing lost or mixed up" in done.stdout
+
+
+def test_bench_dedupe_finds_every_planted_duplicate() -> None:
+    done = bench("bench_dedupe.py", "--rows", "600", "--bureaus", "3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (figures,) = done.stdout.splitlines()[1:]
+    found, planted = figures.split()[-1].split("/")
+    assert figures.split()[0] == "600" and found == planted

@@ -82,7 +82,10 @@ def snapshot(tmp_path: Path, settings: Settings) -> dict[str, Any]:
     return outputs
 
 
-def test_sample_batch_matches_the_golden_snapshot(tmp_path: Path, settings: Settings) -> None:
+def test_sample_batch_matches_the_golden_snapshot(
+    tmp_path: Path, settings: Settings, without_libreoffice: None
+) -> None:
+    """The snapshot is the run without LibreOffice: the sample's .doc form is refused."""
     got = json.loads(json.dumps(snapshot(tmp_path, settings), ensure_ascii=False, default=str))
     if os.environ.get("BEIAN_GOLDEN_WRITE"):
         GOLDEN.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

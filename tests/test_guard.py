@@ -158,6 +158,7 @@ def big_csv(folder: Path, rows: int = 40_000) -> Path:
     return write_grid(folder / "株洲市科技局.csv", annex3_grid(many, "株洲市科学技术局"), "csv")
 
 
+@pytest.mark.slow  # a worker aborted and replaced
 def test_a_file_that_aborts_its_worker_is_refused_and_the_others_are_read(
     tmp_path: Path,
 ) -> None:
@@ -218,6 +219,7 @@ def others(settings: Settings) -> None:
     ],
     ids=["aborts-its-worker", "beyond-the-grid", "ods-repeat", "looping-xls", "over-memory"],
 )
+@pytest.mark.slow  # each runs a whole night beside a worker killed at its cap
 def test_the_night_completes_beside_a_hostile_file(
     settings: Settings, tmp_path: Path, make: Callable[[Path], Path], code: str, memory_mb: int
 ) -> None:

@@ -441,6 +441,7 @@ with FileLock(sys.argv[1]):
 """
 
 
+@pytest.mark.slow  # interrupts a real process
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is a POSIX signal")
 def test_ctrl_c_exits_130_and_says_nothing_changed(settings: Settings, make_workbook) -> None:
     before = first_night(settings, make_workbook)

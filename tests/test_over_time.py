@@ -242,7 +242,9 @@ def test_a_space_sent_by_city_and_zone_stays_with_the_first_received(
         name="长沙高新区.xlsx",
         stamp=ZONE,
     )
-    age(zone, 30 * 86400)  # made a month ago, received tonight: the night decides, not the mtime
+    # modified a month ago, which is still after the simulated 2016 night it was first seen on:
+    # received = that night (SPEC §6: first seen, never later than the modification time)
+    age(zone, 30 * 86400)
     nightly(settings)
     assert dispositions(settings) == [
         ("长沙市科技局.xlsx", "麓谷创客工场", "accepted", "I_SENT_BY_OTHER"),
@@ -407,7 +409,8 @@ def test_a_newer_file_supersedes_and_a_rejected_one_never_does(
     first = make_workbook([good_row(), good_row(name="星城众创咖啡馆", mobile="123")])
     nightly(settings)
     night(1)
-    # Saved from an e-mail with its original, older modification time: received later all the same.
+    # Modified a week ago, still after the simulated night the first file was seen on: received
+    # on the night it was first seen (SPEC §6), so it is the newer submission.
     second = make_workbook(
         [good_row(), good_row(name="星城众创咖啡馆")], name="长沙市科技局-修改.xlsx"
     )

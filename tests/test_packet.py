@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.core.config import Settings
 from pipeline.core.model import BatchResult
-from pipeline.packet.convert import find_soffice
 from pipeline.run import consolidate
 from pipeline.write.workbook import consolidated_name
 
@@ -174,14 +173,16 @@ def test_two_forms_for_one_space_the_newer_counts(settings, make_workbook) -> No
     assert status(result, "新.docx")[0] == "annex1"
 
 
-@pytest.mark.skipif(find_soffice() is not None, reason="LibreOffice is installed here")
-def test_a_doc_form_is_refused_and_counts_as_sent(settings, make_workbook) -> None:
+def test_a_doc_form_is_refused_and_counts_as_sent(
+    settings, make_workbook, without_libreoffice
+) -> None:
+    """The bureau's only space still without a form is the one the unreadable form is for."""
     folder = batch(settings, make_workbook, [good_row()])
     magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
     (folder / "基本信息表.doc").write_bytes(magic + SPEC.title.encode("utf-16-le"))
     result = consolidate(settings)
     assert status(result, "基本信息表.doc") == ("rejected", "F_ANNEX1_FORMAT")
-    assert codes(result) == ["W_ANNEX1_MISSING"]
+    assert codes(result) == ["W_ANNEX1_UNREADABLE"]
 
 
 def test_documents_are_counted_by_kind(settings, make_workbook) -> None:
@@ -266,7 +267,9 @@ def test_end_to_end_workbooks_forms_and_document_folders(settings, make_workbook
     assert "没有变化" not in run_cli(settings)
 
 
-def test_check_a_form_against_its_own_workbook(settings, make_workbook, tmp_path) -> None:
+def test_check_a_form_against_its_own_workbook(
+    settings, make_workbook, tmp_path, without_libreoffice
+) -> None:
     workbook = make_workbook([good_row()], name="汇总表.xlsx", folder=tmp_path / "mine")
     form = make_form(tmp_path / "mine" / "基本信息表.docx", form_values(choice="国有企业"))
     result = runner.invoke(app, ["check", str(workbook), str(form)])
@@ -276,10 +279,9 @@ def test_check_a_form_against_its_own_workbook(settings, make_workbook, tmp_path
     assert alone.exit_code == 0 and "W_ANNEX1_ORPHAN" not in alone.output
     receipt = openpyxl.load_workbook(tmp_path / "mine" / "基本信息表-回执.xlsx")
     assert any("不在" in str(row[3]) for row in receipt["问题清单"].values)
-    if find_soffice() is None:
-        doc = tmp_path / "mine" / "基本信息表.doc"
-        magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
-        doc.write_bytes(magic + SPEC.title.encode("utf-16-le"))
-        refused = runner.invoke(app, ["check", str(workbook), str(doc)])
-        assert refused.exit_code == 1 and "文件未受理" in refused.output
+    doc = tmp_path / "mine" / "基本信息表.doc"
+    magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
+    doc.write_bytes(magic + SPEC.title.encode("utf-16-le"))
+    refused = runner.invoke(app, ["check", str(workbook), str(doc)])
+    assert refused.exit_code == 1 and "文件未受理" in refused.output
     shutil.rmtree(tmp_path / "mine")

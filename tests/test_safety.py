@@ -49,6 +49,7 @@ def held_lock(path: str, seconds: float) -> threading.Thread:
     return thread
 
 
+@pytest.mark.slow  # kills and waits on real processes
 def test_a_second_run_waits_for_the_first_to_finish(settings: Settings, make_workbook) -> None:
     make_workbook([good_row()])
     first = held_lock(f"{settings.ledger}.lock", 0.5)
@@ -141,6 +142,7 @@ WRITERS = [
 ]
 
 
+@pytest.mark.slow  # kills a real process mid-write, once per output
 @pytest.mark.parametrize(("owner", "name", "call"), WRITERS)
 def test_a_run_killed_while_writing_leaves_last_nights_outputs(
     settings: Settings, make_workbook, monkeypatch: pytest.MonkeyPatch, owner, name, call
@@ -263,6 +265,7 @@ def finals(folder: Path) -> dict[str, tuple[int, bytes]]:
     return {name: v for name, v in snapshot(folder).items() if not Path(name).name.startswith(".")}
 
 
+@pytest.mark.slow  # kills a real process outright
 @pytest.mark.parametrize("where", ["publish", "ledger"])
 def test_a_process_killed_outright_leaves_things_whole(
     settings: Settings, make_workbook, where: str
@@ -278,6 +281,7 @@ def test_a_process_killed_outright_leaves_things_whole(
     assert report.changed and report.counts["accepted"] == 2
 
 
+@pytest.mark.slow  # kills a real process
 def test_the_next_run_clears_a_killed_runs_temporary_files(
     settings: Settings, make_workbook
 ) -> None:

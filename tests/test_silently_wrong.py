@@ -24,6 +24,7 @@ from test_over_time import age, fate, file_statuses, half_copied
 from test_over_time import dispositions as dispositions_of
 from typer.testing import CliRunner
 
+import pipeline.state.accounts
 import pipeline.web.app
 import pipeline.write.publish
 from pipeline.cli import app
@@ -386,3 +387,81 @@ def test_this_batchs_own_workbook_as_a_prior_is_refused(
     earlier.parent.mkdir()
     earlier.write_bytes(own.read_bytes())  # an earlier batch's output is a fine prior
     assert run_cli(settings, "--prior", f"2016年度首批={earlier}").exit_code == 0
+
+
+def test_re_uploading_an_earlier_version_is_told_what_the_night_will_do(
+    settings: Settings, tmp_path: Path
+) -> None:
+    bureau = serve_batch(settings).client(CHANGSHA)
+    first = workbook(tmp_path / "a", [good_row(mobile="123")])
+    assert upload(bureau, first).json()["status"] == "live"
+    time.sleep(1.1)
+    assert upload(bureau, workbook(tmp_path / "b", [good_row()])).json()["status"] == "live"
+    again = upload(bureau, first).json()
+    assert again["status"] == "superseded"  # the content was first received before the second
+    page = bureau.get(f"/uploads/{again['id']}").text
+    assert "内容完全相同" in page and "未能受理" not in page
+    night = run_cli(settings)
+    assert night.exit_code == 0, night.output
+    assert fate(settings) == {"麓谷创客工场": ("accepted", "")}  # the second upload stays live
+
+
+def test_an_interrupted_accounts_run_leaves_no_account_with_an_unseen_code(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    real = pipeline.state.accounts._hasher
+
+    class CtrlC:
+        calls = 0
+
+        def hash(self, code: str) -> str:
+            CtrlC.calls += 1
+            if CtrlC.calls == 5:
+                raise KeyboardInterrupt
+            return real.hash(code)
+
+    monkeypatch.setattr(pipeline.state.accounts, "_hasher", CtrlC())
+    stopped = accounts(settings, tmp_path)
+    assert stopped.exit_code == 130 and "台账都没有改动" in flat(stopped.output)
+    monkeypatch.setattr(pipeline.state.accounts, "_hasher", real)
+    again = accounts(settings, tmp_path)
+    assert again.exit_code == 0, again.output
+    assert len(codes_in(tmp_path / "登录码.csv")) == 21  # nobody was left without a code
+
+
+def test_a_template_or_codes_file_written_into_the_inbox_is_refused(
+    settings: Settings, tmp_path: Path
+) -> None:
+    config = tmp_path / "beian.toml"
+    config.write_text(
+        f'[paths]\ninbox = "inbox"\nledger = "{settings.ledger.as_posix()}"\n', encoding="utf-8"
+    )
+    template = runner.invoke(
+        app,
+        ["template", "--config", str(config), "--bureau", CHANGSHA, "--out", str(settings.inbox)],
+    )
+    assert template.exit_code == 2, template.output
+    assert flat(f"模板文件夹 {settings.inbox} 在收件箱 {settings.inbox} 之内") in flat(
+        template.output
+    )
+    assert not any(settings.inbox.iterdir())
+    codes = settings.inbox / "登录码.csv"
+    issued = runner.invoke(app, ["accounts", "--config", str(config), "--out", str(codes)])
+    assert issued.exit_code == 2 and not codes.exists()
+    assert not settings.ledger.exists()  # refused before any code was made
+
+
+def test_the_clerk_page_calls_a_form_upload_a_form_not_unaccepted(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from forms import make_form
+
+    served = serve_batch(settings)
+    bureau = served.client(CHANGSHA)
+    assert upload(bureau, workbook(tmp_path, [good_row()])).json()["status"] == "live"
+    form = make_form(tmp_path / "表.docx").read_bytes()
+    assert upload(bureau, form, name="基本信息表.docx").json()["status"] == "annex1"
+    page = served.client(CLERK).get("/admin").text
+    row = page[page.index(CHANGSHA) : page.index("</tr>", page.index(CHANGSHA))]
+    assert "（附件1）" in row and "未受理" not in row

@@ -57,7 +57,16 @@ def workbook(settings: Settings, make_workbook) -> Path:
 
 def test_sheets_in_order(workbook: Path) -> None:
     book = openpyxl.load_workbook(workbook)
-    assert book.sheetnames == ["汇总表", "明细", "统计", "重复", "未通过", "报送情况", "附件核对"]
+    assert book.sheetnames == [
+        "汇总表",
+        "明细",
+        "统计",
+        "重复",
+        "未通过",
+        "报送情况",
+        "附件核对",
+        "评审",
+    ]
 
 
 def test_binder_is_print_ready(workbook: Path) -> None:

@@ -63,6 +63,11 @@ KEYS: tuple[Key, ...] = (
     Key("paths", "log", str, "", "夜间运行日志（追加、轮转；空则不写）"),
     Key("limits", "memory_mb", int, 1024, "读取一个文件可用的内存上限（MB，不含空闲工作进程）"),
     Key("limits", "seconds_per_file", (int, float), 60, "读取一个文件的时间上限（秒）"),
+    Key("mail", "host", str, "", "发送催报邮件的 SMTP 服务器（空则只写催报通知.csv）"),
+    Key("mail", "port", int, 25, "SMTP 端口"),
+    Key("mail", "sender", str, "", "发件人地址"),
+    Key("mail", "starttls", bool, False, "是否用 STARTTLS 加密连接"),
+    Key("mail", "site", str, "", "网上报送站点的地址（写入催报通知）"),
     Key(
         "site",
         "trusted_proxies",
@@ -79,6 +84,7 @@ _KIND_NAMES = {
     str: "文本（加英文引号）",
     int: "整数",
     float: "小数",
+    bool: "true 或 false",
     dt.date: "日期",
     list: '列表（如 ["10.0.0.5"]）',
 }
@@ -101,6 +107,18 @@ class PriorBatch:
 
 
 @dataclass(frozen=True)
+class Mail:
+    """``[mail]`` of beian.toml and the contacts.csv beside it (催报, pipeline/state/remind.py)."""
+
+    host: str = ""
+    port: int = 25
+    sender: str = ""
+    starttls: bool = False
+    site: str = ""
+    contacts: Path = Path("contacts.csv")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything one run needs to know about its batch and where files live."""
 
@@ -116,6 +134,7 @@ class Settings:
     log: Path | None = None
     read_memory_mb: int = 1024
     read_seconds: float = 60.0
+    mail: Mail = Mail()
     trusted_proxies: tuple[str, ...] = ()
     uploads_per_day: int = 50
 
@@ -319,6 +338,10 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
         log=at(log) if log else None,
         read_memory_mb=value("limits.memory_mb"),
         read_seconds=float(value("limits.seconds_per_file")),
+        mail=Mail(
+            **{k.name: value(k.dotted) for k in KEYS if k.section == "mail"},
+            contacts=root / "contacts.csv",
+        ),
         trusted_proxies=proxy_networks(value("site.trusted_proxies"), where),
         uploads_per_day=value("site.uploads_per_day"),
     )

@@ -24,7 +24,7 @@ DISPOSITIONS = ("accepted", "rejected", "duplicate_prior", "duplicate_batch")
 
 
 class FileStatus(StrEnum):
-    """What became of a file. The first seven are the statuses of files.csv (SPEC §7, §10); the
+    """What became of a file. The first eight are the statuses of files.csv (SPEC §7, §10); the
     last three are steps on the way that no output ever shows: a file not yet judged, a readable
     submission before the live one of its bureau is chosen, a document not yet placed."""
 
@@ -35,6 +35,8 @@ class FileStatus(StrEnum):
     IGNORED = "ignored"
     ANNEX1 = "annex1"
     ANNEX2 = "annex2"
+    ARCHIVE = "archive"
+    """An archive opened as a folder of its name; its members have their own (SPEC §10)."""
     UNJUDGED = ""
     CANDIDATE = "candidate"
     DOCUMENT = "document"
@@ -92,6 +94,8 @@ class FormRead:
     sections: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
     labels: int = 0
+    stamp: str = ""
+    """The recommending unit's line (推荐单位意见 … 单位（签章）), which may name the bureau."""
 
 
 class Unapplied(NamedTuple):
@@ -128,7 +132,8 @@ class FileOutcome:
     tables: list[SheetTable] = field(default_factory=list)
     norms: list[pd.DataFrame] = field(default_factory=list)
     note: str = ""
-    annex1: FormRead | None = None
+    forms: list[FormRead] = field(default_factory=list)
+    """The Annex 1 forms the file holds (a document may hold several spaces' forms)."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         """A status is one of :class:`FileStatus`, however a stage spells it: a typo fails at
@@ -173,6 +178,8 @@ class BatchResult:
     """Lines of the decisions file that could not be applied (pipeline/decisions.py)."""
     packet: PacketSpec | None = None
     """The Annex 1/2 spec of the form (pipeline/packet_spec.py), None when the form has none."""
+    comparisons: dict[str, Any] = field(default_factory=dict)
+    """Per file that replaces its bureau's earlier one: 与上次相比 (pipeline/write/compare.py)."""
 
     def counts(self) -> dict[str, int]:
         return disposition_counts(self.rows)

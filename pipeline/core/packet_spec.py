@@ -84,6 +84,12 @@ class PacketSpec:
     kinds: tuple[KindSpec, ...]
     layout: tuple[tuple[str, ...], ...] = ()
     """The blank form's rows of fields, top to bottom, one or two fields a row (annex1_docx)."""
+    placeholders: tuple[str, ...] = ()
+    """Texts Word and WPS show in an unfilled field (单击或点击此处输入文字): no value."""
+    file_words: tuple[str, ...] = ()
+    """Words in a file's name that say it is the form, for a scan whose text cannot be read."""
+    stamp_markers: tuple[str, ...] = ()
+    """What starts the recommending unit's line of the form, where the bureau signs."""
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.field == name)
@@ -176,6 +182,9 @@ def parse_packet(data: dict[str, Any], path: Path) -> PacketSpec:
             unclassified=data["annex2"]["unclassified"],
             kinds=_kinds(data["annex2"]["kinds"], path),
             layout=_layout(form["layout"], fields, path),
+            placeholders=tuple(form.get("placeholders", ())),
+            file_words=tuple(form.get("file_words", ())),
+            stamp_markers=tuple(form.get("stamp_markers", ())),
         )
     except KeyError as exc:
         raise ConfigError(

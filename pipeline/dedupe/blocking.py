@@ -20,7 +20,7 @@ import pandas as pd
 
 WINDOW = 20
 """Neighbours each row is compared with inside one block; blocks up to WINDOW + 1 rows are
-compared whole (every block of a real provincial batch)."""
+compared whole (a real provincial batch rarely has a larger one)."""
 
 
 def _window_pairs(rows: pd.DataFrame, on: str, order: list[str]) -> np.ndarray:
@@ -78,5 +78,5 @@ def candidate_pairs(rows: pd.DataFrame) -> np.ndarray:
     later = rank[a] > rank[b]
     first, second = np.where(later, a, b), np.where(later, b, a)
     numbered = np.sort(first * len(rows) + second)  # one number per pair, sorted
-    once = numbered[np.concatenate([[True], numbered[1:] != numbered[:-1]])[: len(numbered)]]
+    once = numbered[np.concatenate([numbered[:1] == numbered[:1], numbered[1:] != numbered[:-1]])]
     return np.column_stack([once // len(rows), once % len(rows)]).astype(np.int64)

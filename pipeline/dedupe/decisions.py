@@ -36,11 +36,11 @@ def _words(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     return dict(data["columns"]), verdicts
 
 
-def _clean(text: str | None) -> str:
+def clean_cell(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-def _text(data: bytes) -> str | None:
+def table_text(data: bytes) -> str | None:
     """The file as text, or None when it is not text in any encoding a clerk's tools write."""
     try:
         text = decode_text(data)
@@ -50,13 +50,13 @@ def _text(data: bytes) -> str | None:
     return text if "\x00" not in text and printable >= 0.95 * len(text) else None
 
 
-def _rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def table_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Trimmed header and (line number, record) of each non-blank line, whatever the separator."""
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     separator = max(_SEPARATORS, key=first.count)
     reader = csv.reader(lines, delimiter=separator)
-    header = [_clean(h) for h in next(reader, [])]
+    header = [clean_cell(h) for h in next(reader, [])]
     records = []
     for values in reader:
         if any(v.strip() for v in values):
@@ -71,19 +71,22 @@ def load_decisions(path: Path, province: Province, words: Path = WORDS) -> Decis
     if not path.is_file():
         return Decisions.empty()
     columns, verdicts = _words(words)
-    text = _text(path.read_bytes())
+    text = table_text(path.read_bytes())
     if text is None:
         reason = f"{path.name} 不是文本表格（无法识别编码），整份未应用；请在 Excel 中另存为 CSV"
         return Decisions(frozenset(), frozenset(), (), (Unapplied(0, "", "", "", reason),))
-    header, records = _rows(text)
+    header, records = table_rows(text)
     missing = [label for label in columns.values() if label not in header]
     drop: set[tuple[str, str]] = set()
     keep: set[tuple[str, str]] = set()
     applied: list[Unapplied] = []
     unapplied: list[Unapplied] = []
     for line, record in records:
-        name, other = _clean(record.get(columns["name"])), _clean(record.get(columns["other"]))
-        said = _clean(record.get(columns["verdict"]))
+        name, other = (
+            clean_cell(record.get(columns["name"])),
+            clean_cell(record.get(columns["other"])),
+        )
+        said = clean_cell(record.get(columns["verdict"]))
         entry = Unapplied(line, name, other, said, "")
         if missing:
             reason = f"文件缺少列 {'、'.join(missing)}（应有 {'、'.join(columns.values())}）"

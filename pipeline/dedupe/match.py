@@ -206,6 +206,8 @@ def match_batch(rows: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
         return pd.DataFrame(columns=MATCH_COLUMNS)
     candidates = rows[cols].reset_index(drop=True)
     found = candidate_pairs(candidates)
+    if not len(found):
+        return pd.DataFrame(columns=MATCH_COLUMNS)
     score = _pair_scores(candidates, found[:, 0], found[:, 1])
     # below the lowest threshold no rule can match (an equal name scores 100)
     found, score = found[score >= SAME_OPERATOR_SCORE], score[score >= SAME_OPERATOR_SCORE]

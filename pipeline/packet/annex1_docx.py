@@ -109,6 +109,9 @@ def build(spec: PacketSpec, form: FormSpec, filled: FormValues | None = None) ->
         _row(table, [section.label, given.sections.get(section.field, "")], WIDE)
     for text in SIGNATURES:
         _row(table, [text], [COLUMNS])
+    # Word always ends the body with a paragraph; LibreOffice drops a table that ends it when it
+    # saves the document as .doc, so a form filled in LibreOffice would lose its whole table.
+    doc.add_paragraph()
     return doc
 
 

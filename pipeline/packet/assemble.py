@@ -11,29 +11,29 @@ Forms and documents never add or remove an Annex 3 row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from functools import cache
 from pathlib import PurePosixPath
-from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz
 
 from pipeline.core.bureau import match_bureau
 from pipeline.core.cells import cell_address
-from pipeline.core.model import FileOutcome
+from pipeline.core.model import FileOutcome, FormRead
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import Problem, problem
 from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import Bureau, FormSpec, Province, Registers
 from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
-from pipeline.packet import annex1, annex2
-from pipeline.packet.checks import Located, checked
+from pipeline.packet import annex1, annex2, pdfform
+from pipeline.packet.checks import Located, check_form
+from pipeline.packet.convert import find_soffice
 from pipeline.read.sandbox import Caps, guarded
 
 READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
 """A refused workbook with only these may still be a form, or a document of a space."""
 NOT_A_SPACE = "随附文档（未对应到受理的众创空间）"
+UNREAD = "（无法读取）"
+"""After the file of a form that arrived unreadable, in 明细 and 附件核对."""
 PACKET_COLUMNS = {
     "annex1": "",
     "annex2": 0,
@@ -46,7 +46,6 @@ PACKET_COLUMNS = {
 }
 
 
-@cache
 def _key(text: str, province: Province, operator: bool = False) -> str:
     series = pd.Series([text])
     return str((operator_key if operator else name_key)(series, province).iloc[0])
@@ -62,6 +61,24 @@ def folder_bureau(file: str, registers: Registers) -> Bureau | None:
     return None
 
 
+def form_bureau(
+    file: str,
+    registers: Registers,
+    forms: list[FormRead],
+) -> tuple[Bureau | None, str]:
+    """A form's bureau as a workbook's is found: folder (the outermost, as a space's folder may
+    name a zone), file name, the recommending unit's line of its forms; else, later, the
+    matched row's."""
+    found = folder_bureau(file, registers)
+    if found is not None:
+        return found, "文件夹"
+    found = match_bureau(PurePosixPath(file).stem, registers)
+    if found is not None:
+        return found, "文件名"
+    found = next((b for f in forms if (b := match_bureau(f.stamp, registers))), None)
+    return found, "盖章行" if found else ""
+
+
 # --- before reading -------------------------------------------------------------------------------
 
 
@@ -73,29 +90,41 @@ def claim(
     now: dt.datetime,
     caps: Caps,
 ) -> None:
-    """Read Word forms (in guarded workers, pipeline/sandbox.py) and set documents aside; what
-    is left is for the Annex 3 reader."""
-    kinds = [annex1.word_kind(outcome.path) for outcome in pending]
-    words = [i for i, kind in enumerate(kinds) if spec is not None and kind]
-    jobs = [(pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i])) for i in words]
+    """Read Word, PDF and picture files that may be forms (in guarded workers,
+    pipeline/sandbox.py) and set documents aside; what is left is for the Annex 3 reader.
+    LibreOffice is looked for once, here, for every .doc of the run."""
+    kinds = [pdfform.form_kind(outcome.path) for outcome in pending]
+    soffice = find_soffice() if "doc" in kinds else None
+    reading = [i for i, kind in enumerate(kinds) if spec is not None and kind]
+    jobs = [
+        (pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i], soffice))
+        for i in reading
+        if kinds[i] != "image"
+    ]
+    refuse = [i for i in reading if kinds[i] != "image"]
     reads = guarded(
-        annex1.read_word,
+        pdfform.read_form_file,
         jobs,
         caps,
-        lambda index, found: annex1.FormResult(kinds[words[index]], None, [found]),
+        lambda index, found: annex1.FormResult(kinds[refuse[index]], [], [found]),
     )
-    forms = dict(zip(words, reads, strict=True))
+    forms = dict(zip(refuse, reads, strict=True))
+    for i in reading:
+        if kinds[i] == "image" and spec is not None:
+            forms[i] = pdfform.unreadable_form(pending[i].file, "image", [], spec)
     for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
         suffix = outcome.path.suffix.lower()
         if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
             outcome.status, outcome.note = "ignored", "随附文档（不是表格文件）"
         elif index in forms:
             found = forms[index]
-            outcome.fmt, outcome.problems, outcome.annex1 = found.fmt, found.problems, found.form
-            outcome.status = "rejected" if found.refused else "annex1" if found.form else "document"
+            outcome.fmt, outcome.problems, outcome.forms = found.fmt, found.problems, found.forms
+            read_one = "annex1" if found.forms else "document"
+            outcome.status = "rejected" if found.refused else read_one
             if outcome.status != "document":
-                outcome.bureau = folder_bureau(outcome.file, registers)
-                outcome.bureau_source = "文件夹" if outcome.bureau else ""
+                outcome.bureau, outcome.bureau_source = form_bureau(
+                    outcome.file, registers, found.forms
+                )
         elif suffix in annex2.DOCUMENT_SUFFIXES:
             outcome.status = "document"
         if outcome.status:
@@ -112,24 +141,19 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
         except Exception:  # the reader already refused it once; a second failure changes nothing
             continue
         if found is not None:
-            f.status, f.problems, f.annex1 = "annex1", [], found[1]
-            f.bureau = folder_bureau(f.file, registers)
-            f.bureau_source = "文件夹" if f.bureau else ""
+            f.status, f.problems, f.forms = "annex1", [], [found[1]]
+            f.bureau, f.bureau_source = form_bureau(f.file, registers, f.forms)
 
 
 # --- matching forms -------------------------------------------------------------------------------
 
 
-@cache
-def _city_key(key: str, cities: tuple[str, ...]) -> str:
-    return str(strip_city(pd.Series([key]), list(cities)).iloc[0])
-
-
-def match_form(form: annex1.FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
+def match_form(form: FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
+    cities = sorted({b.city for b in registers.bureaus})
     key = _key(form.values.get("name", ""), registers.province)
-    city_key = _city_key(key, tuple(sorted({b.city for b in registers.bureaus})))
+    city_key = str(strip_city(pd.Series([key]), cities).iloc[0])
     if not key or spaces.empty:
         return None
     same = spaces[spaces["key"] == key]
@@ -143,8 +167,37 @@ def match_form(form: annex1.FormRead, spaces: pd.DataFrame, registers: Registers
     return None
 
 
-def _newest_first(group: list[FileOutcome]) -> list[FileOutcome]:
-    return sorted(group, key=order_key)[::-1]
+def _newest_first(
+    group: list[tuple[FileOutcome, FormRead]],
+) -> list[tuple[FileOutcome, FormRead]]:
+    """A space's forms, the newest file first (of two in one file, the later one)."""
+    return sorted(group, key=lambda pair: order_key(pair[0]))[::-1]
+
+
+def _form_row(
+    f: FileOutcome, read: FormRead, accepted: pd.DataFrame, registers: Registers
+) -> int | None:
+    """The accepted row a form belongs to, among its bureau's rows; a bureau known only from
+    the file's name (a space named after its city) may be wrong, so then among all rows."""
+    columns = ["uid", "key", "opkey", "city_key"]
+    mine = accepted[accepted["bureau"] == f.bureau.name] if f.bureau else accepted
+    uid = match_form(read, mine[columns], registers)
+    if uid is None and f.bureau is not None and f.bureau_source == "文件名":
+        uid = match_form(read, accepted[columns], registers)
+    return uid
+
+
+def _orphan(f: FileOutcome, read: FormRead) -> Problem:
+    name = read.values.get("name", "")
+    return problem(
+        "W_ANNEX1_ORPHAN",
+        file=f.file,
+        column="附件1：众创空间名称",
+        value=name,
+        document=f.file,
+        name=name,
+        bureau=f.bureau.name if f.bureau else "各推荐单位",
+    )
 
 
 # --- problems at the space's row ------------------------------------------------------------------
@@ -152,7 +205,7 @@ def _newest_first(group: list[FileOutcome]) -> list[FileOutcome]:
 
 def _at_row(
     code: str,
-    row: Mapping[str, Any],
+    row: pd.Series,
     live: dict[str, FileOutcome],
     form: FormSpec,
     found: Located,
@@ -197,106 +250,102 @@ def settle(
         else pd.DataFrame(columns=["uid", "key", "opkey", "city_key", "bureau", "name"])
     )
     by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
-    of_bureau = dict(iter(accepted.groupby("bureau", sort=False))) if len(accepted) else {}
-    matching = ["uid", "key", "opkey", "city_key"]
-    candidates = {name: group[matching] for name, group in of_bureau.items()}
     added: list[Problem] = []
-    forms: dict[int, list[FileOutcome]] = {}
+    forms: dict[int, list[tuple[FileOutcome, FormRead]]] = {}
     for f in files:
-        if f.status != "annex1" or f.annex1 is None:
-            continue
-        everyone = accepted[matching]
-        mine = candidates.get(f.bureau.name, everyone.iloc[0:0]) if f.bureau else everyone
-        uid = match_form(f.annex1, mine, registers)
-        if uid is None:
-            owner = f.bureau.name if f.bureau else "各推荐单位"
-            name = f.annex1.values.get("name", "")
-            orphan = problem(
-                "W_ANNEX1_ORPHAN",
-                file=f.file,
-                column="附件1：众创空间名称",
-                value=name,
-                document=f.file,
-                name=name,
-                bureau=owner,
-            )
-            f.problems.append(orphan)
-            continue
-        f.bureau = f.bureau or registers.bureau_named(by_uid.at[uid, "bureau"])
-        forms.setdefault(uid, []).append(f)
+        for read in f.forms if f.status == "annex1" else []:
+            uid = _form_row(f, read, accepted, registers)
+            if uid is None:
+                f.problems.append(_orphan(f, read))
+                continue
+            if f.bureau is None or f.bureau_source == "文件名":  # a name may name a zone (麓谷)
+                f.bureau = registers.bureau_named(by_uid.at[uid, "bureau"])
+            forms.setdefault(uid, []).append((f, read))
     rows = rows.set_index("uid", drop=False) if len(rows) else rows
-    changes: dict[int, dict[str, object]] = {}
+    counted: set[str] = set()
+    outdated: list[FileOutcome] = []
     for uid, group in forms.items():
-        newest, *older = _newest_first(group)
-        for f in older:
-            f.status = "superseded"
-        assert newest.annex1 is not None
+        (newest, read), *older = _newest_first(group)
+        counted.add(newest.file)
+        outdated += [f for f, _ in older]
         row = rows.loc[uid]
-        mismatches, findings, figures = checked(newest.annex1, row, spec, form, registers)
+        mismatches, findings, figures = check_form(read, row, spec, form, registers)
         for found in mismatches:
             added.append(_at_row("W_ANNEX1_MISMATCH", row, live, form, found, document=newest.file))
         for code, found in findings:
             added.append(
                 _at_row(code, row, live, form, found, document=newest.file, **found.params)
             )
-        changes[uid] = {
-            **figures,
-            "annex1": newest.file,
-            "annex1_mismatch": "\n".join(
-                f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
-            ),
-            "annex1_long": "\n".join(
-                f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
-                for c, f in findings
-                if c == "W_ANNEX1_TOO_LONG"
-            ),
-            "annex1_empty": "、".join(
-                f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
-            ),
-        }
-    _change(rows, changes)
-    where = rows[["file", "sheet", "row"]].to_dict("index") if len(rows) else {}
-    added += _missing_forms(files, where, accepted, live, form, forms)
-    added += _documents(files, rows, where, of_bureau, accepted, live, form, spec, registers)
+        rows.loc[uid, list(figures)] = list(figures.values())
+        rows.loc[uid, "annex1"] = newest.file
+        rows.loc[uid, "annex1_mismatch"] = "\n".join(
+            f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
+        )
+        rows.loc[uid, "annex1_long"] = "\n".join(
+            f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
+            for c, f in findings
+            if c == "W_ANNEX1_TOO_LONG"
+        )
+        rows.loc[uid, "annex1_empty"] = "、".join(
+            f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
+        )
+    for f in outdated:
+        f.status = f.status if f.file in counted else "superseded"
+    added += _missing_forms(files, rows, accepted, live, form, forms, spec, registers)
+    added += _documents(files, rows, accepted, live, form, spec, registers)
     return rows.reset_index(drop=True), added
-
-
-def _change(rows: pd.DataFrame, changes: dict[int, dict[str, object]]) -> None:
-    """Set the packet columns of many rows (by uid), one column at a time: a write per cell
-    costs a pandas lookup each, which a large batch feels."""
-    columns = dict.fromkeys(c for values in changes.values() for c in values)
-    for column in columns:
-        uids = [uid for uid, values in changes.items() if column in values]
-        rows.loc[uids, column] = [changes[uid][column] for uid in uids]
 
 
 def _missing_forms(
     files: list[FileOutcome],
-    where: dict[int, dict[str, object]],
+    rows: pd.DataFrame,
     accepted: pd.DataFrame,
     live: dict[str, FileOutcome],
     form: FormSpec,
-    forms: dict[int, list[FileOutcome]],
+    forms: dict[int, list[tuple[FileOutcome, FormRead]]],
+    spec: PacketSpec,
+    registers: Registers,
 ) -> list[Problem]:
-    """W_ANNEX1_MISSING on every accepted row without a form, for bureaus that sent forms."""
-    senders = {
-        f.bureau.name
-        for f in files
-        if f.bureau is not None
-        and (f.annex1 is not None or any(p.code == "F_ANNEX1_FORMAT" for p in f.problems))
-    }
+    """For bureaus that sent forms: W_ANNEX1_UNREADABLE on the row of a space whose form
+    arrived unreadable, W_ANNEX1_MISSING on every other accepted row without a form."""
+    unreadable = [f for f in files if any(p.code == "F_ANNEX1_FORMAT" for p in f.problems)]
+    senders = {f.bureau.name for f in files if f.bureau and (f.forms or f in unreadable)}
     lacking = accepted[accepted["bureau"].isin(senders) & ~accepted["uid"].isin(forms)]
-    return [
-        _at_row("W_ANNEX1_MISSING", where[uid], live, form, Located("附件1", "name", name, "", ""))
-        for uid, name in zip(lacking["uid"], lacking["name"], strict=True)
-    ]
+    unread = _unreadable_rows(unreadable, lacking, spec, registers)
+    found = []
+    for uid, name in zip(lacking["uid"], lacking["name"], strict=True):
+        where = Located("附件1", "name", name, "", "")
+        if uid in unread:
+            rows.loc[uid, "annex1"] = f"{unread[uid]}{UNREAD}"
+            document = unread[uid]
+            found.append(
+                _at_row("W_ANNEX1_UNREADABLE", rows.loc[uid], live, form, where, document=document)
+            )
+        else:
+            found.append(_at_row("W_ANNEX1_MISSING", rows.loc[uid], live, form, where))
+    return found
+
+
+def _unreadable_rows(
+    unreadable: list[FileOutcome], lacking: pd.DataFrame, spec: PacketSpec, registers: Registers
+) -> dict[int, str]:
+    """uid → file of each form that arrived unreadable: the space its folder or file name
+    names, else the one space of its bureau still without a form."""
+    found: dict[int, str] = {}
+    for f in unreadable:
+        mine = lacking[lacking["bureau"] == f.bureau.name] if f.bureau else lacking
+        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
+        open_rows = mine[~mine["uid"].isin(found)]
+        if placed is not None:
+            found[placed.uid] = f.file
+        elif f.bureau is not None and len(open_rows) == 1:
+            found[int(open_rows["uid"].iloc[0])] = f.file
+    return found
 
 
 def _documents(
     files: list[FileOutcome],
     rows: pd.DataFrame,
-    where: dict[int, dict[str, object]],
-    of_bureau: dict[str, pd.DataFrame],
     accepted: pd.DataFrame,
     live: dict[str, FileOutcome],
     form: FormSpec,
@@ -305,15 +354,13 @@ def _documents(
 ) -> list[Problem]:
     """Place every document under a space (status annex2), count the kinds per space."""
     kinds: dict[int, list[int]] = {}
-    everyone = accepted[["uid", "key"]]
-    spaces = {name: group[["uid", "key"]] for name, group in of_bureau.items()}
     for f in files:
         refused = f.status == "rejected" and not {p.code for p in f.problems} - READ_REFUSALS
         if f.status != "document" and not refused:
             continue
         bureau = folder_bureau(f.file, registers)
-        mine = spaces.get(bureau.name, everyone.iloc[0:0]) if bureau else everyone
-        placed = annex2.place(f.file, mine, spec, registers.province)
+        mine = accepted[accepted["bureau"] == bureau.name] if bureau else accepted
+        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
         if placed is None:
             if f.status == "document":
                 f.status, f.note = "ignored", NOT_A_SPACE
@@ -322,21 +369,20 @@ def _documents(
         f.bureau = registers.bureau_named(rows.at[placed.uid, "bureau"])
         kinds.setdefault(placed.uid, []).append(placed.kind)
     added = []
-    changes: dict[int, dict[str, object]] = {}
     for uid, found in kinds.items():
         present = sorted({k for k in found if k})
-        changes[uid] = {
-            "annex2": len(present),
-            "annex2_files": len(found),
-            "annex2_unclassified": found.count(0),
-            "annex2_kinds": ",".join(map(str, present)),
-        }
+        rows.loc[uid, ["annex2", "annex2_files", "annex2_unclassified"]] = [
+            len(present),
+            len(found),
+            found.count(0),
+        ]
+        rows.loc[uid, "annex2_kinds"] = ",".join(map(str, present))
         absent = [k for k in spec.kinds if k.number not in present]
         if absent:
             added.append(
                 _at_row(
                     "W_ANNEX2_MISSING",
-                    where[uid],
+                    rows.loc[uid],
                     live,
                     form,
                     Located("证明文件", "", "", "", ""),
@@ -345,5 +391,4 @@ def _documents(
                     titles="；".join(f"{k.number}. {k.title}" for k in absent),
                 )
             )
-    _change(rows, changes)
     return added

@@ -8,8 +8,6 @@ caller turns them into problems at the row or at the form.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import re
 import unicodedata
 from collections.abc import Callable
@@ -25,7 +23,6 @@ from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.schema import FormSpec, Province, Registers, fold
 from pipeline.core.values import first_value
 from pipeline.dedupe.match import operator_key
-from pipeline.read.readcache import ReadCache
 from pipeline.rules.normalise import (
     choice_value,
     clean_text,
@@ -228,25 +225,3 @@ def check_form(
         content_findings(found, spec),
         figures(found, spec),
     )
-
-
-kept_checks = ReadCache()
-"""Each form's check against its row, kept between consolidations in the intake site (on and off
-with :func:`pipeline.read.readcache.keep_reads`): the same form and the same row give the same
-findings, and an upload changes one bureau's rows at most."""
-
-
-def checked(
-    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec, registers: Registers
-) -> tuple[list[Located], list[tuple[str, Located]], dict[str, float]]:
-    """:func:`check_form`, kept by the exact content of the form, the row and the rules."""
-    key = None
-    if kept_checks.on:
-        given = pickle.dumps((found, row.to_dict(), spec, form, registers))
-        key = hashlib.sha256(given).hexdigest()
-    kept, value = kept_checks.get(key)
-    if kept:
-        return value
-    value = check_form(found, row, spec, form, registers)
-    kept_checks.put(key, value)
-    return value

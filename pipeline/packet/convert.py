@@ -2,7 +2,9 @@
 
 The one place beian runs another program: only for ``.doc``/``.wps`` forms, headless, into a
 temporary folder, with a time limit. Without LibreOffice the caller refuses the form and asks
-for a ``.docx`` instead.
+for a ``.docx`` instead. ``BEIAN_SOFFICE`` names the program when it is installed somewhere
+unusual, or ``none`` to run as if it were absent (an office that wants every .doc refused, and
+the tests that run both ways on purpose).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 CONVERT_SECONDS = 120
 _WINDOWS_FOLDERS = ("ProgramFiles", "ProgramFiles(x86)")
 _WINDOWS_PROGRAM = Path("LibreOffice") / "program" / "soffice.exe"
+SOFFICE_VARIABLE = "BEIAN_SOFFICE"
+_ABSENT = ("", "none", "off", "0")
 
 
 class ConversionFailed(Exception):
@@ -25,7 +29,12 @@ class ConversionFailed(Exception):
 
 
 def find_soffice() -> Path | None:
-    """LibreOffice's ``soffice`` on PATH, or in its usual Windows folder; None when absent."""
+    """LibreOffice's ``soffice``: the one ``BEIAN_SOFFICE`` names, else on PATH, else in its
+    usual Windows folder; None when absent (or ``BEIAN_SOFFICE=none``)."""
+    chosen = os.environ.get(SOFFICE_VARIABLE)
+    if chosen is not None:
+        named = Path(chosen)
+        return named if chosen.strip().lower() not in _ABSENT and named.is_file() else None
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:

@@ -23,6 +23,7 @@ from pipeline.core.problems import Problem, problem
 from pipeline.core.schema import FormSpec
 from pipeline.core.values import cell_text
 from pipeline.read import cellformats, filetype, sheets
+from pipeline.read.asfilled import choices_in_cells, marker_rows, withdrawn, without_artefacts
 from pipeline.read.grids import formula_issues, load_sheets
 from pipeline.read.guards import FileRefused
 from pipeline.read.header import companion_columns, find_header, find_stamp, tick_columns
@@ -93,10 +94,11 @@ def build_table(
     )
     text = ticked(text, whole, tick_columns(grid[start:first_data], columns, form), form)
     text = join_companions(text, whole, companion_columns(grid[start:first_data], columns, form))
-    text = same_as_column(text, form)
+    text = choices_in_cells(without_artefacts(same_as_column(text, form), form), form)
     head = pd.DataFrame(grid[start:first_data], dtype=object).reindex(columns=whole.columns)
     skipped = layout_noise(whole, text, text_frame(head), form)
     skipped |= classify_noise(whole, text, form)
+    skipped |= {row: why for row, why in marker_rows(whole, form).items() if row not in skipped}
     kept = text.drop(index=list(skipped)).astype(str)
     header_rows = tuple(range(start + 1, first_data + 1))
     footer = [grid[row - 1] for row, why in skipped.items() if why == "表尾说明"]
@@ -227,6 +229,7 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     ]
     for table in tables:
         found += cell_problems(file, table, formulas[table.sheet], labels)
+        found += withdrawn(file, table.sheet, table.grid, table.frame.index, form)
     return ReadResult(file, path, fmt, tables, found)
 
 

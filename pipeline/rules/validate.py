@@ -2,7 +2,8 @@
 
 The pandera schema is built from the form spec: every column gets one ``Check`` per rule code the
 spec lists for it (``error=code``), so each failure case already carries its code, its column and
-its row (the frame's index is the Excel row number). The rule functions below are the mechanisms;
+its position in the batch's frame, which :func:`validate_batch` maps back to the file, sheet and
+Excel row it came from. The rule functions below are the mechanisms;
 which column obeys which rule, and every message, is data in ``schemas/``.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError, OutputError
 from pipeline.core.schema import Registers, load_registers
 from pipeline.state.ledger import Ledger
+from pipeline.state.setups import refuse_inside_inbox
 from pipeline.write.csvfiles import write_frame_csv
 
 CLERK = "管理员"
@@ -91,18 +93,18 @@ def resolve_name(name: str, registers: Registers) -> tuple[str, str]:
     return bureau.name, BUREAU_ROLE
 
 
-def _store(ledger: Ledger, name: str, role: str) -> Issued:
+def _store(db: sqlite3.Connection, name: str, role: str) -> Issued:
+    """A new code for one account, its hash written within the caller's transaction."""
     handle, code = new_code()
-    while ledger.db.execute("SELECT 1 FROM accounts WHERE handle = ?", (handle,)).fetchone():
+    while db.execute("SELECT 1 FROM accounts WHERE handle = ?", (handle,)).fetchone():
         handle, code = new_code()
     issued = dt.datetime.now().isoformat(sep=" ")
-    with ledger.transaction() as db:
-        db.execute(
-            "INSERT INTO accounts (name, role, handle, hash, issued) VALUES (?,?,?,?,?) "
-            "ON CONFLICT (name) DO UPDATE SET role = excluded.role, handle = excluded.handle, "
-            "hash = excluded.hash, issued = excluded.issued",
-            (name, role, handle, _hasher.hash(code), issued),
-        )
+    db.execute(
+        "INSERT INTO accounts (name, role, handle, hash, issued) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (name) DO UPDATE SET role = excluded.role, handle = excluded.handle, "
+        "hash = excluded.hash, issued = excluded.issued",
+        (name, role, handle, _hasher.hash(code), issued),
+    )
     bureau = "" if role == CLERK else name
     return Issued(bureau, role, code)
 
@@ -111,16 +113,18 @@ def issue(ledger: Ledger, registers: Registers, reset: str | None = None) -> lis
     """New codes for every account that has none yet, or for the one ``reset`` names.
 
     Codes already handed out stay valid unless reset; a bureau added to the register later gets
-    its code at the next ``beian accounts``.
+    its code at the next ``beian accounts``. All are stored in one transaction: an interrupted
+    run stores none, so no account is left with a code nobody was shown.
     """
-    if reset is not None:
-        return [_store(ledger, *resolve_name(reset, registers))]
-    existing = {row[0] for row in ledger.db.execute("SELECT name FROM accounts")}
-    return [
-        _store(ledger, name, role)
-        for name, role in account_names(registers)
-        if name not in existing
-    ]
+    with ledger.transaction() as db:
+        if reset is not None:
+            return [_store(db, *resolve_name(reset, registers))]
+        existing = {row[0] for row in db.execute("SELECT name FROM accounts")}
+        return [
+            _store(db, name, role)
+            for name, role in account_names(registers)
+            if name not in existing
+        ]
 
 
 DEFAULT_CODES = Path("登录码.csv")
@@ -151,6 +155,7 @@ def issue_codes(
     return them as a table, the accounts that kept their code, the file, and why it could not be
     written ("" when it was: the codes are shown all the same, they exist nowhere else)."""
     target = codes_destination(out, reset, force, dt.datetime.now())
+    refuse_inside_inbox(settings, target, "登录码文件", "--out")
     registers = load_registers(settings.form.parent)
     if reset is not None:
         resolve_name(reset, registers)  # an unknown name is refused before anything changes

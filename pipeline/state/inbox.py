@@ -19,6 +19,7 @@ from pipeline.core.model import RECEIPT_SUFFIX, FileOutcome, ReadResult
 from pipeline.core.problems import problem
 from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import FormSpec, Registers
+from pipeline.read.archives import open_archives
 from pipeline.read.sandbox import Caps, read_files
 from pipeline.state.ledger import Seen
 from pipeline.state.setups import require_inbox, sha256_of
@@ -135,10 +136,14 @@ def choose_live(files: list[FileOutcome]) -> None:
 
 
 def survey(settings: Settings, known: dict[str, Seen] | None = None) -> list[FileOutcome]:
-    """Scan the inbox and fingerprint every file; an unchanged file (same path, size and
-    modification time as the ledger recorded) is not even hashed again."""
-    files = scan_inbox(settings.inbox)
+    """Scan the inbox, open its archives (pipeline/read/archives.py) and fingerprint every file; an
+    unchanged file (same path, size and modification time as the ledger recorded) is not even
+    hashed again."""
+    files = open_archives(scan_inbox(settings.inbox))
     for outcome in files:
+        reason = "" if outcome.status else ignored_reason(outcome.path.name)
+        if reason:  # a member of an archive: the same lock and hidden files
+            outcome.status, outcome.note = "ignored", reason
         if outcome.status:
             continue
         stat = outcome.path.stat()

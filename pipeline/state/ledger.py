@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +97,34 @@ MIGRATIONS: list[str] = [
         original TEXT NOT NULL DEFAULT '',
         sha256 TEXT NOT NULL DEFAULT '',
         outcome TEXT NOT NULL
+    );
+    """,
+    # The province's review (pipeline/state/review_store.py): decisions per space, and what each
+    # file held (rows and problems), which a bureau's next file is compared with (与上次相比).
+    """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        batch TEXT NOT NULL,
+        bureau TEXT NOT NULL,
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        who TEXT NOT NULL,
+        time TEXT NOT NULL
+    );
+    CREATE INDEX reviews_space ON reviews (batch, bureau, key);
+    CREATE TABLE snapshots (
+        batch TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bureau TEXT NOT NULL,
+        file TEXT NOT NULL,
+        received TEXT NOT NULL,
+        status TEXT NOT NULL,
+        rows TEXT NOT NULL,
+        problems TEXT NOT NULL,
+        PRIMARY KEY (batch, sha256)
     );
     """,
     # Sessions signed out before their time, kept until their cookie would have expired anyway.
@@ -235,11 +263,16 @@ class Ledger:
             return _insert_run(db, batch, started, inputs, False, counts)
 
     def record(
-        self, result: BatchResult, inputs: dict[str, str], submissions: list[dict[str, object]]
+        self,
+        result: BatchResult,
+        inputs: dict[str, str],
+        submissions: list[dict[str, object]],
+        also: Callable[[sqlite3.Connection], None] | None = None,
     ) -> int:
         """Record one run that wrote outputs: its files, the run, every row and the 报送情况
         table as shown (so ``beian status`` repeats exactly what the workbook said). The ledger
-        is copied to backups/ first (pipeline/state/backup.py)."""
+        is copied to backups/ first (pipeline/state/backup.py); ``also`` writes more in the same
+        transaction (the files' snapshots: state/review_store.py)."""
         batch = result.settings.batch
         seen = result.started.isoformat(sep=" ")
         backup_ledger(self.db, self.path)
@@ -279,6 +312,8 @@ class Ledger:
                     "VALUES (?,?,?,?,?,?,?)",
                     ((run_id, *map(_plain, r)) for r in frame.itertuples(index=False)),
                 )
+            if also is not None:
+                also(db)
         return run_id
 
 

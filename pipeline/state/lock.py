@@ -1,8 +1,10 @@
 """One run at a time per ledger: the lock file beside it, taken before any work is done.
 
 The inbox must exist, the batch's paths must not overlap (pipeline/setups.py) and the outbox be
-creatable first, so a wrong path creates nothing; a place
-that cannot be written (a file where the outbox or the ledger's folder must be) stops the run.
+creatable first, so a wrong path creates nothing; a place that cannot be written (a file where the
+outbox or the ledger's folder must be) stops the run. Who holds the lock is written beside it, so
+a run that finds it held can say who (a ``beian run``, the site's 立即汇总); the lock itself is
+released by the system when its holder ends, so nobody is ever told to delete it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def holder_file(settings: Settings) -> Path:
 
 
 def cli_holder() -> str:
+    """This process as another run names it: a ``beian run`` (or a script calling ``run``)."""
     return f"beian run（进程 {os.getpid()}，{dt.datetime.now():%Y-%m-%d %H:%M} 开始）"
 
 

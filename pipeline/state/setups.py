@@ -45,6 +45,16 @@ def require_inbox(inbox: Path) -> None:
         raise ConfigError(f"收件箱文件夹 {inbox} 不存在；请创建它，或用 --inbox 指定。")
 
 
+def refuse_inside_inbox(settings: Settings, path: Path, what: str, where: str) -> None:
+    """A file beian writes must not land in the inbox, where every file is read as a submission
+    (a blank template there tells its bureau that its file was refused)."""
+    if settings.inbox.is_dir() and _inside(path, settings.inbox):
+        raise ConfigError(
+            f"{what} {path} 在收件箱 {settings.inbox} 之内：收件箱中的每个文件都会被当作报送文件"
+            f"读入。请把它放到收件箱以外（{where}）。"
+        )
+
+
 def refuse_overlaps(settings: Settings) -> None:
     """The paths of a batch must not overlap in a way that feeds one night's output to the next."""
     inbox, outbox = settings.inbox, settings.outbox
@@ -59,17 +69,13 @@ def refuse_overlaps(settings: Settings) -> None:
             f"收件箱 {inbox} 在输出文件夹 {outbox} 之内：输出文件夹由 beian 改写，报送文件不应放在"
             "其中。请把收件箱和输出文件夹分开（--inbox、--outbox 或 beian.toml）。"
         )
-    watched = (
+    for what, path in (
         ("台账文件", settings.ledger),
         ("运行日志", settings.log),
         ("处理意见文件", settings.decisions),
-    )
-    for what, path in watched:
-        if path is not None and _inside(path, inbox):
-            raise ConfigError(
-                f"{what} {path} 在收件箱 {inbox} 之内：收件箱中的每个文件都会被当作报送文件读入。"
-                "请把它放到收件箱以外（beian.toml 或命令行选项）。"
-            )
+    ):
+        if path is not None:
+            refuse_inside_inbox(settings, path, what, "beian.toml 或命令行选项")
     for prior in settings.priors:
         if _inside(prior.path, inbox):
             raise ConfigError(

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError
-from pipeline.web import api, pages
+from pipeline.web import api, pages, review_pages
 from pipeline.web.auth import Sessions, Throttle
 from pipeline.web.guard import audit_refusal
 from pipeline.web.shield import ForwardedFrom, Shield
@@ -68,7 +68,12 @@ def create_app(settings: Settings) -> Starlette:
     site.clear_staging()
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app = Starlette(
-        routes=[*api.routes, *pages.routes, Mount("/static", static, name="static")],
+        routes=[
+            *api.routes,
+            *pages.routes,
+            *review_pages.routes,
+            Mount("/static", static, name="static"),
+        ],
         middleware=[
             Middleware(SecureHeaders),
             Middleware(ForwardedFrom, trusted=settings.trusted_proxies),

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from pipeline.core.model import DISPOSITIONS
+from pipeline.state.review_store import returned_rows
 from pipeline.web.api import receipt_response
 from pipeline.web.auth import CSRF_FIELD, LOGIN_COOKIE, LOGIN_FIELD, LOGIN_SECONDS, Session
 from pipeline.web.guard import (
@@ -92,7 +93,10 @@ async def home(request: Request) -> Response:
     if session.account.is_clerk:
         return RedirectResponse("/admin", status_code=303)
     site, _, _ = state(request)
-    return render(request, "bureau.html", session, uploads=site.uploads(session.account.bureau))
+    bureau = session.account.bureau
+    with site.ledger() as ledger:
+        returned = returned_rows(ledger, site.settings.batch, bureau or "")
+    return render(request, "bureau.html", session, uploads=site.uploads(bureau), returned=returned)
 
 
 async def login(request: Request) -> Response:

@@ -247,7 +247,7 @@ class Site:
         with ledger.transaction() as db:
             for v in verdicts:
                 u = v.upload
-                result = {**v.as_json(), "grids": v.sheets}
+                result = {**v.as_json(), "grids": v.sheets, "compare": v.compare}
                 db.execute(
                     "INSERT INTO uploads (id, batch, bureau, path, original, sha256, size, "
                     "received, status, result) VALUES (?,?,?,?,?,?,?,?,?,?)",

@@ -1,6 +1,7 @@
 """The feedback workbook (回执) a bureau receives: what was taken, what is wrong, and where.
 
-One workbook per live file (named after the bureau) and per rejected file, with three sheets:
+One workbook per live file (named after the bureau) and per rejected file, with three sheets
+(four when the file replaces an earlier one: 与上次相比, pipeline/write/compare.py):
 概况 — the counts and what to do next, in a few plain sentences; 问题清单 — one line per problem,
 sorted by row, with the value as sent and how to fix it; 标注 — the bureau's own sheet with every
 value at its original address, errors filled red and warnings yellow, each with a comment.
@@ -37,6 +38,7 @@ from pipeline.write.report import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUR
 from pipeline.write.xlsx import Formats, print_setup, row_height, write_value
 
 FEEDBACK_STATUSES = ("live", "rejected")
+COMPARED = "与上次相比"
 
 
 def feedback_name(outcome: FileOutcome) -> str:
@@ -131,6 +133,8 @@ def overview(result: BatchResult, outcome: FileOutcome) -> list[tuple[str, Any]]
         lines.append(("本单位其他文件", "；".join(others)))
     if packet := packet_summary(result, outcome):
         lines.append(("附件1、附件2", packet))
+    if (compared := result.comparisons.get(outcome.file)) is not None:
+        lines.append(("与上次相比", compared.summary() + "详见“与上次相比”表。"))
     steps = next_steps(result, outcome, counts)
     lines += [("下一步" if i == 0 else "", step) for i, step in enumerate(steps)]
     return lines
@@ -166,7 +170,11 @@ def _write(result: BatchResult, outcome: FileOutcome, path: Path) -> None:
         fmt,
         formats={"问题": fmt.wrap, "修改建议": fmt.wrap, "填写内容": fmt.wrap},
     )
-    names = marked_names([t.sheet for t in outcome.tables], {"概况", "问题清单"})
+    compared = result.comparisons.get(outcome.file)
+    if compared is not None:
+        wrapped = {"上次": fmt.wrap, "本次": fmt.wrap}
+        write_table(book, wb.add_worksheet(COMPARED), compared.frame(), fmt, formats=wrapped)
+    names = marked_names([t.sheet for t in outcome.tables], {"概况", "问题清单", COMPARED})
     for table, name in zip(outcome.tables, names, strict=True):  # one 标注 per sheet read
         found = [p for p in outcome.problems if p.sheet == table.sheet]
         write_marked(book, wb.add_worksheet(name), table, found, result.form)

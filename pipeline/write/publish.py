@@ -13,7 +13,9 @@ from pipeline.core.model import BatchResult, FileOutcome
 from pipeline.write.alongside import alongside
 from pipeline.write.csvfiles import dispositions_frame, files_frame, write_frame_csv
 from pipeline.write.feedback import feedback_targets, receipt_jobs
+from pipeline.write.recommend import any_recommended, recommended_name, write_recommended
 from pipeline.write.report import detail_frame, review_frame
+from pipeline.write.review_sheet import decisions_frame
 from pipeline.write.workbook import consolidated_name, write_consolidated
 
 
@@ -35,8 +37,9 @@ def input_fingerprint(settings: Settings, files: list[FileOutcome]) -> dict[str,
 
 
 def output_paths(settings: Settings) -> list[Path]:
-    """The batch's outputs: workbook, the two machine CSVs, the clerk's review list, and the
-    明细 table for analysts as CSV (UTF-8 with BOM, so Excel opens it) and Parquet."""
+    """The batch's outputs: workbook, the two machine CSVs, the clerk's review list, the
+    明细 table for analysts as CSV (UTF-8 with BOM, so Excel opens it) and Parquet, and the
+    province's decisions (评审结论.csv). The 推荐名单 joins them once any space is 推荐."""
     out = settings.batch_dir
     names = [
         consolidated_name(settings),
@@ -45,6 +48,7 @@ def output_paths(settings: Settings) -> list[Path]:
         "待核对重复.csv",
         "明细.csv",
         "明细.parquet",
+        "评审结论.csv",
     ]
     return [out / name for name in names]
 
@@ -57,9 +61,15 @@ def write_outputs(result: BatchResult, confirm: Callable[[], None] | None = None
     clear_leftovers(result.settings.batch_dir)
     targets = feedback_targets(result, result.settings.batch_dir / "回执")
     receipts = [path for _, path in targets]
+    chosen = result.settings.batch_dir / recommended_name(result)
+    extra = [chosen] if any_recommended(result) else []
     with staged(confirm) as staging:
         # staged, and so published, in this order: the receipts last
-        workbook, dispositions, files, review, detail_csv, detail_parquet = map(staging.path, paths)
+        workbook, dispositions, files, review, detail_csv, detail_parquet, decided = map(
+            staging.path, paths
+        )
+        for path in extra:
+            write_recommended(result, staging.path(path))
         staged_receipts = [(outcome, staging.path(path)) for outcome, path in targets]
         with alongside(receipt_jobs(result, staged_receipts)):  # both cores
             write_consolidated(result, workbook, detail)
@@ -68,6 +78,9 @@ def write_outputs(result: BatchResult, confirm: Callable[[], None] | None = None
             write_frame_csv(review_frame(result), review, bom=True)
             write_frame_csv(detail, detail_csv, bom=True)
             detail.to_parquet(detail_parquet, index=False)
+            write_frame_csv(decisions_frame(result), decided, bom=True)
+    if not extra:
+        chosen.unlink(missing_ok=True)  # no space is 推荐 any more
     for stale in set(result.settings.batch_dir.glob("回执/*.xlsx")) - set(receipts):
         stale.unlink(missing_ok=True)  # a receipt for a file that is no longer in the inbox
-    return paths + receipts
+    return paths + extra + receipts

@@ -34,6 +34,7 @@ STATUS_LABELS = {
     "ignored": "已忽略",
     "annex1": "附件1",
     "annex2": "附件2",
+    "archive": "压缩包（已解开）",
 }
 WAITING = "等待下次汇总"
 """A bureau whose file is still being copied (deferred): it waits for the next night and is
@@ -384,7 +385,7 @@ def submissions_frame(result: BatchResult) -> pd.DataFrame:
             }
         )
     for f in result.files:
-        if f.bureau is None and f.status != "ignored":
+        if f.bureau is None and f.status not in ("ignored", "archive"):
             lines.append(
                 {
                     "推荐单位": UNKNOWN_BUREAU,

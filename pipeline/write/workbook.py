@@ -1,9 +1,9 @@
 """Write the consolidated provincial workbook with xlsxwriter (SPEC §7).
 
 汇总表 is for the binder: the official Annex 3 layout, A4 landscape, header repeated on every page.
-明细 is for the analyst: one typed row per space as an Excel table. 统计, 重复, 未通过 and 报送情况
-follow. Strings are never turned into formulas, numbers or links: a name such as ``=HYPERLINK(...)``
-arrives as text.
+明细 is for the analyst: one typed row per space as an Excel table. 统计, 重复, 未通过, 报送情况,
+附件核对 and 评审 (pipeline/write/review_sheet.py) follow. Strings are never turned into formulas,
+numbers or links: a name such as ``=HYPERLINK(...)`` arrives as text.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pipeline.core.model import BatchResult
 from pipeline.core.schema import load_registers
 from pipeline.write import packet_report, report
 from pipeline.write.book import Book, write_table
+from pipeline.write.review_sheet import write_review_sheet
 from pipeline.write.rows import Block, xf_index
 from pipeline.write.xlsx import (
     BODY_FONT,
@@ -49,17 +50,20 @@ def printed(column: pd.Series) -> pd.Series:
 # --- 汇总表 ---------------------------------------------------------------------------------------
 
 
-def write_binder(book: Book, result: BatchResult, fmt: Formats) -> None:
+def write_binder(
+    book: Book, result: BatchResult, fmt: Formats, sheet: str = "汇总表", title: str = ""
+) -> None:
     """The official layout: title, stamp line, header, then every accepted space as text (the
-    序号 a number), each row as tall as its wrapped text."""
-    ws = book.workbook.add_worksheet("汇总表")
+    序号 a number), each row as tall as its wrapped text. The 推荐名单 (pipeline/write/recommend.py)
+    is this layout under its own sheet name and title."""
+    ws = book.workbook.add_worksheet(sheet)
     frame = report.binder_frame(result)
     widths = [5] + [c.width for c in result.form.columns] + [18]
     last_col = len(widths) - 1
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, last_col, result.form.title, fmt.title)
+    ws.merge_range(0, 0, 0, last_col, title or result.form.title, fmt.title)
     ws.merge_range(
         1,
         0,
@@ -173,5 +177,6 @@ def write_consolidated(result: BatchResult, path: Path, detail: pd.DataFrame) ->
     checks = packet_report.check_frame(result)
     wrapped = {c: fmt.wrap for c in checks.columns[5:8]}
     write_table(book, wb.add_worksheet("附件核对"), checks, fmt, formats=wrapped)
+    write_review_sheet(book, result, fmt)
     wb.worksheets()[0].activate()
     book.close()
