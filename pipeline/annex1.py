@@ -75,6 +75,10 @@ class FormRead:
     sections: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
     labels: int = 0
+    unsure: set[str] = field(default_factory=set)
+    """Fields a scan did not read reliably (blank, and named in W_SCAN_UNSURE, not checked)."""
+    scanned: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    """What reading a scan raised, as (code, field or place, params), for the matched row."""
 
 
 @dataclass

@@ -56,6 +56,10 @@ def print_run(outcome: RunReport) -> None:
         console.print(f"[yellow]文件未通过、需重新报送（{len(refused)}）：[/]" + "、".join(refused))
     print_refused_files(result)
     print_unapplied(result)
+    from pipeline.packet_scan import no_ocr_note  # the scans' machinery only after a run
+
+    if note := no_ocr_note(result.files):
+        console.print(f"[yellow]{escape(note)}[/]")
     console.print(f"输出：{settings.batch_dir}")
 
 

@@ -54,6 +54,7 @@ KEYS: tuple[Key, ...] = (
     Key("paths", "log", str, "", "夜间运行日志（追加、轮转；空则不写）"),
     Key("limits", "memory_mb", int, 1024, "读取一个文件可用的内存上限（MB，不含空闲工作进程）"),
     Key("limits", "seconds_per_file", (int, float), 60, "读取一个文件的时间上限（秒）"),
+    Key("limits", "seconds_per_page", (int, float), 30, "识别扫描件一页的时间上限（秒，需 OCR）"),
     Key("prior[]", "name", str, REQUIRED, "往批名称"),
     Key("prior[]", "path", str, REQUIRED, "往批汇总表文件"),
 )
@@ -93,6 +94,7 @@ class Settings:
     log: Path | None = None
     read_memory_mb: int = 1024
     read_seconds: float = 60.0
+    page_seconds: float = 30.0
 
     @property
     def cutoff(self) -> dt.date:
@@ -270,7 +272,7 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
     months = value("batch.min_age_months")
     if months < 0:
         raise ConfigError(f"{where}min_age_months 不能为负数（现在是 {months}）。")
-    for cap in ("memory_mb", "seconds_per_file"):
+    for cap in ("memory_mb", "seconds_per_file", "seconds_per_page"):
         if value(f"limits.{cap}") <= 0:
             raise ConfigError(
                 f"{where}[limits] {cap} 应大于 0（现在是 {value(f'limits.{cap}')}）。"
@@ -291,6 +293,7 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
         log=at(log) if log else None,
         read_memory_mb=value("limits.memory_mb"),
         read_seconds=float(value("limits.seconds_per_file")),
+        page_seconds=float(value("limits.seconds_per_page")),
     )
 
 

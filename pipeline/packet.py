@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline import annex1, annex2
+from pipeline import annex1, annex2, packet_scan, scan
 from pipeline.bureau import match_bureau
 from pipeline.dedupe import STRONG_SCORE, name_key, operator_key, strip_city
 from pipeline.model import FileOutcome
@@ -39,6 +39,7 @@ PACKET_COLUMNS = {
     "annex2_kinds": "",
     "annex2_unclassified": 0,
     "annex2_files": 0,
+    "annex1_seals": "",
 }
 
 
@@ -67,9 +68,11 @@ def claim(
     received: dict[str, dt.datetime],
     now: dt.datetime,
     caps: Caps,
+    form: FormSpec,
 ) -> None:
-    """Read Word forms (in guarded workers, pipeline/sandbox.py) and set documents aside; what
-    is left is for the Annex 3 reader."""
+    """Read Word forms and scanned forms (in guarded workers, pipeline/sandbox.py) and set
+    documents aside; what is left (a scanned Annex 3 among it) is for the Annex 3 reader."""
+    scans = packet_scan.claim_scans(pending, spec, form, caps) if spec else {}
     kinds = [annex1.word_kind(outcome.path) for outcome in pending]
     words = [i for i, kind in enumerate(kinds) if spec is not None and kind]
     jobs = [(pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i])) for i in words]
@@ -80,6 +83,7 @@ def claim(
         lambda index, found: annex1.FormResult(kinds[words[index]], None, [found]),
     )
     forms = dict(zip(words, reads, strict=True))
+    forms |= {i: found.result for i, found in scans.items() if isinstance(found, scan.ScanForm)}
     for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
         suffix = outcome.path.suffix.lower()
         if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
@@ -91,7 +95,7 @@ def claim(
             if outcome.status != "document":
                 outcome.bureau = folder_bureau(outcome.file, registers)
                 outcome.bureau_source = "文件夹" if outcome.bureau else ""
-        elif suffix in annex2.DOCUMENT_SUFFIXES:
+        elif suffix in annex2.DOCUMENT_SUFFIXES and index not in scans:
             outcome.status = "document"
         if outcome.status:
             outcome.received = received.get(outcome.sha256, now)
@@ -227,6 +231,9 @@ def settle(
             )
         rows.loc[uid, list(figures)] = list(figures.values())
         rows.loc[uid, "annex1"] = newest.file
+        if newest.fmt == "scan":
+            added += _scan_notes(row, live, form, newest)
+            rows.loc[uid, "annex1_seals"] = scan.seal_summary(newest.annex1)
         rows.loc[uid, "annex1_mismatch"] = "\n".join(
             f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
         )
@@ -241,6 +248,27 @@ def settle(
     added += _missing_forms(files, rows, accepted, live, form, forms)
     added += _documents(files, rows, accepted, live, form, spec, registers)
     return rows.reset_index(drop=True), added
+
+
+def _scan_notes(
+    row: pd.Series, live: dict[str, FileOutcome], form: FormSpec, scanned: FileOutcome
+) -> list[Problem]:
+    """What reading the scanned form raised (I_FROM_SCAN, W_SCAN_UNSURE, W_SEAL_MISSING), at
+    the space's row like every other finding of its form."""
+    assert scanned.annex1 is not None
+    return [
+        _at_row(
+            code,
+            row,
+            live,
+            form,
+            Located(label, "", "", "", ""),
+            document=scanned.file,
+            place=label,
+            **params,
+        )
+        for code, label, params in scanned.annex1.scanned
+    ]
 
 
 def _missing_forms(

@@ -26,13 +26,17 @@ CHECK_COLUMNS = [
     *(f"第{k}类" for k in KINDS),
     "未分类",
     "附件2文件数",
+    "盖章",
 ]
 NO_FORM = "未收到"
+ELECTRONIC = "电子文件，不查"
+"""A Word or Excel form is the electronic copy and carries no seal (SPEC §15)."""
 
 
 def check_frame(result: BatchResult) -> pd.DataFrame:
     """附件核对: one line per accepted space, in binder order: its form, every disagreement,
-    the over-long and empty sections, the nine kinds ✓/✗ and the 未分类 count."""
+    the over-long and empty sections, the nine kinds ✓/✗ and the 未分类 count, and the seals of
+    a scanned form (盖章)."""
     rows = accepted(result)
     if rows.empty or "annex1" not in rows:
         return pd.DataFrame(columns=CHECK_COLUMNS)
@@ -53,6 +57,10 @@ def check_frame(result: BatchResult) -> pd.DataFrame:
         frame[f"第{k}类"] = np.where(present.str.contains(f",{k},", regex=False), "✓", "✗")
     frame["未分类"] = rows["annex2_unclassified"].astype(int)
     frame["附件2文件数"] = rows["annex2_files"].astype(int)
+    seals = rows["annex1_seals"] if "annex1_seals" in rows else pd.Series("", index=rows.index)
+    frame["盖章"] = np.where(
+        seals != "", seals, np.where(rows["annex1"] != "", ELECTRONIC, "")
+    )
     return frame.reset_index(drop=True)
 
 
