@@ -35,6 +35,8 @@ MAX_PAGES = 20
 MAX_PIXELS = 60_000_000
 """An image declaring more pixels than this is refused unread (a decompression bomb)."""
 INSTALL = "pip install beian[ocr]"
+UNSURE = "\ufffd"
+"""What a cell the OCR could not read reliably holds for the parsers; never a real value."""
 
 
 def available() -> bool:
@@ -167,6 +169,18 @@ def title_lines(image: np.ndarray, band: float, lines: int = 3) -> list[str]:
     return texts
 
 
+def without_seals(image: np.ndarray) -> np.ndarray:
+    """The page with red ink turned to paper, so a seal pressed over a line does not hide it
+    from the OCR (print under the seal is darker than red and stays)."""
+    import cv2
+
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    red = ((hsv[:, :, 0] <= 12) | (hsv[:, :, 0] >= 168)) & (hsv[:, :, 1] >= 50)
+    clean = image.copy()
+    clean[red] = 255
+    return clean
+
+
 def upside_down(boxes: list[Box], height: int, titles: tuple[str, ...]) -> bool:
     """A page whose title line stands in its bottom half was scanned upside down."""
     from pipeline.schema import fold
@@ -183,13 +197,14 @@ def read_page(image: np.ndarray, number: int, titles: tuple[str, ...]) -> Page:
     from pipeline.scan_grid import straighten, table_cells
 
     page = straighten(image)
-    boxes = recognise(page)
+    boxes = recognise(without_seals(page))
     if upside_down(boxes, page.shape[0], titles):
         page = np.ascontiguousarray(cv2.rotate(page, cv2.ROTATE_180))
         h, w = page.shape[:2]
         boxes = [Box(b.text, w - b.x1, h - b.y1, w - b.x0, h - b.y0, b.score) for b in boxes]
-    found = Page(number, page, boxes)
     cells = table_cells(page)
+    boxes = [part for b in boxes for part in split_across(b, cells)]
+    found = Page(number, page, boxes)
     taken: set[int] = set()
     for row in cells:
         filled = []
@@ -206,6 +221,25 @@ def read_page(image: np.ndarray, number: int, titles: tuple[str, ...]) -> Page:
         found.rows.append(filled)
     found.outside = reading_order([b for i, b in enumerate(boxes) if i not in taken])
     return found
+
+
+def split_across(box: Box, cells: list[list[Any]]) -> list[Box]:
+    """A line the OCR read across a cell's ruled edge (成立时间 机构性质 as one line) cut at the
+    edge, its characters shared out by width (Chinese characters are of one width)."""
+    row = next((r for r in cells if r[0].y0 <= box.centre[1] < r[0].y1), None)
+    width = box.x1 - box.x0
+    if row is None or width <= 0 or len(box.text) < 2:
+        return [box]
+    edges = [c.x1 for c in row[:-1] if box.x0 + width * 0.1 < c.x1 < box.x1 - width * 0.1]
+    if not edges:
+        return [box]
+    parts, start, left = [], 0, box.x0
+    for edge in [*edges, box.x1]:
+        end = round(len(box.text) * (edge - box.x0) / width)
+        if end > start:
+            parts.append(Box(box.text[start:end], left, box.y0, edge, box.y1, box.score))
+        start, left = end, edge
+    return parts
 
 
 def reading_order(boxes: list[Box]) -> list[Box]:

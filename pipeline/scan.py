@@ -27,8 +27,7 @@ from pipeline.scan_spec import ScanSpec, SealPlace, load_scan_spec
 from pipeline.schema import fold
 from pipeline.seal import SealFinding, find_seal
 
-UNSURE = "\ufffd"
-"""What a cell the OCR could not read reliably holds for the parser; never a real value."""
+UNSURE = ocr.UNSURE
 ANNEX1, ANNEX3 = "annex1", "annex3"
 OCR_BOX = "口"
 """How the OCR reads an empty check box □."""

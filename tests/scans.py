@@ -25,6 +25,8 @@ from pipeline.convert import find_soffice  # noqa: E402
 from pipeline.scan_grid import table_cells  # noqa: E402
 
 DPI = 150
+SHEET_DPI = 200
+"""A landscape table of fourteen columns is printed small: bureaus scan it at 200 dpi."""
 RED = (200, 30, 35)
 
 
@@ -35,11 +37,13 @@ def need_soffice() -> str:
     return str(soffice)
 
 
-def render(path: Path) -> list[np.ndarray]:
-    """A document's pages as RGB arrays at 150 dpi: LibreOffice to PDF, pypdfium2 to pixels."""
+def render(path: Path, dpi: int = DPI) -> list[np.ndarray]:
+    """A document's pages as RGB arrays: LibreOffice to PDF, pypdfium2 to pixels."""
     with tempfile.TemporaryDirectory() as out:
+        profile = f"-env:UserInstallation={(Path(out) / 'profile').as_uri()}"  # private: no lock
         subprocess.run(
-            [need_soffice(), "--headless", "--convert-to", "pdf", "--outdir", out, str(path)],
+            [need_soffice(), profile, "--headless", "--norestore", "--convert-to", "pdf",
+             "--outdir", out, str(path)],
             check=True,
             capture_output=True,
             timeout=120,
@@ -47,7 +51,7 @@ def render(path: Path) -> list[np.ndarray]:
         document = pdfium.PdfDocument(str(Path(out) / (path.stem + ".pdf")))
         try:
             return [
-                np.asarray(page.render(scale=DPI / 72).to_pil().convert("RGB"))
+                np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
                 for page in document
             ]
         finally:
@@ -68,13 +72,50 @@ def form_page(**changes: object) -> np.ndarray:
 
 
 @cache
-def _sheet_page(key: str, path: Path) -> np.ndarray:
-    return render(path)[0]
+def _sheet_page(rows: tuple[tuple[str, ...], ...], bureau: str) -> np.ndarray:
+    """The printout as a bureau makes it: title, stamp line, the ruled table, landscape. Laid out
+    in a Word document because this machine's LibreOffice has Writer only, not Calc; on paper
+    the two look alike."""
+    from conftest import FORM, LABELS
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    section.left_margin = section.right_margin = Cm(1.5)
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = "宋体", Pt(9)
+    title = document.add_paragraph().add_run(FORM.title)
+    title.bold, title.font.size = True, Pt(16)
+    document.add_paragraph(FORM.stamp_label + bureau)
+    table = document.add_table(rows=1 + len(rows), cols=1 + len(LABELS))
+    table.style = "Table Grid"
+    for c, label in enumerate(["序号", *LABELS]):
+        table.cell(0, c).text = label
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate([str(r), *values]):
+            table.cell(r, c).text = value
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "annex3.docx"
+        document.save(str(path))
+        return render(path, SHEET_DPI)[0]
 
 
-def sheet_page(path: Path) -> np.ndarray:
-    """An Annex 3 workbook's first page."""
-    return _sheet_page(str(path), path).copy()
+def sheet_page(rows: list[dict[str, object]], bureau: str = "长沙市科学技术局") -> np.ndarray:
+    """An Annex 3 summary table filled with ``rows`` and printed (landscape, one page)."""
+    from conftest import FORM
+
+    cells = tuple(tuple(str(row.get(c.field, "")) for c in FORM.columns) for row in rows)
+    return _sheet_page(cells, bureau).copy()
+
+
+def stamp_place(image: np.ndarray) -> tuple[int, int]:
+    """Where the bureau stamps its Annex 3: on the stamp line just above the table."""
+    first = table_cells(image)[0]
+    return (first[0].x0 + (first[-1].x1 - first[0].x0) // 3, first[0].y0 - SHEET_DPI // 5)
 
 
 # --- seals -----------------------------------------------------------------------------------------
