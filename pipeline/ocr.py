@@ -41,7 +41,7 @@ UNSURE = "\ufffd"
 
 def available() -> bool:
     """Whether the ``ocr`` extra is installed (checked without importing it)."""
-    return all(importlib.util.find_spec(m) for m in ("rapidocr_onnxruntime", "cv2", "pypdfium2"))
+    return all(importlib.util.find_spec(m) for m in ("rapidocr_onnxruntime", "cv2", "PIL"))
 
 
 @cache

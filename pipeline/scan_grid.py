@@ -88,9 +88,30 @@ def table_outline(image: np.ndarray) -> np.ndarray | None:
     return _corners(rect)
 
 
+def paper_only(image: np.ndarray) -> np.ndarray:
+    """A photo's desk around the sheet turned white, so the sheet's edge is no ruled line: the
+    sheet is the largest bright region (its print, holes in it, are inside its hull)."""
+    gray = ink_channel(image)
+    _, bright = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
+    if count < 2:
+        return image
+    sheet = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    points = cv2.findNonZero((labels == sheet).astype(np.uint8))
+    hull = np.zeros(gray.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
+    hull = cv2.erode(hull, np.ones((9, 9), np.uint8))  # the sheet's edge itself goes too
+    if hull.mean() > 0.98:
+        return image
+    clean = image.copy()
+    clean[hull == 0] = 255
+    return clean
+
+
 def straighten(image: np.ndarray) -> np.ndarray:
     """The page with its table made rectangular and upright (skew and perspective undone; a page
     turned upside down stays so, :mod:`pipeline.ocr` turns it by where the title is)."""
+    image = paper_only(image)
     corners = table_outline(image)
     if corners is None:
         return image
@@ -124,6 +145,13 @@ def table_cells(image: np.ndarray) -> list[list[Cell]]:
     """The cells of the page's table, row by row, each row's cells left to right; [] when the
     page has no ruled table."""
     horizontal, vertical = line_masks(image)
+    contours, _ = cv2.findContours(horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return []
+    x, y, w, h = cv2.boundingRect(max(contours, key=cv2.contourArea))
+    inside = np.zeros(horizontal.shape, bool)
+    inside[y : y + h, x : x + w] = True  # lines of the table only, not a sheet's edge or a rule
+    horizontal, vertical = horizontal * inside, vertical * inside
     cols = np.flatnonzero(horizontal.any(axis=0))
     if not cols.size:
         return []
