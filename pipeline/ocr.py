@@ -157,8 +157,12 @@ def title_lines(image: np.ndarray, band: float, lines: int = 3) -> list[str]:
     strip = np.ascontiguousarray(np.vstack([image[:cut], image[-cut:][::-1, ::-1]]))
     found, _ = _engine()(strip, use_rec=False, use_cls=False)
     spans = [
-        (int(min(p[1] for p in c)), int(max(p[1] for p in c)), int(min(p[0] for p in c)),
-         int(max(p[0] for p in c)))
+        (
+            int(min(p[1] for p in c)),
+            int(max(p[1] for p in c)),
+            int(min(p[0] for p in c)),
+            int(max(p[0] for p in c)),
+        )
         for c in found or []
     ]
     tallest = sorted(spans, key=lambda s: s[0] - s[1])[:lines]

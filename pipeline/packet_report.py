@@ -58,9 +58,7 @@ def check_frame(result: BatchResult) -> pd.DataFrame:
     frame["未分类"] = rows["annex2_unclassified"].astype(int)
     frame["附件2文件数"] = rows["annex2_files"].astype(int)
     seals = rows["annex1_seals"] if "annex1_seals" in rows else pd.Series("", index=rows.index)
-    frame["盖章"] = np.where(
-        seals != "", seals, np.where(rows["annex1"] != "", ELECTRONIC, "")
-    )
+    frame["盖章"] = np.where(seals != "", seals, np.where(rows["annex1"] != "", ELECTRONIC, ""))
     return frame.reset_index(drop=True)
 
 

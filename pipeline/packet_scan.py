@@ -65,7 +65,10 @@ def claim_scans(
     options = [option for option, _ in spec.choice_column(form).choices]
     for count, group in by_pages.items():
         capped = Caps(caps.memory_mb, caps.page_seconds * count, caps.page_seconds)
-        jobs = [(pending[i].file, (pending[i].path, pending[i].file, spec, first, options)) for i, first in group]
+        jobs = [
+            (pending[i].file, (pending[i].path, pending[i].file, spec, first, options))
+            for i, first in group
+        ]
         reads = guarded(scan.read_form, jobs, capped, lambda index, p: _refused(p))
         found.update({i: r for (i, _), r in zip(group, reads, strict=True)})
     return found

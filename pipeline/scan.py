@@ -68,11 +68,11 @@ def page_rows(page: ocr.Page, labels: _Labels, scan: ScanSpec) -> list[Row]:
         out: Row = []
         for cell, boxes in row:
             text = ocr.cell_text(boxes)
+            doubtful = ocr.cell_score(boxes) < scan.min_confidence
+            inked = not text and ink_share(page.image, cell) >= scan.min_ink
             if text and labels.is_label(text):
                 out.append((cell.col, text))
-            elif text and ocr.cell_score(boxes) < scan.min_confidence:
-                out.append((cell.col, UNSURE))
-            elif not text and ink_share(page.image, cell) >= scan.min_ink:
+            elif (text and doubtful) or inked:
                 out.append((cell.col, UNSURE))
             else:
                 out.append((cell.col, text.replace(OCR_BOX, "□")))
@@ -128,7 +128,9 @@ def read_form(path: Path, file: str, spec: PacketSpec, first: int, options: list
     try:
         images = ocr.page_images(path)
     except FileRefused as refusal:
-        return ScanForm(FormResult("scan", None, [problem(refusal.code, file=file, **refusal.params)]))
+        return ScanForm(
+            FormResult("scan", None, [problem(refusal.code, file=file, **refusal.params)])
+        )
     pages: list[ocr.Page] = []
     places = scan.places_of(ANNEX1)
     for number in range(first, len(images)):

@@ -14,6 +14,7 @@ with the ``ocr`` extra).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -73,7 +74,9 @@ def _corners(points: np.ndarray) -> np.ndarray:
 def table_outline(image: np.ndarray) -> np.ndarray | None:
     """The four corners of the page's largest ruled table, or None."""
     horizontal, vertical = line_masks(image)
-    contours, _ = cv2.findContours(horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     if not contours:
         return None
     biggest = max(contours, key=cv2.contourArea)
@@ -145,7 +148,9 @@ def table_cells(image: np.ndarray) -> list[list[Cell]]:
     """The cells of the page's table, row by row, each row's cells left to right; [] when the
     page has no ruled table."""
     horizontal, vertical = line_masks(image)
-    contours, _ = cv2.findContours(horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     if not contours:
         return []
     x, y, w, h = cv2.boundingRect(max(contours, key=cv2.contourArea))
@@ -157,7 +162,7 @@ def table_cells(image: np.ndarray) -> list[list[Cell]]:
         return []
     left, right = int(cols.min()), int(cols.max())
     rows = _runs((horizontal[:, left : right + 1] > 0).sum(axis=1), ROW_COVER * (right - left))
-    bands = [(a, b) for a, b in zip(rows, rows[1:], strict=False) if b - a > 8]
+    bands = [(a, b) for a, b in pairwise(rows) if b - a > 8]
     found: list[list[int]] = []
     for top, bottom in bands:
         middle = vertical[top + (bottom - top) // 4 : bottom - (bottom - top) // 4 + 1]
@@ -167,12 +172,7 @@ def table_cells(image: np.ndarray) -> list[list[Cell]]:
     table: list[list[Cell]] = []
     for (top, bottom), xs in zip(bands, found, strict=True):
         edges = sorted({_nearest(lines, x) for x in xs} | {0, len(lines) - 1}) if lines else []
-        table.append(
-            [
-                Cell(a, lines[a], top, lines[b], bottom)
-                for a, b in zip(edges, edges[1:], strict=False)
-            ]
-        )
+        table.append([Cell(a, lines[a], top, lines[b], bottom) for a, b in pairwise(edges)])
     return [row for row in table if row]
 
 

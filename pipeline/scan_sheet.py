@@ -70,8 +70,12 @@ def scan_sheets(path: Path, file: str, form: FormSpec) -> tuple[list[Any], list[
             if not seal.found:
                 found.append(
                     problem(
-                        "W_SEAL_MISSING", file=file, sheet=name, document=file,
-                        page=number, place=place.place,
+                        "W_SEAL_MISSING",
+                        file=file,
+                        sheet=name,
+                        document=file,
+                        page=number,
+                        place=place.place,
                     )
                 )
     return sheets, found
@@ -88,7 +92,11 @@ def unsure_cells(file: str, table: Any, labels: dict[str, str]) -> list[Problem]
         first = next(iter(table.columns), None)
         out.append(
             problem(
-                "I_FROM_SCAN", file=file, sheet=page, row=int(row), document=file,
+                "I_FROM_SCAN",
+                file=file,
+                sheet=page,
+                row=int(row),
+                document=file,
                 cell=cell_address(int(row), table.columns[first]) if first else "",
             )
         )
@@ -97,9 +105,15 @@ def unsure_cells(file: str, table: Any, labels: dict[str, str]) -> list[Problem]
                 table.frame.at[row, fld] = ""
                 out.append(
                     problem(
-                        "W_SCAN_UNSURE", file=file, sheet=page, row=int(row),
-                        cell=cell_address(int(row), col), column=labels.get(fld, fld),
-                        document=file, page=page.strip("第页"), field=labels.get(fld, fld),
+                        "W_SCAN_UNSURE",
+                        file=file,
+                        sheet=page,
+                        row=int(row),
+                        cell=cell_address(int(row), col),
+                        column=labels.get(fld, fld),
+                        document=file,
+                        page=page.strip("第页"),
+                        field=labels.get(fld, fld),
                     )
                 )
     return out

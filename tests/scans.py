@@ -42,8 +42,17 @@ def render(path: Path, dpi: int = DPI) -> list[np.ndarray]:
     with tempfile.TemporaryDirectory() as out:
         profile = f"-env:UserInstallation={(Path(out) / 'profile').as_uri()}"  # private: no lock
         subprocess.run(
-            [need_soffice(), profile, "--headless", "--norestore", "--convert-to", "pdf",
-             "--outdir", out, str(path)],
+            [
+                need_soffice(),
+                profile,
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                out,
+                str(path),
+            ],
             check=True,
             capture_output=True,
             timeout=120,
@@ -51,8 +60,7 @@ def render(path: Path, dpi: int = DPI) -> list[np.ndarray]:
         document = pdfium.PdfDocument(str(Path(out) / (path.stem + ".pdf")))
         try:
             return [
-                np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
-                for page in document
+                np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB")) for page in document
             ]
         finally:
             document.close()
@@ -118,7 +126,7 @@ def stamp_place(image: np.ndarray) -> tuple[int, int]:
     return (first[0].x0 + (first[-1].x1 - first[0].x0) // 3, first[0].y0 - SHEET_DPI // 5)
 
 
-# --- seals -----------------------------------------------------------------------------------------
+# --- seals ----------------------------------------------------------------------------------------
 
 
 def seal(image: np.ndarray, centre: tuple[int, int], fade: float = 0.0) -> np.ndarray:

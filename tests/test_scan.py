@@ -134,16 +134,31 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, object]:
 
 
 ZHUZHOU = [
-    good_row(name="湘江创业营", operator="株洲湘江创业服务有限公司", head="孙丽", zone="否",
-             address="株洲市天元区珠江北路1号"),
-    good_row(name="炎帝众创空间", operator="株洲炎帝科技有限公司", head="郑刚", zone="否",
-             address="株洲市芦淞区建设路2号"),
+    good_row(
+        name="湘江创业营",
+        operator="株洲湘江创业服务有限公司",
+        head="孙丽",
+        zone="否",
+        address="株洲市天元区珠江北路1号",
+    ),
+    good_row(
+        name="炎帝众创空间",
+        operator="株洲炎帝科技有限公司",
+        head="郑刚",
+        zone="否",
+        address="株洲市芦淞区建设路2号",
+    ),
 ]
 """A bureau that sent only the stamped printout of its Annex 3, sealed, and one that sent it
 unsealed and skewed."""
 XIANGTAN = [
-    good_row(name="莲城创客空间", operator="湘潭莲城创客科技有限公司", head="钱进", zone="否",
-             address="湘潭市岳塘区建设路3号"),
+    good_row(
+        name="莲城创客空间",
+        operator="湘潭莲城创客科技有限公司",
+        head="钱进",
+        zone="否",
+        address="湘潭市岳塘区建设路3号",
+    ),
 ]
 
 
@@ -191,9 +206,7 @@ def test_fields_are_read_right_or_flagged_and_figures_reach_the_workbook(batch) 
             ("组织活动次数", "组织活动次数", 36),
             ("入驻团队和企业数", "入驻创业团队和企业数量", 20),
         ]:
-            flagged = any(
-                case.file in m and f"“{label}”未能可靠识别" in m for m in messages
-            )
+            flagged = any(case.file in m and f"“{label}”未能可靠识别" in m for m in messages)
             assert line[column] == want or flagged, (case.name, column, line[column])
 
 
@@ -221,7 +234,9 @@ def test_a_scanned_annex3_is_read_into_rows_and_checked_as_a_workbook(batch) -> 
     files = {f["file"]: f for f in read_csv(settings.outbox / settings.batch / "files.csv")}
     sealed_page = files["株洲市科技局/附件3盖章页.jpg"]
     assert (sealed_page["status"], sealed_page["rows"], sealed_page["bureau"]) == (
-        "live", "2", "株洲市科学技术局"
+        "live",
+        "2",
+        "株洲市科学技术局",
     )
     assert "W_SEAL_MISSING" not in sealed_page["codes"]
     for expected in ZHUZHOU + XIANGTAN:

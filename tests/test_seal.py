@@ -66,7 +66,10 @@ def test_the_table_is_cut_into_its_rows_and_cells() -> None:
 )
 def test_each_seal_is_found_at_its_own_place(stamped, operator, bureau) -> None:
     image = ruled()
-    centres = {"operator": (500, (ROWS[3] + ROWS[4]) // 2), "bureau": (500, (ROWS[4] + ROWS[5]) // 2)}
+    centres = {
+        "operator": (500, (ROWS[3] + ROWS[4]) // 2),
+        "bureau": (500, (ROWS[4] + ROWS[5]) // 2),
+    }
     for name, fade in stamped.items():
         image = seal(image, centres[name], fade)
     page = page_of(image, SIGNED)
