@@ -52,8 +52,8 @@ def claim_scans(
         return {}
     titles = {scan.ANNEX1: spec.title, scan.ANNEX3: form.title}
     band = load_scan_spec().title_band
-    jobs = [(pending[i].file, (pending[i].path, titles, band)) for i in scans]
-    kinds: list[list[str]] = guarded(scan.page_kinds, jobs, caps, lambda i, p: [])
+    surveys = [(pending[i].file, (pending[i].path, titles, band)) for i in scans]
+    kinds: list[list[str]] = guarded(scan.page_kinds, surveys, caps, lambda i, p: [])
     found: dict[int, scan.ScanForm | str] = {}
     by_pages: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i, pages in zip(scans, kinds, strict=True):

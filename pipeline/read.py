@@ -232,7 +232,7 @@ def cell_problems(
 
 def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     """Read one inbox file. Never raises for bad input: refusals become F_ problems."""
-    fmt, scanned = "", []
+    fmt, scanned = "", list[Problem]()
     try:
         if scan_sheet.is_scan(path):  # a printout of the table, read by OCR (SPEC §15)
             fmt = "scan"

@@ -101,9 +101,9 @@ def paper_only(image: np.ndarray) -> np.ndarray:
         return image
     sheet = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     points = cv2.findNonZero((labels == sheet).astype(np.uint8))
-    hull = np.zeros(gray.shape, np.uint8)
-    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
-    hull = cv2.erode(hull, np.ones((9, 9), np.uint8))  # the sheet's edge itself goes too
+    filled = np.zeros(gray.shape, np.uint8)
+    cv2.fillConvexPoly(filled, cv2.convexHull(points), 1)
+    hull = cv2.erode(filled, np.ones((9, 9), np.uint8))  # the sheet's edge itself goes too
     if hull.mean() > 0.98:
         return image
     clean = image.copy()

@@ -225,11 +225,13 @@ def test_seals_are_checked_at_their_places_and_shown_in_the_check_sheet(batch) -
     book = openpyxl.load_workbook(out / consolidated_name(settings))
     checks = list(book["附件核对"].values)
     seals = {r[1]: dict(zip(checks[0], r, strict=True))["盖章"] for r in checks[1:]}
-    assert seals["麓谷创客工场"] == "齐全"
-    assert seals["岳麓山创新工场"] == "缺：运营机构（盖章）"
-    assert seals["橘子洲众创空间"] == "缺：运营机构（盖章）、推荐单位意见"
+    assert seals["麓谷创客工场"] == "附件1齐全"
+    assert seals["岳麓山创新工场"] == "附件1缺：运营机构（盖章）"
+    assert seals["橘子洲众创空间"] == "附件1缺：运营机构（盖章）、推荐单位意见"
     for name in ("梅溪湖创业营", "湘江智谷空间", "星沙创客汇", "天心众创工坊", "芙蓉创新港"):
-        assert seals[name] == "齐全", name
+        assert seals[name] == "附件1齐全", name
+    assert seals["莲城创客空间"] == "附件3扫描件缺推荐单位盖章"
+    assert seals["湘江创业营"] == ""
     files = {f["file"]: f for f in read_csv(out / "files.csv")}
     assert files[f"{FOLDER}/麓谷创客工场/路演活动照片.jpg"]["status"] == "annex2"
     assert files[f"{FOLDER}/岳麓山创新工场/扫描-缺运营机构章.png"]["status"] == "annex1"
