@@ -22,8 +22,6 @@ from pipeline.scan_spec import load_scan_spec
 from pipeline.schema import FormSpec
 
 UNREAD = "扫描件（本机未安装 OCR，未识别）"
-MAX_FORM_PAGES = 3
-"""A scanned form continues on at most two pages after its title page."""
 
 
 def no_ocr_note(files: list[FileOutcome]) -> str:
@@ -59,7 +57,7 @@ def claim_scans(
     for i, pages in zip(scans, kinds, strict=True):
         if scan.ANNEX1 in pages:
             first = pages.index(scan.ANNEX1)
-            by_pages[min(MAX_FORM_PAGES, len(pages) - first)].append((i, first))
+            by_pages[min(scan.MAX_FORM_PAGES, len(pages) - first)].append((i, first))
         elif scan.ANNEX3 in pages:
             found[i] = scan.ANNEX3
     options = [option for option, _ in spec.choice_column(form).choices]

@@ -32,6 +32,8 @@ ANNEX1, ANNEX3 = "annex1", "annex3"
 OCR_BOX = "口"
 """How the OCR reads an empty check box □."""
 SEALS_OK = "齐全"
+MAX_FORM_PAGES = 3
+"""A scanned form continues on at most two pages after its title page."""
 
 
 @dataclass
@@ -133,7 +135,7 @@ def read_form(path: Path, file: str, spec: PacketSpec, first: int, options: list
         )
     pages: list[ocr.Page] = []
     places = scan.places_of(ANNEX1)
-    for number in range(first, len(images)):
+    for number in range(first, min(len(images), first + MAX_FORM_PAGES)):
         page = ocr.read_page(images[number], number + 1, (spec.title,))
         pages.append(page)
         if any(any(fold(a) in fold(b.text) for a in places[-1].anchors) for b in page.boxes):
