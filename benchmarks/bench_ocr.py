@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 from conftest import FORM, good_row  # noqa: E402
 from forms import CONTACT, GOOD_FORM, HEAD, SECTIONS, SPEC  # noqa: E402
 from scans import (  # noqa: E402
+    SHEET_DPI,
     blur,
     form_page,
     grey_paper,
@@ -70,7 +71,7 @@ FORM_CASES: list[tuple[str, str, Distort, tuple[str, ...], float]] = [
     ("image-only PDF", "h.pdf", lambda p: p, BOTH, 0.0),
 ]
 SHEET_CASES: list[tuple[str, Distort, bool]] = [
-    ("sealed, 200 dpi", lambda p: seal(p, stamp_place(p)), True),
+    ("sealed, 200 dpi", lambda p: seal(p, stamp_place(p), dpi=SHEET_DPI), True),
     ("unsealed, skew −1°, noise, blur", lambda p: blur(noise(rotate(p, -1.0))), False),
 ]
 HEADER = ["page", "wall s", "CPU s", "fields right", "flagged", "wrong", "seals found",

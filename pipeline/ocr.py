@@ -179,7 +179,8 @@ def without_seals(image: np.ndarray) -> np.ndarray:
     import cv2
 
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
-    red = ((hsv[:, :, 0] <= 12) | (hsv[:, :, 0] >= 168)) & (hsv[:, :, 1] >= 50)
+    hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
+    red = ((hue <= 12) | (hue >= 168)) & (sat >= 50) & (val >= 130)  # not the print's dark edges
     clean = image.copy()
     clean[red] = 255
     return clean

@@ -129,12 +129,14 @@ def stamp_place(image: np.ndarray) -> tuple[int, int]:
 # --- seals ----------------------------------------------------------------------------------------
 
 
-def seal(image: np.ndarray, centre: tuple[int, int], fade: float = 0.0) -> np.ndarray:
-    """A round official seal (ring, star, an arc of characters) pressed in red ink over what is
-    there; ``fade`` 0–1 lightens the ink as an old pad does."""
+def seal(
+    image: np.ndarray, centre: tuple[int, int], fade: float = 0.0, dpi: int = DPI
+) -> np.ndarray:
+    """A round official seal 4 cm across (ring, star, an arc of characters) pressed in red ink
+    over what is there; ``fade`` 0–1 lightens the ink as an old pad does."""
     ink = tuple(int(c + (255 - c) * fade) for c in RED)
     layer = np.full_like(image, 255)
-    radius = DPI * 2 // 5  # a 4 cm seal is 2 cm in radius: 0.8 inch; drawn a little smaller
+    radius = int(dpi * 2 / 2.54)  # 2 cm
     cv2.circle(layer, centre, radius, ink, thickness=max(3, radius // 12))
     star = [
         (
@@ -146,9 +148,10 @@ def seal(image: np.ndarray, centre: tuple[int, int], fade: float = 0.0) -> np.nd
     cv2.fillPoly(layer, [np.array(star, dtype=np.int32)], ink)
     for k in range(9):
         angle = np.pi * (0.8 + 1.4 * k / 8)
-        x = int(centre[0] + radius * 0.72 * np.cos(angle))
-        y = int(centre[1] + radius * 0.72 * np.sin(angle))
-        cv2.rectangle(layer, (x - 6, y - 6), (x + 6, y + 6), ink, thickness=2)
+        x = int(centre[0] + radius * 0.75 * np.cos(angle))
+        y = int(centre[1] + radius * 0.75 * np.sin(angle))
+        side = radius // 10
+        cv2.rectangle(layer, (x - side, y - side), (x + side, y + side), ink, thickness=2)
     return np.minimum(image, layer)  # ink multiplies: the print shows through the seal
 
 

@@ -21,6 +21,7 @@ from conftest import annex3_grid, good_row, write_grid
 from forms import FORM, HEAD, SPEC
 from helpers import write_config
 from scans import (
+    SHEET_DPI,
     blur,
     form_page,
     grey_paper,
@@ -172,7 +173,10 @@ XIANGTAN = [
 
 def _scanned_annex3(settings: Settings) -> None:
     page = sheet_page(ZHUZHOU, "株洲市科学技术局")
-    save(seal(page, stamp_place(page)), settings.inbox / "株洲市科技局" / "附件3盖章页.jpg")
+    save(
+        seal(page, stamp_place(page), dpi=SHEET_DPI),
+        settings.inbox / "株洲市科技局" / "附件3盖章页.jpg",
+    )
     page = sheet_page(XIANGTAN, "湘潭市科学技术局")
     save(blur(noise(rotate(page, -1.0))), settings.inbox / "湘潭市科技局" / "附件3.pdf")
 
