@@ -140,7 +140,7 @@ def main() -> int:
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     line(*HEADER)
     line(*["---"] * len(HEADER))
-    totals = np.zeros(6)
+    totals = np.zeros(8)
     with tempfile.TemporaryDirectory() as folder:
         for label, name, distort, seals, fade in FORM_CASES:
             path = save(distort(sealed(form_page(), seals, fade)), Path(folder) / name)

@@ -50,11 +50,16 @@ class ScanForm:
 
 def page_kinds(path: Path, titles: dict[str, str], band: float) -> list[str]:
     """For every page, the kind whose title its top or bottom band carries (``titles`` maps a
-    kind to its title), else ""; a PDF with a text layer is no scan: []."""
-    if path.suffix.lower() == ".pdf" and ocr.has_text_layer(path):
+    kind to its title), else ""; a PDF with a text layer is no scan, and a file that opens as no
+    image is none either: []."""
+    try:
+        if path.suffix.lower() == ".pdf" and ocr.has_text_layer(path):
+            return []
+        images = ocr.page_images(path)
+    except (OSError, RuntimeError, ValueError, FileRefused):  # damaged: a document, unread
         return []
     kinds = []
-    for image in ocr.page_images(path):
+    for image in images:
         text = fold("".join(ocr.title_lines(image, band)))
         kinds.append(next((k for k, t in titles.items() if fold(t) in text), ""))
     return kinds
