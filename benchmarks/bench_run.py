@@ -20,7 +20,7 @@ installed machine, reading and writing cached bytecode), ``--profile FILE`` (als
 What it does and measures:
 
 1. Generates one ``.xlsx`` per bureau in the official Annex 3 layout (title, stamp line naming the
-   bureau, the header labels of the form spec loaded with ``pipeline.schema.load_form``) with
+   bureau, the header labels of the form spec loaded with ``pipeline.core.schema.load_form``) with
    ``--rows`` invented, varied, mostly valid rows (about 5 % carry a mistake), a small prior
    batch, and one ``--check-rows`` workbook for ``beian check``. Generation is timed separately
    and is not part of any measurement.
@@ -75,9 +75,9 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the package is i
 try:
     import xlsxwriter
 
-    from pipeline.config import load_settings
-    from pipeline.filetype import MAX_DATA_ROWS
-    from pipeline.schema import Bureau, FormSpec, Registers, Zone, load_form, load_registers
+    from pipeline.core.config import load_settings
+    from pipeline.core.schema import Bureau, FormSpec, Registers, Zone, load_form, load_registers
+    from pipeline.read.filetype import MAX_DATA_ROWS
 except ImportError as exc:  # pragma: no cover - environment problem
     sys.exit(f"bench_run: cannot import {exc.name}; run with the project's venv python.")
 
@@ -512,9 +512,9 @@ from pathlib import Path
 spec = json.loads(sys.argv[1])
 start = time.perf_counter()
 from pipeline.launch import workers_to_start
-from pipeline.sandbox import prestart
+from pipeline.read.sandbox import prestart
 prestart(workers_to_start(["run"]))
-from pipeline.config import load_settings, with_overrides
+from pipeline.core.config import load_settings, with_overrides
 from pipeline.run import run
 imported = time.perf_counter()
 settings = with_overrides(
@@ -547,7 +547,7 @@ from pathlib import Path
 spec = json.loads(sys.argv[1])
 start = time.perf_counter()
 from pipeline.selfcheck import check_files
-from pipeline.config import load_settings, with_overrides
+from pipeline.core.config import load_settings, with_overrides
 imported = time.perf_counter()
 settings = with_overrides(
     load_settings(None, base=Path(spec["cwd"])), priors=[Path(p) for p in spec["priors"]] or None

@@ -40,11 +40,11 @@ for folder in (REPO, REPO / "benchmarks"):
 import httpx  # noqa: E402
 from bench_run import generate  # noqa: E402
 
-from pipeline.accounts import issue  # noqa: E402
-from pipeline.config import PriorBatch, load_settings  # noqa: E402
-from pipeline.ledger import Ledger  # noqa: E402
+from pipeline.core.config import PriorBatch, load_settings  # noqa: E402
+from pipeline.core.schema import load_registers  # noqa: E402
 from pipeline.run import run  # noqa: E402
-from pipeline.schema import load_registers  # noqa: E402
+from pipeline.state.accounts import issue  # noqa: E402
+from pipeline.state.ledger import Ledger  # noqa: E402
 from pipeline.web.app import create_app, running  # noqa: E402
 
 TIMEOUT = 120.0

@@ -43,10 +43,10 @@ import openpyxl
 import pandas as pd
 import xlsxwriter
 
-from pipeline import xlsx_book
-from pipeline.schema import SCHEMAS_DIR, load_form
-from pipeline.xlsx_book import Book
-from pipeline.xlsx_rows import Block, xf_index
+from pipeline.core.schema import SCHEMAS_DIR, load_form
+from pipeline.write import book as xlsx_book
+from pipeline.write.book import Book
+from pipeline.write.rows import Block, xf_index
 
 # The sheets' columns as the form file names them (schemas/), never a copy of its labels.
 FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")

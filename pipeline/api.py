@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import run
-from pipeline.config import load_settings, with_overrides
+from pipeline.core.config import load_settings, with_overrides
 from pipeline.selfcheck import Checked, check_files, expand_paths
-from pipeline.write_csv import dispositions_frame
+from pipeline.write.csvfiles import dispositions_frame
 
 Record = dict[str, Any]
 

@@ -24,11 +24,35 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import __version__, nightlog
+from pipeline import __version__
+from pipeline.cli_options import (
+    ACCOUNTS_OUT,
+    AT,
+    BATCH,
+    BUREAU,
+    CONFIG,
+    DEADLINE,
+    FEEDBACK_OUT,
+    FILES,
+    FORCE,
+    HOST,
+    INBOX,
+    INIT_DIR,
+    INSTALL,
+    JSON,
+    LEDGER,
+    LOG,
+    OUTBOX,
+    PORT,
+    PRIOR,
+    RESET,
+    TEMPLATE_OUT,
+    WAIT,
+)
 from pipeline.cli_zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, ZhCommand, ZhGroup
-from pipeline.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
-from pipeline.consoles import console, err
-from pipeline.errors import (
+from pipeline.consoles import console, err, logged
+from pipeline.core.config import DEFAULT_CONFIG, Settings, load_settings, with_overrides
+from pipeline.core.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     BeianError,
@@ -36,6 +60,7 @@ from pipeline.errors import (
     OutputError,
     write_failure,
 )
+from pipeline.state import nightlog
 
 if TYPE_CHECKING:
     from pipeline.run import RunReport
@@ -70,71 +95,6 @@ def _commands(
     ),
 ) -> None:
     """beian：众创空间备案材料的收集、校验与汇总。"""
-
-
-CONFIG = typer.Option(
-    None, "--config", "-c", metavar="文件", help="配置文件（默认：当前文件夹的 beian.toml）。"
-)
-INBOX = typer.Option(
-    None, "--inbox", metavar="文件夹", help="收件箱文件夹：各推荐单位报送的附件3。"
-)
-OUTBOX = typer.Option(
-    None,
-    "--outbox",
-    metavar="文件夹",
-    help="输出文件夹：汇总表、回执、CSV 写在其中以批次名称命名的文件夹里。",
-)
-LEDGER = typer.Option(None, "--ledger", metavar="文件", help="台账文件（SQLite）。")
-BATCH = typer.Option(None, "--batch", metavar="名称", help="批次名称，如 2016年度第二批。")
-DEADLINE = typer.Option(
-    None, "--deadline", metavar="日期", help="报送截止日期 YYYY-MM-DD（成立时间据此判断）。"
-)
-PRIOR = typer.Option(
-    None,
-    "--prior",
-    metavar="文件",
-    help="往批汇总表（可重复），可写成 批次名=文件，如 2016年度首批=prior/首批.xlsx；"
-    "给出时取代配置中的往批。",
-)
-WAIT = typer.Option(
-    5.0,
-    "--wait",
-    metavar="秒",
-    show_default=False,
-    help="另一个运行持有锁时最多等待的秒数（默认 5）。",
-)
-LOG = typer.Option(
-    None,
-    "--log",
-    metavar="文件",
-    help="把本次的汇总结果、提示和失败原因追加到日志文件（按大小轮转）；"
-    "也可在 beian.toml 的 [paths] 中写 log。",
-)
-FILES = typer.Argument(
-    ...,
-    metavar="文件或文件夹…",
-    help="要检查的附件3文件，或装有它们的文件夹（可多个）；可同时给出附件1（.docx），"
-    "附件1将与附件3逐项核对。",
-)
-FEEDBACK_OUT = typer.Option(
-    None, "--out", metavar="文件夹", help="回执写入的文件夹（默认：与被检查的文件相同）。"
-)
-BUREAU = typer.Option(
-    None,
-    "--bureau",
-    metavar="名称",
-    help="推荐单位名称，预先填入盖章行（如 长沙市科学技术局）。",
-)
-JSON = typer.Option(
-    False, "--json", help="以 JSON 输出检查结果（即 pipeline.check() 返回的记录），便于脚本处理。"
-)
-TEMPLATE_OUT = typer.Option(
-    Path("."),
-    "--out",
-    metavar="文件夹",
-    show_default=False,
-    help="模板写入的文件夹（默认：当前文件夹）。",
-)
 
 
 def _settings(config: Path | None, *, need_config: bool = False, **overrides: object) -> Settings:
@@ -205,33 +165,32 @@ def run_command(
     from pipeline.cli_print import print_run
 
     started = dt.datetime.now().replace(microsecond=0)
-    err.export_text(), console.export_text()  # what earlier commands in this process printed
     logger = None
     code = 0
-    try:
-        with _exits():
-            settings = _settings(
-                config,
-                need_config=True,
-                inbox=inbox,
-                outbox=outbox,
-                ledger=ledger,
-                batch=batch,
-                deadline=deadline,
-                priors=prior,
-                log=log,
-            )
-            logger = nightlog.open_log(settings.log) if settings.log else None
-            print_run(_run_with_progress(_warn_without_prior(settings), wait))
-    except typer.Exit as exc:
-        code = exc.exit_code
-        raise
-    finally:
-        printed = err.export_text() + console.export_text()
-        if logger is None and log is not None:
-            logger = _open_log_quietly(log)
-        if logger is not None:
-            nightlog.write_entry(logger, started, printed, code)
+    with logged() as night:  # what this run prints, unwrapped, for the log
+        try:
+            with _exits():
+                settings = _settings(
+                    config,
+                    need_config=True,
+                    inbox=inbox,
+                    outbox=outbox,
+                    ledger=ledger,
+                    batch=batch,
+                    deadline=deadline,
+                    priors=prior,
+                    log=log,
+                )
+                logger = nightlog.open_log(settings.log) if settings.log else None
+                print_run(_run_with_progress(_warn_without_prior(settings), wait))
+        except typer.Exit as exc:
+            code = exc.exit_code
+            raise
+        finally:
+            if logger is None and log is not None:
+                logger = _open_log_quietly(log)
+            if logger is not None:
+                nightlog.write_entry(logger, started, night.export_text(), code)
 
 
 def _open_log_quietly(path: Path) -> logging.Logger | None:
@@ -303,12 +262,12 @@ def template_command(
     deadline: str | None = DEADLINE,
 ) -> None:
     """生成空白附件3模板（官方表样、下拉选项、日期和电话检查、输入提示和填表说明）和空白附件1（.docx）。"""
-    from pipeline.template import write_template
+    from pipeline.write.template import write_template
 
     with _exits():
         settings = _settings(config, deadline=deadline)
         path = write_template(settings, out, bureau)
-        from pipeline.annex1_docx import write_blank  # python-docx only for this command
+        from pipeline.packet.annex1_docx import write_blank  # python-docx only for this command
 
         form = write_blank(settings.form, out)
     console.print(f"模板：{escape(str(path))}")
@@ -324,24 +283,11 @@ def status_command(
 ) -> None:
     """从台账查看报送情况：谁已报送、何时收到、各类行数、谁尚未报送、与上次汇总相比的变化。"""
     from pipeline.cli_print import print_status
-    from pipeline.status import batch_status
+    from pipeline.state.status import batch_status
 
     with _exits():
         found = batch_status(_settings(config, need_config=True, ledger=ledger, batch=batch))
     print_status(found)
-
-
-HOST = typer.Option("127.0.0.1", "--host", metavar="地址", help="监听地址；默认只在本机可访问。")
-PORT = typer.Option(8016, "--port", metavar="端口", help="端口。")
-ACCOUNTS_OUT = typer.Option(
-    Path("登录码.csv"),
-    "--out",
-    metavar="文件",
-    help="写出新登录码的 CSV 文件（bureau,role,code）。",
-)
-RESET = typer.Option(
-    None, "--reset", metavar="名称", help="为一个账号换发登录码：推荐单位名称，或“管理员”。"
-)
 
 
 @_command("serve")
@@ -351,36 +297,74 @@ def serve_command(
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送站点：推荐单位上传附件3并立即看到回执；管理员查看报送情况、立即汇总。"""
+    from pipeline.state.accounts import require_accounts
+    from pipeline.state.setups import refuse_overlaps
     from pipeline.web.app import check_port, serve
 
     with _exits():
         settings = _settings(config, need_config=True)
+        refuse_overlaps(settings)
         check_port(host, port)
+        require_accounts(settings)
         console.print(f"网上报送：http://{host}:{port}/（按 Ctrl+C 停止）")
         serve(settings, host, port)
 
 
 @_command("accounts")
 def accounts_command(
-    out: Path = ACCOUNTS_OUT,
+    out: Path | None = ACCOUNTS_OUT,
     reset: str | None = RESET,
+    force: bool = FORCE,
     config: Path | None = CONFIG,
 ) -> None:
     """网上报送的登录码：每个推荐单位一个、管理员一个；只显示这一次，并写入 CSV，台账只存其哈希。"""
-    from pipeline import summary
-    from pipeline.accounts import issue_codes
+    from pipeline.state.accounts import issue_codes
+    from pipeline.write import summary
 
     with _exits():
-        issued, kept = issue_codes(_settings(config, need_config=True), out, reset)
+        issued, kept, written, unwritten = issue_codes(
+            _settings(config, need_config=True), out, reset, force
+        )
     if len(issued):
-        console.print(summary.frame_table(issued, "新登录码（只显示这一次，请妥善分发）"))
-        console.print(f"已写入：{escape(str(out))}")
+        console.print(summary.FrameView(issued, "新登录码（只显示这一次，请妥善分发）"))
+    if unwritten:
+        with _exits():
+            raise OutputError(unwritten)
+    if len(issued):
+        console.print(f"已写入：{escape(str(written))}（只含本次的新登录码）")
     if kept:
         console.print(
             f"已有登录码、未更换（{len(kept)}）："
             + "、".join(kept)
             + "。如需更换：beian accounts --reset 单位名称"
         )
+
+
+@_command("init")
+def init_command(
+    folder: Path = INIT_DIR, batch: str | None = BATCH, deadline: str | None = DEADLINE
+) -> None:
+    """新建批次文件夹：带中文注释的 beian.toml、inbox/、prior/（首批汇总表）、outbox/。"""
+    from pipeline.cli_batch import print_init
+    from pipeline.state.batchdir import init_batch
+
+    with _exits():
+        made = init_batch(folder, batch, deadline)
+    print_init(made)
+
+
+@_command("schedule")
+def schedule_command(at: str = AT, install: bool = INSTALL, config: Path | None = CONFIG) -> None:
+    """每晚自动汇总：打印这台机器上安排每晚 beian run 的命令（任务计划程序、crontab、systemd）。"""
+    from pipeline.cli_batch import print_schedule
+    from pipeline.schedule import night_for
+    from pipeline.schedule_install import install as install_night
+
+    with _exits():
+        night = night_for(config, at)
+        print_schedule(night)
+        if install:
+            console.print(install_night(night), soft_wrap=True, markup=False)
 
 
 def main() -> None:

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from pipeline import report, summary
 from pipeline.consoles import console
-from pipeline.decisions import describe
-from pipeline.problem_list import problems_frame
-from pipeline.sheets import sheets_read
+from pipeline.dedupe.decisions import describe
+from pipeline.read.sheets import sheets_read
+from pipeline.write import report, summary
+from pipeline.write.problem_list import problems_frame
 
 if TYPE_CHECKING:  # the records printed; `beian status` needs none of the nightly machinery
-    from pipeline.model import BatchResult
+    from pipeline.core.model import BatchResult
     from pipeline.run import RunReport
     from pipeline.selfcheck import Checked
-    from pipeline.status import Status
+    from pipeline.state.status import Status
 
 CHECK_COLUMNS = ["单元格", "类别", "列", "填写内容", "问题", "修改建议"]
 STATUS_COLUMNS = ["推荐单位", "状态", "收到时间", "受理", "未通过", "往批已备案", "本批重复"]
@@ -35,7 +35,7 @@ def print_run(outcome: RunReport) -> None:
     result = outcome.result
     assert result is not None
     console.print(
-        summary.frame_table(
+        summary.FrameView(
             report.by_disposition(result), f"{settings.batch} 汇总结果（截止 {settings.deadline}）"
         )
     )
@@ -55,6 +55,7 @@ def print_run(outcome: RunReport) -> None:
     if refused:
         console.print(f"[yellow]文件未通过、需重新报送（{len(refused)}）：[/]" + "、".join(refused))
     print_refused_files(result)
+    print_waiting_files(result)
     print_unapplied(result)
     from pipeline.packet_scan import no_ocr_note  # the scans' machinery only after a run
 
@@ -71,6 +72,19 @@ def print_refused_files(result: BatchResult) -> None:
     for f in rejected:
         reason = next((p.message for p in f.problems if p.severity == "file"), "")
         console.print(f"  {escape(f.file)}：{escape(reason)}")
+
+
+def print_waiting_files(result: BatchResult) -> None:
+    """Files still being copied: read on the next night, nobody asked to resend them."""
+    waiting = [f for f in result.files if f.status == "deferred"]
+    if waiting:
+        console.print(
+            f"[yellow]{report.WAITING}（{len(waiting)}，文件可能仍在复制，下次汇总时再读，"
+            "无需重新报送）：[/]"
+        )
+    for f in waiting:
+        bureau = f.bureau.name if f.bureau else report.UNKNOWN_BUREAU
+        console.print(f"  {escape(f.file)}（{escape(bureau)}）")
 
 
 def print_unapplied(result: BatchResult) -> None:
@@ -94,7 +108,7 @@ def print_check(item: Checked) -> None:
         console.print(f"工作表：{escape(sheets_read(outcome))}")
     frame = problems_frame(item.result, outcome)
     if len(frame):
-        console.print(summary.frame_table(frame[CHECK_COLUMNS]))
+        console.print(summary.FrameView(frame[CHECK_COLUMNS]))
     else:
         console.print("未发现问题。")
     console.print(summary.counts_line(item.result.counts()))
@@ -106,7 +120,7 @@ def print_status(found: Status) -> None:
     """The ledger's view of the batch: who sent what, who has not, what changed."""
     table = found.table[STATUS_COLUMNS]
     console.print(
-        summary.frame_table(
+        summary.FrameView(
             table,
             f"报送情况（最近一次汇总：{found.run_started}）",
             highlight=table["状态"] != "已报送",

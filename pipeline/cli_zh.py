@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer._click import exceptions as click_errors
 from typer.core import TyperCommand, TyperGroup
 
 USAGE_PREFIX = "用法："
@@ -67,7 +66,14 @@ def _translated(message: str, table: tuple[tuple[re.Pattern[str], str], ...]) ->
     return None
 
 
-def _hint(exc: click_errors.BadParameter) -> str:
+def _kinds(exc: BaseException) -> set[str]:
+    """The names of the exception's classes. Click's usage errors are known by their documented
+    class names (``NoSuchOption``, ``UsageError`` …): typer carries its own copy of click and
+    exports none of them, so the names hold whichever copy raised the error."""
+    return {kind.__name__ for kind in type(exc).__mro__}
+
+
+def _hint(exc: Any) -> str:
     if exc.param is not None and exc.param.param_type_name == "argument" and exc.param.metavar:
         return exc.param.metavar
     if exc.param_hint is not None:
@@ -78,18 +84,19 @@ def _hint(exc: click_errors.BadParameter) -> str:
     return ""
 
 
-def zh_error(exc: Exception) -> str:
+def zh_error(exc: Any) -> str:
     """The Chinese sentence for one of click's usage errors (the English one if unknown)."""
-    if isinstance(exc, click_errors.NoSuchOption):
+    kinds = _kinds(exc)
+    if "NoSuchOption" in kinds:
         similar = f"是不是 {'、'.join(sorted(exc.possibilities))}？" if exc.possibilities else ""
         return f"没有选项 {exc.option_name}。{similar}"
-    if isinstance(exc, click_errors.MissingParameter):
+    if "MissingParameter" in kinds:
         argument = exc.param is not None and exc.param.param_type_name == "argument"
         return f"缺少{'参数' if argument else '选项'} {_hint(exc)}。"
-    if isinstance(exc, click_errors.BadParameter):
+    if "BadParameter" in kinds:
         detail = _translated(exc.message, _VALUE_ERRORS) or exc.message
         return f"{_hint(exc)} 的值无效：{detail}。"
-    message = exc.format_message() if isinstance(exc, click_errors.ClickException) else str(exc)
+    message = exc.format_message() if "ClickException" in kinds else str(exc)
     return _translated(message, _MESSAGES) or message
 
 
@@ -136,21 +143,22 @@ class ZhGroup(_Chinese, TyperGroup):
                 **extra,
             )
             code = result if isinstance(result, int) else 0
-        except click_errors.NoArgsIsHelpError as exc:
-            typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
-            code = exc.exit_code
-        except click_errors.UsageError as exc:
-            if exc.ctx is not None:
-                typer.echo(exc.ctx.get_usage(), err=True)
-                typer.echo(f"查看帮助：{exc.ctx.command_path} -h", err=True)
-            typer.echo(f"错误：{zh_error(exc)}", err=True)
-            code = exc.exit_code
-        except click_errors.ClickException as exc:
-            typer.echo(f"错误：{zh_error(exc)}", err=True)
-            code = exc.exit_code
         except typer.Abort:
             typer.echo("已中止。", err=True)
             code = 1
+        except Exception as exc:
+            kinds = _kinds(exc)
+            if "ClickException" not in kinds:
+                raise
+            code = exc.exit_code  # type: ignore[attr-defined]
+            ctx = getattr(exc, "ctx", None)
+            if "NoArgsIsHelpError" in kinds:
+                typer.echo(ctx.get_help() if ctx else "", err=True)
+            else:
+                if "UsageError" in kinds and ctx is not None:
+                    typer.echo(ctx.get_usage(), err=True)
+                    typer.echo(f"查看帮助：{ctx.command_path} -h", err=True)
+                typer.echo(f"错误：{zh_error(exc)}", err=True)
         if not standalone_mode:
             return code
         sys.exit(code)

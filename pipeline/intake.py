@@ -19,18 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.inbox import survey
-from pipeline.ledger import Ledger
-from pipeline.model import DISPOSITIONS, BatchResult, FileOutcome
-from pipeline.problems import Problem, problem
-from pipeline.read import SheetTable
+from pipeline.core.cells import cell_address
+from pipeline.core.config import Settings
+from pipeline.core.model import DISPOSITIONS, BatchResult, FileOutcome, SheetTable
+from pipeline.core.problems import Problem, problem
+from pipeline.core.schema import Bureau
+from pipeline.core.values import cell_text
 from pipeline.run import consolidate
-from pipeline.schema import Bureau
-from pipeline.values import cell_text
-from pipeline.write_feedback import file_counts, write_feedback
-from pipeline.write_marked import cell_marks, comment_text
-from pipeline.xlsx import cell_address
+from pipeline.state.inbox import survey
+from pipeline.state.ledger import Ledger
+from pipeline.write.feedback import file_counts, write_feedback
+from pipeline.write.marked import cell_marks, comment_text
 
 GRID_ROWS = 1000
 """Rows of the bureau's own sheet shown on the page (the 回执 holds them all)."""
@@ -97,16 +96,14 @@ class Verdict:
 
 
 def received_times(
-    ledger: Ledger, settings: Settings, files: list[FileOutcome], uploads: list[Upload]
+    ledger: Ledger, settings: Settings, uploads: list[Upload]
 ) -> dict[str, dt.datetime]:
-    """When each content was received: the ledger's first sight, else its modification time;
-    the uploads now — so each upload is its bureau's newest submission."""
+    """When the ledger first saw each content, the uploads included (received now); the
+    consolidation bounds each by its file's modification time (pipeline/received.py), as the
+    night does, so a file copied into the inbox last week stays older than this upload."""
     received = ledger.first_seen(settings.batch)
-    earliest = min(u.received for u in uploads)
-    for f in files:
-        if f.sha256 and f.sha256 not in received:
-            received[f.sha256] = min(dt.datetime.fromtimestamp(f.mtime), earliest)
-    received.update({u.sha256: u.received for u in uploads})
+    for u in uploads:
+        received[u.sha256] = min(received.get(u.sha256, u.received), u.received)
     return received
 
 
@@ -127,7 +124,7 @@ def consolidate_with(settings: Settings, ledger: Ledger, uploads: list[Upload]) 
     files = survey(settings, ledger.known(settings.batch))
     taken = {u.file for u in uploads}
     files = [f for f in files if f.file not in taken] + [_outcome(u) for u in uploads]
-    received = received_times(ledger, settings, files, uploads)
+    received = received_times(ledger, settings, uploads)
     return consolidate(
         settings, files=files, received=received, history=ledger.row_history(settings.batch)
     )

@@ -17,21 +17,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import decisions, packet
-from pipeline.config import Settings
-from pipeline.dedupe import prior_batches
-from pipeline.dispose import attach_codes, dispose_rows
-from pipeline.inbox import read_pending, survey
-from pipeline.ledger import Ledger
-from pipeline.lock import locked_ledger
-from pipeline.model import BatchResult, FileOutcome, batch_problems, record
-from pipeline.normalise import normalise_batch
-from pipeline.packet_spec import load_packet
-from pipeline.publish import input_fingerprint, output_paths, write_outputs
-from pipeline.report import submissions_frame
-from pipeline.sandbox import caps
-from pipeline.schema import load_form, load_registers
-from pipeline.validate import Context, Part, validate_batch
+from pipeline.core.config import Settings
+from pipeline.core.model import BatchResult, FileOutcome, batch_problems, record
+from pipeline.core.packet_spec import load_packet
+from pipeline.core.schema import load_form, load_registers
+from pipeline.dedupe import decisions
+from pipeline.dedupe.dispose import attach_codes, dispose_rows
+from pipeline.dedupe.match import prior_batches
+from pipeline.packet import assemble as packet
+from pipeline.read.sandbox import caps
+from pipeline.rules.normalise import normalise_batch
+from pipeline.rules.validate import Context, Part, validate_batch
+from pipeline.state.inbox import read_pending, survey
+from pipeline.state.ledger import Ledger
+from pipeline.state.lock import locked_ledger
+from pipeline.state.setups import refuse_prior_in_batch
+from pipeline.write.publish import input_fingerprint, output_paths, write_outputs
+from pipeline.write.report import submissions_frame
 
 Progress = Callable[[str, int], None]
 """Called before each file is read, with its inbox path and how many files are to be read."""
@@ -55,7 +57,8 @@ def consolidate(
     """Read, check and consolidate the inbox; no output is written here.
 
     ``received`` maps a file's SHA-256 to when the ledger first saw it; files it does not know are
-    received now. ``history`` (from the ledger) says when each bureau first sent each space.
+    first seen now. Either is bounded by the file's modification time (pipeline/received.py).
+    ``history`` (from the ledger) says when each bureau first sent each space.
     """
     started = dt.datetime.now().replace(microsecond=0)
     timings: dict[str, float] = {}
@@ -118,9 +121,12 @@ class RunReport:
     timings: dict[str, float]
 
 
-def run(settings: Settings, *, progress: Progress | None = None, wait: float = 5.0) -> RunReport:
-    """The nightly job: lock, survey, consolidate when anything changed, write, record."""
-    with locked_ledger(settings, wait=wait) as ledger:
+def run(
+    settings: Settings, *, progress: Progress | None = None, wait: float = 5.0, holder: str = ""
+) -> RunReport:
+    """The nightly job: lock, survey, consolidate when anything changed, write, record.
+    ``holder`` names this run to another that finds the lock held (default: a ``beian run``)."""
+    with locked_ledger(settings, wait=wait, holder=holder) as ledger:
         return _run_locked(settings=settings, ledger=ledger, progress=progress)
 
 
@@ -130,6 +136,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
     batch = settings.batch
     known = ledger.known(batch)
     files = survey(settings, known)
+    refuse_prior_in_batch(settings, files)
     inputs, last = input_fingerprint(settings, files), ledger.last_run(batch)
     outputs = output_paths(settings)
     waiting = any(known[f.file].status == "deferred" for f in files if f.file in known)

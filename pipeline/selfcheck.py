@@ -15,15 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.annex1 import word_kind
-from pipeline.annex2 import DOCUMENT_SUFFIXES
-from pipeline.config import Settings
-from pipeline.errors import ConfigError, OutputError
-from pipeline.inbox import fingerprint, scan_inbox
-from pipeline.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
-from pipeline.names import fit_name
+from pipeline.core.config import Settings
+from pipeline.core.errors import ConfigError, OutputError
+from pipeline.core.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
+from pipeline.core.names import fit_name
+from pipeline.packet.annex1 import word_kind
+from pipeline.packet.annex2 import DOCUMENT_SUFFIXES
 from pipeline.run import consolidate
-from pipeline.write_feedback import has_errors, write_feedback
+from pipeline.state.inbox import fingerprint, scan_inbox
+from pipeline.write.feedback import has_errors, write_feedback
 
 
 @dataclass(frozen=True)

@@ -66,15 +66,15 @@ from rapidfuzz import fuzz
 from xlsxwriter.format import Format as XlsxFormat
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.annex1_docx import FormValues, choice_cell
-from pipeline.annex1_docx import build as build_form
-from pipeline.annex1_docx import save as save_form
-from pipeline.packet_spec import load_packet
-from pipeline.schema import SCHEMAS_DIR, load_form
+from pipeline.core.packet_spec import load_packet
+from pipeline.core.schema import SCHEMAS_DIR, load_form
+from pipeline.packet.annex1_docx import FormValues, choice_cell
+from pipeline.packet.annex1_docx import build as build_form
+from pipeline.packet.annex1_docx import save as save_form
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "inbox"
-PRIOR = ROOT / "prior"
+PRIOR = ROOT / "pipeline" / "prior"
 SEED = 20160408
 CST = dt.timezone(dt.timedelta(hours=8))
 ZIP_TIME = (2016, 4, 1, 0, 0, 0)

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 import xlwt
 
-from pipeline.config import Settings, load_settings
-from pipeline.schema import SCHEMAS_DIR, Bureau, load_form, load_registers
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.schema import SCHEMAS_DIR, Bureau, load_form, load_registers
 
 REPO = Path(__file__).resolve().parent.parent
 FORM = load_form(SCHEMAS_DIR / "annex3_2016.toml")

@@ -7,9 +7,9 @@ from typing import Any
 
 from conftest import FORM, GOOD_ROW
 
-from pipeline.annex1_docx import FormValues, build, save
-from pipeline.packet_spec import PacketSpec, load_packet
-from pipeline.schema import SCHEMAS_DIR
+from pipeline.core.packet_spec import PacketSpec, load_packet
+from pipeline.core.schema import SCHEMAS_DIR
+from pipeline.packet.annex1_docx import FormValues, build, save
 
 PACKET = load_packet(SCHEMAS_DIR / "annex3_2016.toml")
 assert PACKET is not None

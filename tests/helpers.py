@@ -10,9 +10,9 @@ import openpyxl
 from conftest import FORM, REPO
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.template import HEADER_ROW, SHEET, stamp_name_cell, template_name
+from pipeline.write.template import HEADER_ROW, SHEET, stamp_name_cell, template_name
 
-TEMPLATE = REPO / "templates" / template_name(FORM)
+TEMPLATE = REPO / "pipeline" / "templates" / template_name(FORM)
 INSTITUTION_FIELD = "institution_type"
 ZONE_FIELD = "zone"
 

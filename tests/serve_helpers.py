@@ -10,10 +10,10 @@ from conftest import annex3_grid, write_grid
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.accounts import issue
-from pipeline.config import Settings
-from pipeline.ledger import Ledger
-from pipeline.schema import load_registers
+from pipeline.core.config import Settings
+from pipeline.core.schema import load_registers
+from pipeline.state.accounts import issue
+from pipeline.state.ledger import Ledger
 from pipeline.web.app import create_app
 
 CHANGSHA = "长沙市科学技术局"

@@ -13,11 +13,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from forms import GOOD_FORM, SPEC, form_values, make_form
 
-from pipeline.annex1 import names_title, read_sheet_form, read_word, word_kind
-from pipeline.convert import find_soffice, to_docx
-from pipeline.errors import ConfigError
-from pipeline.packet_checks import chosen_type, parse_number
-from pipeline.packet_spec import load_packet, parse_packet
+from pipeline.core.errors import ConfigError
+from pipeline.core.packet_spec import load_packet, parse_packet
+from pipeline.packet.annex1 import names_title, read_sheet_form, read_word, word_kind
+from pipeline.packet.checks import chosen_type, parse_number
+from pipeline.packet.convert import find_soffice, to_docx
 
 
 def read(path: Path):  # type: ignore[no-untyped-def]
@@ -227,7 +227,7 @@ def test_a_doc_form_is_converted_by_libreoffice(tmp_path: Path) -> None:
 def test_the_packet_spec_is_validated(tmp_path: Path) -> None:
     import tomllib
 
-    from pipeline.schema import SCHEMAS_DIR
+    from pipeline.core.schema import SCHEMAS_DIR
 
     data = tomllib.loads((SCHEMAS_DIR / "annex1_2016.toml").read_text(encoding="utf-8"))
     assert parse_packet(data, tmp_path / "a.toml").title == SPEC.title
@@ -262,16 +262,16 @@ def test_beian_template_writes_the_blank_form_as_committed(tmp_path: Path) -> No
     from conftest import REPO
     from typer.testing import CliRunner
 
-    from pipeline.annex1_docx import template_name
     from pipeline.cli import app
+    from pipeline.packet.annex1_docx import template_name
 
     result = CliRunner().invoke(app, ["template", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     fresh = tmp_path / template_name(SPEC)
     assert f"附件1模板：{fresh}" in result.output.replace("\n", "")
-    committed = REPO / "templates" / template_name(SPEC)
+    committed = REPO / "pipeline" / "templates" / template_name(SPEC)
     assert fresh.read_bytes() == committed.read_bytes(), (
-        "templates/ is stale: regenerate it with `beian template --out templates`"
+        "templates/ is stale: regenerate it with `beian template --out pipeline/templates`"
     )
     blank = read(fresh)
     assert (

@@ -12,9 +12,9 @@ import xlsxwriter
 from conftest import FORM, annex3_grid, good_row
 from xlsxwriter.utility import xl_col_to_name
 
-from pipeline import cellformats
-from pipeline.cellformats import MONTH, YEAR, code_precision
-from pipeline.read import read_file
+from pipeline.read import cellformats
+from pipeline.read.cellformats import MONTH, YEAR, code_precision
+from pipeline.read.workbook import read_file
 
 
 @pytest.mark.parametrize(

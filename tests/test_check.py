@@ -20,12 +20,12 @@ from helpers import (
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings, load_settings
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.schema import load_registers
 from pipeline.run import consolidate
-from pipeline.schema import load_registers
 from pipeline.selfcheck import check_file
-from pipeline.template import SHEET
-from pipeline.write_marked import FILLS
+from pipeline.write.marked import FILLS
+from pipeline.write.template import SHEET
 
 runner = CliRunner()
 STAMP = "长沙市科学技术局"

@@ -9,10 +9,11 @@ from forms import form_values, make_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import Settings
-from pipeline.dates import HALF_YEAR, QUARTER, TWO_READINGS, read_dates, spell_digits
-from pipeline.header import find_header, tick_columns
-from pipeline.layout import (
+from pipeline.core.config import Settings
+from pipeline.core.dates import HALF_YEAR, QUARTER, TWO_READINGS, read_dates, spell_digits
+from pipeline.core.values import drop_enumeration, first_value, join_chinese
+from pipeline.read.header import find_header, tick_columns
+from pipeline.read.layout import (
     fill_merged,
     join_companions,
     layout_noise,
@@ -21,7 +22,6 @@ from pipeline.layout import (
     ticked,
 )
 from pipeline.run import consolidate
-from pipeline.values import drop_enumeration, first_value, join_chinese
 
 # --- dates ------------------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, wide: None) -> Path:
     """A copy of the sample batch: inbox/ with old modification times, and prior/."""
     root = tmp_path_factory.mktemp("batch")
     shutil.copytree(REPO / "inbox", root / "inbox")
-    shutil.copytree(REPO / "prior", root / "prior")
+    shutil.copytree(REPO / "pipeline" / "prior", root / "prior")
     for path in (root / "inbox").rglob("*"):
         os.utime(path, (OLD, OLD))
     return root

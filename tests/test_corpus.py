@@ -32,7 +32,7 @@ from openpyxl.utils import range_boundaries
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 
 Grid = list[list[Any]]
 OK = ("accepted", "")

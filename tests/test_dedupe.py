@@ -9,10 +9,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipeline import dedupe
-from pipeline.decisions import load_decisions
-from pipeline.dedupe import add_keys
-from pipeline.schema import SCHEMAS_DIR, load_registers
+from pipeline.core.schema import SCHEMAS_DIR, load_registers
+from pipeline.dedupe import match as dedupe
+from pipeline.dedupe.decisions import load_decisions
+from pipeline.dedupe.match import add_keys
 
 REGISTERS = load_registers(SCHEMAS_DIR)
 

@@ -12,9 +12,9 @@ from conftest import REPO, good_row
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.schema import load_registers
-from pipeline.write_workbook import consolidated_name
+from pipeline.core.config import Settings
+from pipeline.core.schema import load_registers
+from pipeline.write.workbook import consolidated_name
 
 runner = CliRunner()
 
@@ -60,7 +60,7 @@ def test_every_format_is_consolidated(settings: Settings, make_workbook, fmt: st
 def test_sample_batch_conserves_every_row(settings: Settings, tmp_path: Path) -> None:
     """Every data row of a live file lands in exactly one disposition; counts agree everywhere."""
     shutil.copytree(REPO / "inbox", settings.inbox, dirs_exist_ok=True)
-    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    prior = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
     args = ["--prior", str(prior)]
     result = run_cli(settings, *args)
     assert result.exit_code == 0, result.output
@@ -126,7 +126,7 @@ def test_run_help_lists_every_option() -> None:
 
 def test_status_after_two_runs_shows_every_registered_bureau(settings: Settings) -> None:
     shutil.copytree(REPO / "inbox", settings.inbox, dirs_exist_ok=True)
-    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    prior = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
     assert run_cli(settings, "--prior", str(prior)).exit_code == 0
     second = run_cli(settings, "--prior", str(prior))
     assert second.exit_code == 0
@@ -180,7 +180,7 @@ def test_a_receipt_whose_file_left_the_inbox_is_removed(settings: Settings, make
 
 
 def test_prior_named_on_the_command_line(settings: Settings, make_workbook) -> None:
-    prior = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    prior = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
     make_workbook([good_row(name="神农创客汇")])
     assert run_cli(settings, "--prior", f"2016年度首批={prior}").exit_code == 0
     rows = read_csv(settings.outbox / settings.batch / "dispositions.csv")

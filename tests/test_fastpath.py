@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.fastpath import (
+from pipeline.core.values import first_value, join_chinese
+from pipeline.rules.fastpath import (
     EMAIL_SHAPE,
     FIXED_SHAPE,
     LOCAL_SHAPE,
@@ -23,14 +24,7 @@ from pipeline.fastpath import (
     plain_fixed,
     plain_mobiles,
 )
-from pipeline.normalise import (
-    WHITESPACE,
-    clean_text,
-    parse_email,
-    parse_fixed,
-    parse_mobile,
-)
-from pipeline.values import first_value, join_chinese
+from pipeline.rules.normalise import WHITESPACE, clean_text, parse_email, parse_fixed, parse_mobile
 
 NOISE = st.text(alphabet="0123456789-+()@._xX转 １－abcZ@.", max_size=16)
 MOBILES = st.one_of(

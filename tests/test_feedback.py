@@ -15,16 +15,16 @@ from conftest import REPO, annex3_grid, good_row, write_grid
 from helpers import marked_cells
 from openpyxl.workbook import Workbook
 
-from pipeline.atomic import Staging
-from pipeline.config import PriorBatch, Settings
-from pipeline.inbox import survey
-from pipeline.model import BatchResult
-from pipeline.problems import problem
+from pipeline.core.atomic import Staging
+from pipeline.core.config import PriorBatch, Settings
+from pipeline.core.model import BatchResult
+from pipeline.core.problems import problem
+from pipeline.core.schema import load_catalogue, load_form
+from pipeline.rules.validate import RULES
 from pipeline.run import consolidate
-from pipeline.schema import load_catalogue, load_form
-from pipeline.validate import RULES
-from pipeline.write_feedback import write_all_feedback
-from pipeline.write_marked import FILLS
+from pipeline.state.inbox import survey
+from pipeline.write.feedback import write_all_feedback
+from pipeline.write.marked import FILLS
 
 RED, YELLOW = ("FF" + FILLS[k].lstrip("#") for k in ("error", "warning"))
 CHANGSHA = "长沙市科学技术局"
@@ -254,9 +254,9 @@ def test_receipts_can_join_the_nights_staging(
 
 def test_every_code_has_a_chinese_message_and_fix_hint() -> None:
     catalogue = load_catalogue()
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "pipeline").glob("*.py"))
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "pipeline").rglob("*.py"))
     raised = set(re.findall(r'"([FEWI]_[A-Z_]+)"', sources)) | set(RULES)
-    for form in (REPO / "schemas").glob("annex3_*.toml"):
+    for form in (REPO / "pipeline" / "schemas").glob("annex3_*.toml"):
         raised |= {code for column in load_form(form).columns for code in column.rules}
     assert {"E_MOBILE", "F_BUREAU_UNKNOWN", "I_DUPLICATE_PRIOR", "E_DUPLICATE_ROW"} <= raised
     chinese = re.compile(r"[\u4e00-\u9fff]")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 from conftest import edited_schemas, good_row
 
-from pipeline import report
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.core.schema import SCHEMAS_DIR
 from pipeline.run import consolidate
-from pipeline.schema import SCHEMAS_DIR
+from pipeline.write import report
 
 # Every field but the two the duplicate search keys on (name, operator).
 RENAMED = {

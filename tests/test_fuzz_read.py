@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import FORM, annex3_grid, good_row, write_grid
 
-from pipeline.read import read_file
+from pipeline.read.workbook import read_file
 
 FORMATS = ("xlsx", "xls", "ods", "csv")
 SECONDS_PER_INPUT = 10.0

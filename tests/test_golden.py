@@ -22,10 +22,10 @@ from conftest import REPO
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 
 GOLDEN = Path(__file__).parent / "golden" / "sample_batch.json"
-PRIOR = REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+PRIOR = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
 # Inputs get a fixed, old modification time so nothing is deferred as "still being copied".
 OLD = dt.datetime(2016, 4, 10, 9, 0).timestamp()
 

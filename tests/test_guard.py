@@ -21,15 +21,15 @@ from test_end_to_end import read_csv, run_cli
 from test_read import edited_xlsx, file_codes, read_path, rezip, zip_parts
 from typer.testing import CliRunner
 
-from pipeline import sandbox
 from pipeline.cli import app
-from pipeline.config import Settings, load_settings
-from pipeline.errors import ConfigError
-from pipeline.model import FileOutcome
-from pipeline.names import MAX_NAME_BYTES, MAX_NAME_CHARS, fit_name
-from pipeline.packet import claim
-from pipeline.sandbox import Caps, read_files
-from pipeline.schema import load_form, load_registers
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import FileOutcome
+from pipeline.core.names import MAX_NAME_BYTES, MAX_NAME_CHARS, fit_name
+from pipeline.core.schema import load_form, load_registers
+from pipeline.packet.assemble import claim
+from pipeline.read import sandbox
+from pipeline.read.sandbox import Caps, read_files
 
 FAR_ROW = 99_999_999
 
@@ -158,6 +158,7 @@ def big_csv(folder: Path, rows: int = 40_000) -> Path:
     return write_grid(folder / "株洲市科技局.csv", annex3_grid(many, "株洲市科学技术局"), "csv")
 
 
+@pytest.mark.slow  # a worker aborted and replaced
 def test_a_file_that_aborts_its_worker_is_refused_and_the_others_are_read(
     tmp_path: Path,
 ) -> None:
@@ -218,6 +219,7 @@ def others(settings: Settings) -> None:
     ],
     ids=["aborts-its-worker", "beyond-the-grid", "ods-repeat", "looping-xls", "over-memory"],
 )
+@pytest.mark.slow  # each runs a whole night beside a worker killed at its cap
 def test_the_night_completes_beside_a_hostile_file(
     settings: Settings, tmp_path: Path, make: Callable[[Path], Path], code: str, memory_mb: int
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.guards import FileRefused, _beyond_grid, check_xlsx_grid
+from pipeline.read.guards import FileRefused, _beyond_grid, check_xlsx_grid
 
 REFS = st.tuples(
     st.text(alphabet="ABXDFZabxfe", max_size=4),

@@ -11,8 +11,8 @@ import pytest
 from conftest import MakeWorkbook, good_row
 from helpers import write_config
 
-from pipeline import sandbox
 from pipeline.launch import workers_to_start
+from pipeline.read import sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,8 +35,8 @@ def test_only_reading_commands_start_workers_early(argv: list[str], count: int) 
 
 def test_prestarted_worker_is_the_one_that_reads(make_workbook: MakeWorkbook) -> None:
     """A worker started ahead is kept and used: no second start for a one-file read."""
-    from pipeline.config import load_settings
-    from pipeline.schema import load_form
+    from pipeline.core.config import load_settings
+    from pipeline.core.schema import load_form
 
     settings = load_settings(REPO / "beian.toml")
     sandbox.prestart(1)
@@ -73,52 +73,3 @@ def test_a_second_worker_starts_only_for_input_worth_its_start(tmp_path: Path) -
     assert sandbox.workers_for(large) == min(2, os.cpu_count() or 1)
     assert sandbox.workers_for([large[0]]) == 1
     assert sandbox.workers_for([tmp_path / "不存在.xlsx"]) == 1
-
-
-@pytest.mark.parametrize(("code", "status"), [(None, 0), (0, 0), (1, 1), (2, 2), ("失败", 1)])
-def test_exit_status_is_the_interpreters(code: object, status: int) -> None:
-    from pipeline.launch import exit_status
-
-    assert exit_status(code) == status
-
-
-def _leave(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
-    script = tmp_path / "leave.py"
-    script.write_text(body, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, timeout=60
-    )
-
-
-def test_leaving_runs_the_exit_handlers_and_flushes_the_streams(tmp_path: Path) -> None:
-    """The fast exit still does what an exit must: handlers run, buffered output is written,
-    the status is the command's; a message as exit code is printed, as the interpreter does."""
-    done = _leave(
-        tmp_path,
-        "import atexit, sys\n"
-        "from pipeline.launch import leave\n"
-        "atexit.register(lambda: print('再见'))\n"
-        "print('你好', end='')\n"
-        "sys.stderr.write('提示')\n"
-        "leave(3)\n",
-    )
-    assert (done.returncode, done.stdout, done.stderr) == (3, "你好再见\n", "提示")
-    said = _leave(tmp_path, "from pipeline.launch import leave\nleave('无法继续')\n")
-    assert (said.returncode, said.stderr) == (1, "无法继续\n")
-
-
-def test_leaving_waits_for_a_running_thread(tmp_path: Path) -> None:
-    """With another thread still at work the normal exit is taken, which waits for it."""
-    mark = tmp_path / "写完.txt"
-    done = _leave(
-        tmp_path,
-        "import threading, time\n"
-        "from pathlib import Path\n"
-        "from pipeline.launch import leave\n"
-        "def late():\n"
-        "    time.sleep(0.5)\n"
-        f"    Path({str(mark)!r}).write_text('ok')\n"
-        "threading.Thread(target=late).start()\n"
-        "leave(0)\n",
-    )
-    assert done.returncode == 0 and mark.read_text() == "ok", done.stderr

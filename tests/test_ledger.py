@@ -14,13 +14,13 @@ from conftest import REPO, good_row
 from test_golden import OLD
 from test_over_time import nightly
 
-from pipeline import ledger as ledger_module
-from pipeline.config import Settings
-from pipeline.errors import BeianError
-from pipeline.ledger import MIGRATIONS, Ledger
-from pipeline.report import LEGACY_UNKNOWN_BUREAU as LEGACY
-from pipeline.report import UNKNOWN_BUREAU as UNKNOWN
-from pipeline.status import batch_status, describe_changes, submissions
+from pipeline.core.config import Settings
+from pipeline.core.errors import BeianError
+from pipeline.state import ledger as ledger_module
+from pipeline.state.ledger import MIGRATIONS, Ledger
+from pipeline.state.status import batch_status, describe_changes, submissions
+from pipeline.write.report import LEGACY_UNKNOWN_BUREAU as LEGACY
+from pipeline.write.report import UNKNOWN_BUREAU as UNKNOWN
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:

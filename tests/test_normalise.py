@@ -12,7 +12,8 @@ from conftest import FORM, bureau, good_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalise import (
+from pipeline.core.schema import Bureau, load_registers
+from pipeline.rules.normalise import (
     area_code_length,
     chinese_brackets,
     choice_value,
@@ -26,7 +27,6 @@ from pipeline.normalise import (
     parse_fixed,
     parse_mobile,
 )
-from pipeline.schema import Bureau, load_registers
 
 REGISTERS = load_registers()
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 from conftest import FORM, bureau, good_row
 
-from pipeline.bureau import identify_bureau
-from pipeline.normalise import normalise_batch
-from pipeline.read import read_file
-from pipeline.schema import load_registers
+from pipeline.core.bureau import identify_bureau
+from pipeline.core.schema import load_registers
+from pipeline.read.workbook import read_file
+from pipeline.rules.normalise import normalise_batch
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from pipeline import __version__
 from pipeline.cli import app
-from pipeline.config import KEYS, Settings
-from pipeline.write_workbook import consolidated_name
+from pipeline.core.config import KEYS, Settings
+from pipeline.write.workbook import consolidated_name
 
 runner = CliRunner()
 
@@ -113,7 +113,9 @@ def test_a_config_that_is_not_toml_says_how_to_write_it(tmp_path: Path) -> None:
     result = run_with_config(tmp_path, "[batch]\nname = 2016年度第二批\n")
     assert result.exit_code == 2
     assert result.output.startswith(f"错误：配置文件 {tmp_path / 'beian.toml'} 格式错误：")
-    assert result.output.rstrip().endswith("请对照 README 中的示例修改（文本要加英文引号）。")
+    assert result.output.rstrip().endswith(
+        "请对照 beian init 生成的 beian.toml 或使用手册中的示例修改（文本要加英文引号）。"
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
@@ -182,7 +184,7 @@ def test_a_form_file_that_does_not_exist_is_named(tmp_path: Path) -> None:
 
 def test_a_register_missing_beside_the_form_is_named(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "myform").mkdir()
-    form = (REPO / "schemas" / "annex3_2016.toml").read_text(encoding="utf-8")
+    form = (REPO / "pipeline" / "schemas" / "annex3_2016.toml").read_text(encoding="utf-8")
     (tmp_path / "myform" / "annex3.toml").write_text(form, encoding="utf-8")
     result = run_with_config(tmp_path, '[batch]\nform = "myform/annex3.toml"\n')
     assert result.exit_code == 2
@@ -439,6 +441,7 @@ with FileLock(sys.argv[1]):
 """
 
 
+@pytest.mark.slow  # interrupts a real process
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is a POSIX signal")
 def test_ctrl_c_exits_130_and_says_nothing_changed(settings: Settings, make_workbook) -> None:
     before = first_night(settings, make_workbook)
@@ -696,9 +699,13 @@ def test_a_log_that_cannot_be_written_stops_the_night_first(
     assert not settings.ledger.exists()
 
 
-def test_the_readme_lists_every_config_key_and_exit_code() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_manual_lists_every_config_key_and_exit_code() -> None:
+    manual = REPO / "docs" / "manual"
+    keys = (manual / "02-新建批次.md").read_text(encoding="utf-8")
     for key in KEYS:
-        assert f"`{key.name}`" in readme and f"[{key.section.removesuffix('[]')}]" in readme
+        name = key.section.removesuffix("[]")
+        shown = f"[[{name}]]" if key.section.endswith("[]") else f"[{name}]"
+        assert f"| `{shown}` | `{key.name}` |" in keys, key.dotted
+    codes = (manual / "08-出错时.md").read_text(encoding="utf-8")
     for code in ("| 0 ", "| 1 ", "| 2 ", "| 3 ", "| 75 ", "| 130 "):
-        assert code in readme, code
+        assert code in codes, code

@@ -19,14 +19,14 @@ import pytest
 from conftest import FORM, LABELS, good_row, write_grid
 from test_end_to_end import read_csv, run_cli
 
-import pipeline.inbox
 import pipeline.run
-from pipeline.config import PriorBatch, Settings
-from pipeline.errors import BeianError
-from pipeline.publish import output_paths
+import pipeline.state.inbox
+from pipeline.core.config import PriorBatch, Settings
+from pipeline.core.errors import BeianError
 from pipeline.run import RunReport, run
-from pipeline.status import batch_status
-from pipeline.write_workbook import consolidated_name
+from pipeline.state.status import batch_status
+from pipeline.write.publish import output_paths
+from pipeline.write.workbook import consolidated_name
 
 CITY = "长沙市科学技术局"
 ZONE = "长沙高新技术产业开发区管理委员会"
@@ -473,8 +473,8 @@ def test_a_night_with_nothing_new_rewrites_nothing(
     def untouched(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged input was read again")
 
-    monkeypatch.setattr(pipeline.inbox, "read_files", untouched)
-    monkeypatch.setattr(pipeline.inbox, "fingerprint", untouched)
+    monkeypatch.setattr(pipeline.state.inbox, "read_files", untouched)
+    monkeypatch.setattr(pipeline.state.inbox, "fingerprint", untouched)
     quiet = run_cli(settings)
     assert quiet.exit_code == 0, quiet.output
     said = "".join(quiet.output.split())
@@ -534,7 +534,10 @@ def test_an_old_unreadable_file_is_rejected_not_deferred(
     settings: Settings, make_workbook, tmp_path: Path
 ) -> None:
     whole = make_workbook([good_row()], folder=tmp_path / "mail").read_bytes()
-    age(half_copied(settings.inbox / "长沙市科技局.xlsx", whole), pipeline.inbox.DEFER_SECONDS + 60)
+    age(
+        half_copied(settings.inbox / "长沙市科技局.xlsx", whole),
+        pipeline.state.inbox.DEFER_SECONDS + 60,
+    )
     nightly(settings)
     assert file_statuses(settings) == [("长沙市科技局.xlsx", "rejected", "F_UNREADABLE")]
 

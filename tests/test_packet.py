@@ -14,11 +14,11 @@ from forms import CONTACT, HEAD, SPEC, form_values, make_form
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.convert import find_soffice
-from pipeline.model import BatchResult
+from pipeline.core.config import Settings
+from pipeline.core.model import BatchResult
+from pipeline.packet.convert import find_soffice
 from pipeline.run import consolidate
-from pipeline.write_workbook import consolidated_name
+from pipeline.write.workbook import consolidated_name
 
 runner = CliRunner()
 SECOND = good_row(name="岳麓山创新工场", operator="岳麓山创新有限公司", head="王强")

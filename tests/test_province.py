@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from conftest import edited_schemas
 
-from pipeline.config import Settings
-from pipeline.dedupe import name_key
-from pipeline.errors import ConfigError
-from pipeline.schema import load_form, load_province, load_registers
-from pipeline.validate import Context, message_params
-from pipeline.write_workbook import consolidated_name
+from pipeline.core.config import Settings
+from pipeline.core.errors import ConfigError
+from pipeline.core.schema import load_form, load_province, load_registers
+from pipeline.dedupe.match import name_key
+from pipeline.rules.validate import Context, message_params
+from pipeline.write.workbook import consolidated_name
 
 HOME = load_registers().province
 

@@ -19,10 +19,12 @@ import xlsxwriter
 import xlwt
 from conftest import FORM, LABELS, annex3_grid, good_row, write_grid
 
-from pipeline import filetype, read
-from pipeline.bureau import identify_bureau, match_bureau
-from pipeline.read import ReadResult, read_file
-from pipeline.schema import load_registers
+from pipeline.core.bureau import identify_bureau, match_bureau
+from pipeline.core.model import ReadResult
+from pipeline.core.schema import load_registers
+from pipeline.read import filetype
+from pipeline.read import workbook as read
+from pipeline.read.workbook import read_file
 
 REGISTERS = load_registers()
 SHEET_PART = "xl/worksheets/sheet1.xml"

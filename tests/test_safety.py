@@ -21,13 +21,13 @@ from test_end_to_end import read_csv, run_cli
 from test_ledger import dump
 from test_over_time import ZONE, nightly, snapshot
 
-import pipeline.atomic
-import pipeline.ledger
-import pipeline.publish
+import pipeline.core.atomic
 import pipeline.run
-from pipeline.config import Settings
-from pipeline.errors import OutputError
-from pipeline.write_workbook import consolidated_name
+import pipeline.state.ledger
+import pipeline.write.publish
+from pipeline.core.config import Settings
+from pipeline.core.errors import OutputError
+from pipeline.write.workbook import consolidated_name
 
 
 class Killed(BaseException):
@@ -49,6 +49,7 @@ def held_lock(path: str, seconds: float) -> threading.Thread:
     return thread
 
 
+@pytest.mark.slow  # kills and waits on real processes
 def test_a_second_run_waits_for_the_first_to_finish(settings: Settings, make_workbook) -> None:
     make_workbook([good_row()])
     first = held_lock(f"{settings.ledger}.lock", 0.5)
@@ -85,8 +86,12 @@ def test_a_second_run_gives_up_with_exit_75(settings: Settings, make_workbook) -
     finally:
         holder.communicate("")
     assert second.exit_code == 75
-    said, path = ("".join(text.split()) for text in (second.output, lock))
-    assert f"错误：另一个beianrun正在处理（锁文件{path}）。请等它结束后再运行" in said
+    said, path = ("".join(text.split()) for text in (second.output, str(settings.ledger)))
+    assert (
+        f"错误：另一个汇总（beianrun，或网上报送站点的“立即汇总”）正在汇总这个批次（台账{path}）。"
+        "请等它结束后再运行" in said
+    )
+    assert "删除" not in said
     assert waited >= 0.3
     assert not settings.ledger.exists() and not settings.batch_dir.exists()
     assert run_cli(settings).exit_code == 0
@@ -128,15 +133,16 @@ def half_written(owner: object, name: str, call: int) -> Callable[..., None]:
 
 
 WRITERS = [
-    pytest.param(pipeline.publish, "write_consolidated", 1, id="workbook"),
-    pytest.param(pipeline.publish, "write_frame_csv", 1, id="dispositions.csv"),
-    pytest.param(pipeline.publish, "write_frame_csv", 2, id="files.csv"),
-    pytest.param(pipeline.publish, "write_frame_csv", 3, id="待核对重复.csv"),
-    pytest.param(pipeline.publish, "write_frame_csv", 4, id="明细.csv"),
+    pytest.param(pipeline.write.publish, "write_consolidated", 1, id="workbook"),
+    pytest.param(pipeline.write.publish, "write_frame_csv", 1, id="dispositions.csv"),
+    pytest.param(pipeline.write.publish, "write_frame_csv", 2, id="files.csv"),
+    pytest.param(pipeline.write.publish, "write_frame_csv", 3, id="待核对重复.csv"),
+    pytest.param(pipeline.write.publish, "write_frame_csv", 4, id="明细.csv"),
     pytest.param(pd.DataFrame, "to_parquet", 1, id="明细.parquet"),
 ]
 
 
+@pytest.mark.slow  # kills a real process mid-write, once per output
 @pytest.mark.parametrize(("owner", "name", "call"), WRITERS)
 def test_a_run_killed_while_writing_leaves_last_nights_outputs(
     settings: Settings, make_workbook, monkeypatch: pytest.MonkeyPatch, owner, name, call
@@ -154,7 +160,7 @@ def test_a_run_killed_while_writing_leaves_last_nights_outputs(
 def failing_rename(settings: Settings, call: int) -> Callable[..., None]:
     """os.replace that fails (a file open in Excel on Windows, a full disk) on the ``call``-th
     output renamed into the batch folder."""
-    original = pipeline.atomic.os.replace
+    original = pipeline.core.atomic.os.replace
     calls = itertools.count(1)
 
     def replace(src: object, dst: object) -> None:
@@ -171,7 +177,7 @@ def test_a_run_failing_to_rename_leaves_last_nights_outputs(
 ) -> None:
     outputs, ledger = last_night(settings, make_workbook)
     with monkeypatch.context() as m:
-        m.setattr(pipeline.atomic.os, "replace", failing_rename(settings, call))
+        m.setattr(pipeline.core.atomic.os, "replace", failing_rename(settings, call))
         with pytest.raises(OutputError, match="无法写入输出文件"):
             nightly(settings)
     assert snapshot(settings.outbox) == outputs
@@ -183,7 +189,7 @@ def test_a_run_killed_mid_ledger_transaction_records_nothing(
     settings: Settings, make_workbook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, ledger = last_night(settings, make_workbook)
-    original = pipeline.ledger._plain
+    original = pipeline.state.ledger._plain
     calls = itertools.count(1)
 
     def plain(value: object) -> object:
@@ -192,7 +198,7 @@ def test_a_run_killed_mid_ledger_transaction_records_nothing(
         return original(value)
 
     with monkeypatch.context() as m:
-        m.setattr(pipeline.ledger, "_plain", plain)
+        m.setattr(pipeline.state.ledger, "_plain", plain)
         with pytest.raises(Killed):
             nightly(settings)
     assert dump(settings.ledger) == ledger
@@ -216,8 +222,8 @@ import itertools, json, os, sys
 from dataclasses import replace
 from pathlib import Path
 
-import pipeline.atomic, pipeline.ledger
-from pipeline.config import load_settings
+import pipeline.core.atomic, pipeline.state.ledger
+from pipeline.core.config import load_settings
 from pipeline.run import run
 
 paths, where = json.loads(sys.argv[1]), sys.argv[2]
@@ -226,11 +232,11 @@ settings = replace(
 )
 calls = itertools.count(1)
 if where == "ledger":
-    plain = pipeline.ledger._plain
-    pipeline.ledger._plain = lambda v: os._exit(9) if next(calls) == 3 else plain(v)
+    plain = pipeline.state.ledger._plain
+    pipeline.state.ledger._plain = lambda v: os._exit(9) if next(calls) == 3 else plain(v)
 else:
     rename = os.replace
-    pipeline.atomic.os.replace = lambda src, dst: (
+    pipeline.core.atomic.os.replace = lambda src, dst: (
         os._exit(9) if Path(dst).parent == settings.batch_dir else rename(src, dst)
     )
 run(settings, wait=0)
@@ -259,6 +265,7 @@ def finals(folder: Path) -> dict[str, tuple[int, bytes]]:
     return {name: v for name, v in snapshot(folder).items() if not Path(name).name.startswith(".")}
 
 
+@pytest.mark.slow  # kills a real process outright
 @pytest.mark.parametrize("where", ["publish", "ledger"])
 def test_a_process_killed_outright_leaves_things_whole(
     settings: Settings, make_workbook, where: str
@@ -274,6 +281,7 @@ def test_a_process_killed_outright_leaves_things_whole(
     assert report.changed and report.counts["accepted"] == 2
 
 
+@pytest.mark.slow  # kills a real process
 def test_the_next_run_clears_a_killed_runs_temporary_files(
     settings: Settings, make_workbook
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import string
 import tomllib
 from collections import Counter
@@ -12,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from conftest import FORM
+from helpers import write_config
 
-from pipeline.errors import ConfigError
-from pipeline.read import header_key, header_lookup
-from pipeline.schema import SCHEMAS_DIR, fold, load_catalogue, load_form, load_registers
-from pipeline.validate import RULES, check_decided, rules_of
+from pipeline.core.errors import ConfigError
+from pipeline.core.schema import SCHEMAS_DIR, fold, load_catalogue, load_form, load_registers
+from pipeline.read.workbook import header_key, header_lookup
+from pipeline.rules.validate import RULES, check_decided, rules_of
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
 CATALOGUE = load_catalogue()
@@ -32,7 +34,7 @@ def form_codes() -> set[str]:
 
 def source_codes() -> set[str]:
     return {
-        code for path in PIPELINE.glob("*.py") for code in CODE_LITERAL.findall(path.read_text())
+        code for path in PIPELINE.rglob("*.py") for code in CODE_LITERAL.findall(path.read_text())
     }
 
 
@@ -260,3 +262,49 @@ def test_the_stock_form_says_its_choices_and_detail() -> None:
     assert column.detail == (("value", "机构性质"),)
     assert FORM.column("founded").detail_label("year") == "成立年份"
     assert [c.field for c in FORM.of_kind("date")] == ["founded"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("[answers]", "[answer]", "中的节 [answer] 未知（是不是 answers？）；请删去或改正，可用："),
+        ("header_search_rows = ", "header_rows = ", "的 [form] 中的键 header_rows 未知（是不是 "),
+        ('title = "申请备案的众创空间信息汇总表"\n', "", "的 [form] 缺少 title；请补上。"),
+        (
+            "header_search_rows = 20",
+            'header_search_rows = "20"',
+            "的 [form] 中 header_search_rows 须是整数",
+        ),
+        ("no = [", "nope = [", "的 [answers] 中的键 nope 未知"),
+        ('stamp_markers = ["盖章"', 'stamp_markers = [1, "盖章"', "stamp_markers 的每一项须是文字"),
+        ("[form]", "[form", "不是有效的 TOML"),
+    ],
+)
+def test_the_form_file_is_checked_whole_when_it_loads(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    """Every section and key of the form file, not only its columns: a typo is a ConfigError
+    naming the file and the key (SPEC §12), never a KeyError half-way through a night."""
+    path = _form_with(tmp_path, old, new)
+    with pytest.raises(ConfigError) as caught:
+        load_form(path)
+    assert str(caught.value).startswith(f"表样文件 {path}")
+    assert message in str(caught.value)
+
+
+def test_a_broken_form_file_stops_the_night_with_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    schemas = shutil.copytree(SCHEMAS_DIR, tmp_path / "schemas")
+    form = _form_with(schemas, "[answers]", "[answer]")
+    config = write_config(tmp_path)
+    config.write_text(
+        config.read_text(encoding="utf-8") + f'form = "{form.as_posix()}"\n', encoding="utf-8"
+    )
+    (tmp_path / "inbox").mkdir()
+    done = CliRunner().invoke(app, ["run", "--config", str(config)])
+    assert done.exit_code == 2, done.output
+    assert "[answer] 未知" in done.output
+    assert "Traceback" not in done.output

@@ -13,9 +13,9 @@ from conftest import FORM, REPO, good_row
 from serve_helpers import CHANGSHA, ZHUZHOU, Served, serve_batch, stored, upload, workbook
 from test_read import bomb_workbook, ole_container
 
-from pipeline.accounts import CLERK
-from pipeline.config import PriorBatch, Settings
-from pipeline.read import read_file
+from pipeline.core.config import PriorBatch, Settings
+from pipeline.read.workbook import read_file
+from pipeline.state.accounts import CLERK
 from pipeline.web.auth import FAILURES_ALLOWED
 from pipeline.web.site import MAX_UPLOAD
 
@@ -76,9 +76,9 @@ def test_signing_out_ends_the_session(served: Served) -> None:
 
 
 def test_a_reset_code_ends_the_old_sessions(served: Served) -> None:
-    from pipeline.accounts import issue
-    from pipeline.ledger import Ledger
-    from pipeline.schema import load_registers
+    from pipeline.core.schema import load_registers
+    from pipeline.state.accounts import issue
+    from pipeline.state.ledger import Ledger
 
     client = served.client(CHANGSHA)
     ledger = Ledger(served.settings.ledger)
@@ -252,7 +252,8 @@ def test_an_upload_is_judged_against_other_bureaus_rows(served: Served, tmp_path
 
 
 def test_an_upload_is_judged_against_the_prior_batch(settings: Settings, tmp_path: Path) -> None:
-    prior = PriorBatch("2016年度首批", REPO / "prior" / "2016年度首批众创空间备案汇总表.xlsx")
+    january = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
+    prior = PriorBatch("2016年度首批", january)
     served = serve_batch(replace(settings, priors=(prior,)))
     (table,) = read_file(prior.path, prior.path.name, FORM).tables
     filed = table.frame["name"].iloc[0]
@@ -342,7 +343,8 @@ def test_a_run_while_another_holds_the_lock_fails_with_its_message(served: Serve
             if job["state"] != "running":
                 break
             time.sleep(0.1)
-    assert job["state"] == "failed" and "另一个 beian run 正在处理" in job["message"]
+    assert job["state"] == "failed" and "正在汇总这个批次" in job["message"]
+    assert "删除" not in job["message"]
 
 
 def test_a_file_the_nightly_run_took_counts_as_submitted(served: Served, make_workbook) -> None:

@@ -9,7 +9,7 @@ import pytest
 from conftest import good_row
 from serve_helpers import CHANGSHA, serve_batch, workbook
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.web.app import running
 
 CHROMIUM = Path("/usr/bin/chromium")

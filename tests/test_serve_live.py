@@ -9,7 +9,7 @@ import httpx
 from conftest import good_row
 from serve_helpers import CHANGSHA, serve_batch, stored, workbook
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.web.app import running
 from pipeline.web.site import MAX_UPLOAD
 

@@ -15,9 +15,9 @@ from serve_helpers import CHANGSHA, Served, serve_batch, workbook
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipeline.accounts import CLERK
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.state.accounts import CLERK
 from pipeline.web.auth import CSRF_FIELD
 
 

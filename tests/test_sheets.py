@@ -28,12 +28,12 @@ from serve_helpers import CHANGSHA, serve_batch, upload
 from test_corpus import TITLE, add_date_style, line, ods_merge, ods_table, official, read_csv
 from typer.testing import CliRunner
 
-from pipeline import filetype
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.read import read_file
+from pipeline.core.config import Settings
+from pipeline.read import filetype
+from pipeline.read.sheets import EXCEL_NAME_LIMIT, marked_names
+from pipeline.read.workbook import read_file
 from pipeline.run import consolidate
-from pipeline.sheets import EXCEL_NAME_LIMIT, marked_names
 
 Grid = list[list[Any]]
 OK = ("accepted", "")

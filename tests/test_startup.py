@@ -27,7 +27,8 @@ def test_start_up_loads_no_library_it_does_not_need() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["run", "--help"], ["check", "--bogus"], ["--version"]]
+    "argv",
+    [["--help"], ["run", "--help"], ["check", "--bogus"], ["--version"], ["schedule", "--help"]],
 )
 def test_help_version_and_option_errors_load_no_library(argv: list[str]) -> None:
     """Each command imports the library when it runs: help, the version and a mistyped option
@@ -48,26 +49,12 @@ def test_help_version_and_option_errors_load_no_library(argv: list[str]) -> None
 
 def test_reading_modules_load_no_pandas_before_the_workers_start() -> None:
     """The launcher and the sandbox must be cheap to import: workers start before pandas loads."""
-    code = "import sys, pipeline.launch, pipeline.sandbox; print('pandas' in sys.modules)"
+    code = "import sys, pipeline.launch, pipeline.read.sandbox; print('pandas' in sys.modules)"
     done = python(code)
     assert done.stdout.strip() == "False"
 
 
-def test_validation_does_not_import_hypothesis() -> None:
-    """pandera imports hypothesis (≈0.3 s) for data synthesis beian never uses; the test extras
-    install it, so this process has it to import and must not."""
-    code = (
-        "import sys, pandas as pd, pipeline.validate as v; "
-        "v.pa.DataFrameSchema({'a': v.pa.Column(str, checks=[v.pa.Check.isin(['x'])])})"
-        ".validate(pd.DataFrame({'a': ['x']})); "
-        "import importlib.util as u; print(u.find_spec('hypothesis') is not None, "
-        "'hypothesis' in sys.modules)"
-    )
-    done = python(code)
-    assert done.stdout.split() == ["True", "False"]
-
-
 def test_status_loads_no_validation() -> None:
     """``beian status`` reads the ledger and prints; pandera and the nightly stages are not its."""
-    code = "import sys, pipeline.cli_print, pipeline.status; print('pandera' in sys.modules)"
+    code = "import sys, pipeline.cli_print, pipeline.state.status; print('pandera' in sys.modules)"
     assert python(code).stdout.strip() == "False"

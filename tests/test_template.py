@@ -15,9 +15,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.selfcheck import check_file
-from pipeline.template import (
+from pipeline.write.template import (
     GUIDE_SHEET,
     NUMBERED_ROWS,
     SHEET,
@@ -96,7 +96,7 @@ def test_committed_template_matches_what_the_command_generates(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     fresh = tmp_path / TEMPLATE.name
     assert describe(fresh) == describe(TEMPLATE), (
-        "templates/ is stale: regenerate it with `beian template --out templates`"
+        "templates/ is stale: regenerate it with `beian template --out pipeline/templates`"
     )
 
 

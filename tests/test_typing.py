@@ -1,10 +1,12 @@
-"""mypy on pipeline/ is part of the checks: it type-checks cleanly under pyproject's config."""
+"""mypy on pipeline/ is part of the checks: it type-checks cleanly under pyproject's config
+(marked slow: .ci/run runs it after the quick suite)."""
 
 from pathlib import Path
 
 import pytest
 
 api = pytest.importorskip("mypy.api")
+pytestmark = pytest.mark.slow  # a minute of type checking: CI runs it with the long forms
 
 ROOT = Path(__file__).parent.parent
 

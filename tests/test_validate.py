@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from conftest import FORM, bureau, good_row
 
-from pipeline.config import months_before
-from pipeline.normalise import normalise
-from pipeline.problems import Problem
-from pipeline.read import SheetTable
-from pipeline.schema import Bureau, load_registers
-from pipeline.validate import Context, validate
+from pipeline.core.config import months_before
+from pipeline.core.model import SheetTable
+from pipeline.core.problems import Problem
+from pipeline.core.schema import Bureau, load_registers
+from pipeline.rules.normalise import normalise
+from pipeline.rules.validate import Context, validate
 
 REGISTERS = load_registers()
 DEADLINE = dt.date(2016, 4, 14)

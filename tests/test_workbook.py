@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from conftest import good_row
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.core.schema import load_registers
 from pipeline.run import run
-from pipeline.schema import load_registers
-from pipeline.write_workbook import consolidated_name
+from pipeline.write.workbook import consolidated_name
 
 ROWS = [
     good_row(),

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from pipeline.alongside import alongside, can_fork
-from pipeline.errors import OutputError
-from pipeline.xlsx import display_width, display_widths, row_height, row_heights
+from pipeline.core.errors import OutputError
+from pipeline.write.alongside import alongside, can_fork
+from pipeline.write.xlsx import display_width, display_widths, row_height, row_heights
 
 FORKS = can_fork()
 
@@ -153,7 +153,7 @@ def test_without_a_shared_counter_the_jobs_run_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A system without shared semaphores cannot share the jobs: they run here, after the block."""
-    from pipeline import alongside as module
+    from pipeline.write import alongside as module
 
     monkeypatch.setattr(module, "shared_counter", lambda: None)
     mark = tmp_path / "pid"

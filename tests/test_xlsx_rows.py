@@ -22,13 +22,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from pipeline import xlsx_rows
-from pipeline.problems import Problem
-from pipeline.read import SheetTable
-from pipeline.write_marked import write_marked
-from pipeline.xlsx import Formats, new_workbook, write_value
-from pipeline.xlsx_book import Book, write_table
-from pipeline.xlsx_rows import Block, xf_index
+from pipeline.core.model import SheetTable
+from pipeline.core.problems import Problem
+from pipeline.write import rows as xlsx_rows
+from pipeline.write.book import Book, write_table
+from pipeline.write.marked import write_marked
+from pipeline.write.rows import Block, xf_index
+from pipeline.write.xlsx import Formats, new_workbook, write_value
 
 FORMATS: list[dict[str, Any] | None] = [
     None,
@@ -189,7 +189,7 @@ def sheet_xml(path: Path) -> str:
 
 
 def test_the_format_index_is_the_one_xlsxwriter_gives_a_cell(tmp_path: Path) -> None:
-    """Fails when xlsxwriter changes how it numbers formats (pipeline.xlsx_rows.xf_index)."""
+    """Fails when xlsxwriter changes how it numbers formats (pipeline.write.rows.xf_index)."""
     wb = new_workbook(tmp_path / "a.xlsx", "t", "test")
     ws = wb.add_worksheet("s")
     used, unused = wb.add_format({"bold": True}), wb.add_format({"num_format": "0.000"})

@@ -21,8 +21,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pipeline.config import Settings
-from pipeline.errors import ConfigError
+from pipeline.core.config import Settings
+from pipeline.core.errors import ConfigError
 from pipeline.web import api, pages
 from pipeline.web.auth import Sessions, Throttle
 from pipeline.web.site import Site

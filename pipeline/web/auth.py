@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from pipeline.accounts import Account
+from pipeline.state.accounts import Account
 
 COOKIE = "beian_session"
 SESSION_SECONDS = 8 * 3600

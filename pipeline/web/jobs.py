@@ -13,10 +13,15 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.errors import BeianError
+from pipeline.core.config import Settings
+from pipeline.core.errors import BeianError
 from pipeline.run import run
-from pipeline.summary import counts_line
+from pipeline.write.summary import counts_line
+
+
+def site_holder(job: Job) -> str:
+    """How a ``beian run`` that finds the lock held names this job."""
+    return f"网上报送站点的“立即汇总”（{job.account}，{job.started[:16]} 开始）"
 
 
 @dataclass
@@ -66,7 +71,7 @@ class Jobs:
             job.done, job.total, job.current = job.done + 1, total, name
 
         try:
-            report = run(self.settings, progress=step, wait=0)
+            report = run(self.settings, progress=step, wait=0, holder=site_holder(job))
         except BeianError as exc:
             job.state, job.message = "failed", str(exc)
         except Exception as exc:  # the page must learn of any failure, not a silent thread

@@ -14,9 +14,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from pipeline.model import DISPOSITIONS
-from pipeline.problem_list import SEVERITY_LABELS
-from pipeline.report import DISPOSITION_LABELS, STATUS_LABELS
+from pipeline.core.model import DISPOSITIONS
 from pipeline.web.api import receipt_response
 from pipeline.web.auth import CSRF_FIELD, Session
 from pipeline.web.guard import (
@@ -31,6 +29,8 @@ from pipeline.web.guard import (
     sign_in,
     state,
 )
+from pipeline.write.problem_list import SEVERITY_LABELS
+from pipeline.write.report import DISPOSITION_LABELS, STATUS_LABELS
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

@@ -22,17 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from pipeline.accounts import Account, lookup, verify
-from pipeline.config import Settings
-from pipeline.errors import BeianError
+from pipeline.core.config import Settings
+from pipeline.core.errors import BeianError
+from pipeline.core.model import DISPOSITIONS
+from pipeline.core.problems import problem
+from pipeline.core.schema import Bureau, Registers, load_registers
 from pipeline.intake import Upload, Verdict, judge
-from pipeline.ledger import Ledger
-from pipeline.model import DISPOSITIONS
-from pipeline.problems import problem
-from pipeline.publish import output_paths
-from pipeline.schema import Bureau, Registers, load_registers
-from pipeline.status import batch_status
+from pipeline.state.accounts import Account, lookup, verify
+from pipeline.state.ledger import Ledger
+from pipeline.state.status import batch_status
 from pipeline.web.jobs import Jobs
+from pipeline.write.publish import output_paths
 
 MAX_UPLOAD = 20 * 1024 * 1024
 STAGING = ".beian-uploads"
@@ -226,7 +226,8 @@ class Site:
 
     def uploads(self, bureau: str | None = None) -> list[dict[str, Any]]:
         """Uploads of this batch, newest first (one bureau's, or all); the newest accepted file
-        of each bureau is marked live."""
+        of each bureau is marked live, unless a consolidation since took another file of that
+        bureau (sent another way, into the inbox): then that file is live, not the upload."""
         keys = ("id", "bureau", "path", "original", "sha256", "size", "received", "status")
         query = f"SELECT {', '.join(keys)}, result FROM uploads WHERE batch = ?"
         params: tuple[str, ...] = (self.settings.batch,)
@@ -235,12 +236,15 @@ class Site:
             params += (bureau,)
         with self.ledger() as ledger:
             rows = ledger.db.execute(query + " ORDER BY received DESC", params).fetchall()
+        started, nightly = self.nightly()
         found, seen = [], set()
         for row in rows:
             item = dict(zip(keys, row[:-1], strict=True))
             item["counts"] = json.loads(row[-1])["counts"]
-            item["live"] = item["status"] == "live" and item["bureau"] not in seen
-            if item["live"]:
+            taken = nightly.get(item["bureau"], {}).get("file", "")
+            replaced = started > item["received"] and taken != item["path"]
+            item["live"] = item["status"] == "live" and item["bureau"] not in seen and not replaced
+            if item["status"] == "live":
                 seen.add(item["bureau"])
             found.append(item)
         return found
@@ -264,18 +268,24 @@ class Site:
     def days_left(self, today: dt.date | None = None) -> int:
         return (self.settings.deadline - (today or dt.date.today())).days
 
-    def nightly(self) -> dict[str, str]:
-        """Per bureau, the file the latest consolidation took ("" when none ran yet)."""
+    def nightly(self) -> tuple[str, dict[str, dict[str, str]]]:
+        """When the latest consolidation ran ("" when none did) and, per bureau, its line: the
+        file it took ("" when none) and its state (已报送, 等待下次汇总 for a file still being
+        copied, 文件未通过, 未报送)."""
         try:
-            table = batch_status(self.settings).table
+            found = batch_status(self.settings)
         except BeianError:
-            return {}
-        return dict(zip(table["推荐单位"], table["采用文件"].fillna(""), strict=True))
+            return "", {}
+        lines = {
+            r["推荐单位"]: {"file": r["采用文件"] or "", "state": r["状态"]}
+            for r in found.table.fillna("").to_dict("records")
+        }
+        return found.run_started, lines
 
     def status(self) -> list[dict[str, Any]]:
         """报送情况: every registered bureau, missing ones first — submitted when it has a live
         upload or the latest consolidation took a file of it (sent by other means)."""
-        nightly = self.nightly()
+        _, nightly = self.nightly()
         latest: dict[str, dict[str, Any]] = {}
         live: dict[str, dict[str, Any]] = {}
         for item in self.uploads():
@@ -286,11 +296,13 @@ class Site:
         for b in self.registers.bureaus:
             current = live.get(b.name)
             last = latest.get(b.name)
+            night = nightly.get(b.name, {"file": "", "state": ""})
             table.append(
                 {
                     "bureau": b.name,
-                    "submitted": current is not None or bool(nightly.get(b.name)),
-                    "nightly_file": nightly.get(b.name, ""),
+                    "submitted": current is not None or bool(night["file"]),
+                    "nightly_file": night["file"],
+                    "nightly_state": night["state"],
                     "file": current["original"] if current else "",
                     "received": current["received"] if current else "",
                     "last_upload": last["received"] if last else "",

@@ -1,0 +1,348 @@
+"""The space's own packet (SPEC §10): Annex 1 forms matched to Annex 3 rows and checked, Annex 2
+documents counted by kind.
+
+Two hooks of the consolidation: :func:`claim` takes the word-processing files and documents out
+of the inbox before the Annex 3 reader sees them; :func:`settle`, once every row has its
+disposition, matches each form to an accepted row of its bureau, raises the W_ANNEX codes at that
+row (so dispositions.csv, 明细 and the 回执 carry them), and places every document under a space.
+Forms and documents never add or remove an Annex 3 row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePosixPath
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from pipeline import packet_scan, scan
+from pipeline.core.bureau import match_bureau
+from pipeline.core.cells import cell_address
+from pipeline.core.model import FileOutcome
+from pipeline.core.packet_spec import PacketSpec
+from pipeline.core.problems import Problem, problem
+from pipeline.core.received import order_key, stamp_received
+from pipeline.core.schema import Bureau, FormSpec, Province, Registers
+from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
+from pipeline.packet import annex1, annex2
+from pipeline.packet.checks import Located, check_form
+from pipeline.read.sandbox import Caps, guarded
+
+READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
+"""A refused workbook with only these may still be a form, or a document of a space."""
+NOT_A_SPACE = "随附文档（未对应到受理的众创空间）"
+PACKET_COLUMNS = {
+    "annex1": "",
+    "annex2": 0,
+    "annex1_mismatch": "",
+    "annex1_long": "",
+    "annex1_empty": "",
+    "annex2_kinds": "",
+    "annex2_unclassified": 0,
+    "annex2_files": 0,
+    "annex1_seals": "",
+}
+
+
+def _key(text: str, province: Province, operator: bool = False) -> str:
+    series = pd.Series([text])
+    return str((operator_key if operator else name_key)(series, province).iloc[0])
+
+
+def folder_bureau(file: str, registers: Registers) -> Bureau | None:
+    """The bureau named by the outermost folder of an inbox path that names one: bureaus put
+    their files in a folder of their own, and a space's folder below it may name a zone."""
+    for part in PurePosixPath(file).parts[:-1]:
+        found = match_bureau(part, registers)
+        if found is not None:
+            return found
+    return None
+
+
+# --- before reading -------------------------------------------------------------------------------
+
+
+def claim(
+    pending: list[FileOutcome],
+    spec: PacketSpec | None,
+    registers: Registers,
+    received: dict[str, dt.datetime],
+    now: dt.datetime,
+    caps: Caps,
+    form: FormSpec,
+) -> None:
+    """Read Word forms and scanned forms (in guarded workers, pipeline/sandbox.py) and set
+    documents aside; what is left (a scanned Annex 3 among it) is for the Annex 3 reader."""
+    scans = packet_scan.claim_scans(pending, spec, form, caps) if spec else {}
+    kinds = [annex1.word_kind(outcome.path) for outcome in pending]
+    words = [i for i, kind in enumerate(kinds) if spec is not None and kind]
+    jobs = [(pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i])) for i in words]
+    reads = guarded(
+        annex1.read_word,
+        jobs,
+        caps,
+        lambda index, found: annex1.FormResult(kinds[words[index]], None, [found]),
+    )
+    forms = dict(zip(words, reads, strict=True))
+    forms |= {i: found.result for i, found in scans.items() if isinstance(found, scan.ScanForm)}
+    for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
+        suffix = outcome.path.suffix.lower()
+        if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
+            outcome.status, outcome.note = "ignored", "随附文档（不是表格文件）"
+        elif index in forms:
+            found = forms[index]
+            outcome.fmt, outcome.problems, outcome.annex1 = found.fmt, found.problems, found.form
+            outcome.status = "rejected" if found.refused else "annex1" if found.form else "document"
+            if outcome.status != "document":
+                outcome.bureau = folder_bureau(outcome.file, registers)
+                outcome.bureau_source = "文件夹" if outcome.bureau else ""
+        elif suffix in annex2.DOCUMENT_SUFFIXES and index not in scans:
+            outcome.status = "document"
+        if outcome.status:
+            stamp_received(outcome, received, now)
+
+
+def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Registers) -> None:
+    """A workbook refused as Annex 3 for want of its header may be the form laid out in cells."""
+    for f in files:
+        if f.status != "rejected" or {p.code for p in f.problems} - {"F_NO_HEADER"}:
+            continue
+        try:
+            found = annex1.read_sheet_form(f.path, f.fmt, spec)
+        except Exception:  # the reader already refused it once; a second failure changes nothing
+            continue
+        if found is not None:
+            f.status, f.problems, f.annex1 = "annex1", [], found[1]
+            f.bureau = folder_bureau(f.file, registers)
+            f.bureau_source = "文件夹" if f.bureau else ""
+
+
+# --- matching forms -------------------------------------------------------------------------------
+
+
+def match_form(form: annex1.FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
+    """The uid of the accepted row a form belongs to: the same name key, else a near-identical
+    name (or name without its city) with the same operator, as §5 decides automatically."""
+    cities = sorted({b.city for b in registers.bureaus})
+    key = _key(form.values.get("name", ""), registers.province)
+    city_key = str(strip_city(pd.Series([key]), cities).iloc[0])
+    if not key or spaces.empty:
+        return None
+    same = spaces[spaces["key"] == key]
+    if len(same):
+        return int(same["uid"].iloc[0])
+    opkey = _key(form.values.get("operator", ""), registers.province, operator=True)
+    same_op = spaces[(spaces["opkey"] == opkey) & (spaces["opkey"] != "")]
+    for row in same_op.itertuples():
+        if max(fuzz.ratio(key, row.key), fuzz.ratio(city_key, row.city_key)) >= STRONG_SCORE:
+            return int(row.uid)
+    return None
+
+
+def _newest_first(group: list[FileOutcome]) -> list[FileOutcome]:
+    return sorted(group, key=order_key)[::-1]
+
+
+# --- problems at the space's row ------------------------------------------------------------------
+
+
+def _at_row(
+    code: str,
+    row: pd.Series,
+    live: dict[str, FileOutcome],
+    form: FormSpec,
+    found: Located,
+    **kw: object,
+) -> Problem:
+    """A packet problem on the space's Annex 3 row, at the compared column's cell when there is
+    one (the 回执 marks it there), else on the row as a whole, named after the form's field."""
+    table = live[row["file"]].table_of(row["sheet"])
+    col = table.columns.get(found.annex3) if found.annex3 else None
+    annex = "附件2" if code.startswith("W_ANNEX2") else "附件1"
+    return problem(
+        code,
+        file=row["file"],
+        sheet=row["sheet"],
+        cell=cell_address(int(row["row"]), col) if col is not None else "",
+        column=form.column(found.annex3).short_label if found.annex3 else f"{annex}：{found.label}",
+        value=found.value if found.annex3 else found.form_value,
+        row=int(row["row"]),
+        field=found.label,
+        form_value=found.form_value,
+        **kw,
+    )
+
+
+def settle(
+    files: list[FileOutcome],
+    rows: pd.DataFrame,
+    form: FormSpec,
+    registers: Registers,
+    spec: PacketSpec | None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Match forms, check them, place documents; the rows gain the packet columns."""
+    figures = {f.field: float("nan") for f in spec.numbers} if spec else {}
+    rows = rows.assign(**{c: [v] * len(rows) for c, v in {**figures, **PACKET_COLUMNS}.items()})
+    if spec is None:
+        return rows, []
+    _reclaim_sheets(files, spec, registers)
+    live = {f.file: f for f in files if f.status == "live"}
+    accepted = (
+        rows[rows["disposition"] == "accepted"]
+        if len(rows)
+        else pd.DataFrame(columns=["uid", "key", "opkey", "city_key", "bureau", "name"])
+    )
+    by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
+    added: list[Problem] = []
+    forms: dict[int, list[FileOutcome]] = {}
+    for f in files:
+        if f.status != "annex1" or f.annex1 is None:
+            continue
+        mine = accepted[accepted["bureau"] == f.bureau.name] if f.bureau else accepted
+        uid = match_form(f.annex1, mine[["uid", "key", "opkey", "city_key"]], registers)
+        if uid is None:
+            owner = f.bureau.name if f.bureau else "各推荐单位"
+            name = f.annex1.values.get("name", "")
+            orphan = problem(
+                "W_ANNEX1_ORPHAN",
+                file=f.file,
+                column="附件1：众创空间名称",
+                value=name,
+                document=f.file,
+                name=name,
+                bureau=owner,
+            )
+            f.problems.append(orphan)
+            continue
+        f.bureau = f.bureau or registers.bureau_named(by_uid.at[uid, "bureau"])
+        forms.setdefault(uid, []).append(f)
+    rows = rows.set_index("uid", drop=False) if len(rows) else rows
+    for uid, group in forms.items():
+        newest, *older = _newest_first(group)
+        for f in older:
+            f.status = "superseded"
+        assert newest.annex1 is not None
+        row = rows.loc[uid]
+        mismatches, findings, figures = check_form(newest.annex1, row, spec, form, registers)
+        for found in mismatches:
+            added.append(_at_row("W_ANNEX1_MISMATCH", row, live, form, found, document=newest.file))
+        for code, found in findings:
+            added.append(
+                _at_row(code, row, live, form, found, document=newest.file, **found.params)
+            )
+        rows.loc[uid, list(figures)] = list(figures.values())
+        rows.loc[uid, "annex1"] = newest.file
+        if newest.fmt == "scan":
+            added += _scan_notes(row, live, form, newest)
+            rows.loc[uid, "annex1_seals"] = scan.seal_summary(newest.annex1)
+        rows.loc[uid, "annex1_mismatch"] = "\n".join(
+            f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
+        )
+        rows.loc[uid, "annex1_long"] = "\n".join(
+            f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
+            for c, f in findings
+            if c == "W_ANNEX1_TOO_LONG"
+        )
+        rows.loc[uid, "annex1_empty"] = "、".join(
+            f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
+        )
+    added += _missing_forms(files, rows, accepted, live, form, forms)
+    added += _documents(files, rows, accepted, live, form, spec, registers)
+    return rows.reset_index(drop=True), added
+
+
+def _scan_notes(
+    row: pd.Series, live: dict[str, FileOutcome], form: FormSpec, scanned: FileOutcome
+) -> list[Problem]:
+    """What reading the scanned form raised (I_FROM_SCAN, W_SCAN_UNSURE, W_SEAL_MISSING), at
+    the space's row like every other finding of its form."""
+    assert scanned.annex1 is not None
+    return [
+        _at_row(
+            code,
+            row,
+            live,
+            form,
+            Located(label, "", "", "", ""),
+            document=scanned.file,
+            place=label,
+            **params,
+        )
+        for code, label, params in scanned.annex1.scanned
+    ]
+
+
+def _missing_forms(
+    files: list[FileOutcome],
+    rows: pd.DataFrame,
+    accepted: pd.DataFrame,
+    live: dict[str, FileOutcome],
+    form: FormSpec,
+    forms: dict[int, list[FileOutcome]],
+) -> list[Problem]:
+    """W_ANNEX1_MISSING on every accepted row without a form, for bureaus that sent forms."""
+    senders = {
+        f.bureau.name
+        for f in files
+        if f.bureau is not None
+        and (f.annex1 is not None or any(p.code == "F_ANNEX1_FORMAT" for p in f.problems))
+    }
+    lacking = accepted[accepted["bureau"].isin(senders) & ~accepted["uid"].isin(forms)]
+    return [
+        _at_row(
+            "W_ANNEX1_MISSING", rows.loc[uid], live, form, Located("附件1", "name", name, "", "")
+        )
+        for uid, name in zip(lacking["uid"], lacking["name"], strict=True)
+    ]
+
+
+def _documents(
+    files: list[FileOutcome],
+    rows: pd.DataFrame,
+    accepted: pd.DataFrame,
+    live: dict[str, FileOutcome],
+    form: FormSpec,
+    spec: PacketSpec,
+    registers: Registers,
+) -> list[Problem]:
+    """Place every document under a space (status annex2), count the kinds per space."""
+    kinds: dict[int, list[int]] = {}
+    for f in files:
+        refused = f.status == "rejected" and not {p.code for p in f.problems} - READ_REFUSALS
+        if f.status != "document" and not refused:
+            continue
+        bureau = folder_bureau(f.file, registers)
+        mine = accepted[accepted["bureau"] == bureau.name] if bureau else accepted
+        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
+        if placed is None:
+            if f.status == "document":
+                f.status, f.note = "ignored", NOT_A_SPACE
+            continue
+        f.status, f.problems = "annex2", []
+        f.bureau = registers.bureau_named(rows.at[placed.uid, "bureau"])
+        kinds.setdefault(placed.uid, []).append(placed.kind)
+    added = []
+    for uid, found in kinds.items():
+        present = sorted({k for k in found if k})
+        rows.loc[uid, ["annex2", "annex2_files", "annex2_unclassified"]] = [
+            len(present),
+            len(found),
+            found.count(0),
+        ]
+        rows.loc[uid, "annex2_kinds"] = ",".join(map(str, present))
+        absent = [k for k in spec.kinds if k.number not in present]
+        if absent:
+            added.append(
+                _at_row(
+                    "W_ANNEX2_MISSING",
+                    rows.loc[uid],
+                    live,
+                    form,
+                    Located("证明文件", "", "", "", ""),
+                    count=len(found),
+                    missing="、".join(str(k.number) for k in absent),
+                    titles="；".join(f"{k.number}. {k.title}" for k in absent),
+                )
+            )
+    return added
