@@ -48,10 +48,11 @@ from scans import (  # noqa: E402
     upside_down,
 )
 
-from pipeline import scan  # noqa: E402
-from pipeline.packet_checks import chosen_type  # noqa: E402
-from pipeline.read import ReadResult, read_file  # noqa: E402
-from pipeline.schema import fold  # noqa: E402
+from pipeline.core.model import ReadResult  # noqa: E402
+from pipeline.core.schema import fold  # noqa: E402
+from pipeline.packet import scan  # noqa: E402
+from pipeline.packet.checks import chosen_type  # noqa: E402
+from pipeline.read.workbook import read_file  # noqa: E402
 
 BOTH = ("operator", "bureau")
 Distort = Callable[[np.ndarray], np.ndarray]

@@ -20,9 +20,9 @@ pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra is not install
 from forms import form_values, make_form  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from pipeline.annex1_docx import FormValues  # noqa: E402
-from pipeline.convert import find_soffice  # noqa: E402
-from pipeline.scan_grid import table_cells  # noqa: E402
+from pipeline.packet.annex1_docx import FormValues  # noqa: E402
+from pipeline.packet.convert import find_soffice  # noqa: E402
+from pipeline.read.scan_grid import table_cells  # noqa: E402
 
 DPI = 150
 SHEET_DPI = 200

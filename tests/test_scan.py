@@ -37,14 +37,14 @@ from scans import (
 )
 from test_end_to_end import read_csv, run_cli
 
-from pipeline import ocr
-from pipeline.config import Settings, load_settings
-from pipeline.errors import ConfigError
-from pipeline.model import FileOutcome
-from pipeline.packet import claim
-from pipeline.sandbox import Caps
-from pipeline.schema import load_registers
-from pipeline.write_workbook import consolidated_name
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import FileOutcome
+from pipeline.core.schema import load_registers
+from pipeline.packet.assemble import claim
+from pipeline.read import ocr
+from pipeline.read.sandbox import Caps
+from pipeline.write.workbook import consolidated_name
 
 FOLDER = "长沙市科技局"
 PATIENT = "[limits]\nseconds_per_file = 600\nseconds_per_page = 300\n"

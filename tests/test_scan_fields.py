@@ -10,11 +10,11 @@ from forms import FORM, SPEC
 
 pytest.importorskip("cv2", reason="the ocr extra is not installed: pip install beian[ocr]")
 
-from pipeline.annex1 import _Labels, parse_rows
-from pipeline.ocr import Box, Page
-from pipeline.scan import UNSURE, _choice, page_rows, unsure_fields
-from pipeline.scan_grid import Cell
-from pipeline.scan_spec import load_scan_spec
+from pipeline.core.scan_spec import load_scan_spec
+from pipeline.packet.annex1 import _Labels, parse_rows
+from pipeline.packet.scan import UNSURE, _choice, page_rows, unsure_fields
+from pipeline.read.ocr import Box, Page
+from pipeline.read.scan_grid import Cell
 
 SCAN = load_scan_spec()
 OPTIONS = [option for option, _ in SPEC.choice_column(FORM).choices]

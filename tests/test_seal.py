@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scans import photo, rotate, seal
 
-from pipeline.ocr import Box, Page
-from pipeline.scan_grid import straighten, table_cells
-from pipeline.scan_spec import load_scan_spec
-from pipeline.seal import find_seal
+from pipeline.core.scan_spec import load_scan_spec
+from pipeline.read.ocr import Box, Page
+from pipeline.read.scan_grid import straighten, table_cells
+from pipeline.read.seal import find_seal
 
 cv2 = pytest.importorskip("cv2")
 SPEC = load_scan_spec()

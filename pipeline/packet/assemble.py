@@ -16,7 +16,6 @@ from pathlib import PurePosixPath
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline import packet_scan, scan
 from pipeline.core.bureau import match_bureau
 from pipeline.core.cells import cell_address
 from pipeline.core.model import FileOutcome
@@ -25,7 +24,7 @@ from pipeline.core.problems import Problem, problem
 from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import Bureau, FormSpec, Province, Registers
 from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
-from pipeline.packet import annex1, annex2
+from pipeline.packet import annex1, annex2, scan, scans
 from pipeline.packet.checks import Located, check_form
 from pipeline.read.sandbox import Caps, guarded
 
@@ -74,7 +73,7 @@ def claim(
 ) -> None:
     """Read Word forms and scanned forms (in guarded workers, pipeline/sandbox.py) and set
     documents aside; what is left (a scanned Annex 3 among it) is for the Annex 3 reader."""
-    scans = packet_scan.claim_scans(pending, spec, form, caps) if spec else {}
+    scanned = scans.claim_scans(pending, spec, form, caps) if spec else {}
     kinds = [annex1.word_kind(outcome.path) for outcome in pending]
     words = [i for i, kind in enumerate(kinds) if spec is not None and kind]
     jobs = [(pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i])) for i in words]
@@ -85,7 +84,7 @@ def claim(
         lambda index, found: annex1.FormResult(kinds[words[index]], None, [found]),
     )
     forms = dict(zip(words, reads, strict=True))
-    forms |= {i: found.result for i, found in scans.items() if isinstance(found, scan.ScanForm)}
+    forms |= {i: found.result for i, found in scanned.items() if isinstance(found, scan.ScanForm)}
     for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
         suffix = outcome.path.suffix.lower()
         if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
@@ -97,7 +96,7 @@ def claim(
             if outcome.status != "document":
                 outcome.bureau = folder_bureau(outcome.file, registers)
                 outcome.bureau_source = "文件夹" if outcome.bureau else ""
-        elif suffix in annex2.DOCUMENT_SUFFIXES and index not in scans:
+        elif suffix in annex2.DOCUMENT_SUFFIXES and index not in scanned:
             outcome.status = "document"
         if outcome.status:
             stamp_received(outcome, received, now)

@@ -17,13 +17,12 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from pipeline import scan_sheet
 from pipeline.core.cells import cell_address
 from pipeline.core.model import Grid, Merge, ReadResult, SheetTable
 from pipeline.core.problems import Problem, problem
 from pipeline.core.schema import FormSpec
 from pipeline.core.values import cell_text
-from pipeline.read import cellformats, filetype, sheets
+from pipeline.read import cellformats, filetype, scan_sheet, sheets
 from pipeline.read.grids import formula_issues, load_sheets
 from pipeline.read.guards import FileRefused
 from pipeline.read.header import companion_columns, find_header, find_stamp, tick_columns

@@ -1,11 +1,12 @@
 """Scanned Annex 1 forms (SPEC §15): the page's cells become the rows a Word form gives, and the
-same parser (:func:`pipeline.annex1.parse_rows`) finds every value beside its label, so a scan is
-matched and checked exactly as a Word form is.
+same parser (:func:`pipeline.packet.annex1.parse_rows`) finds every value beside its label, so a
+scan is matched and checked exactly as a Word form is.
 
 Never silently wrong: a value cell the OCR read with low confidence, or a cell holding ink the
 OCR read nothing from, goes to the parser as :data:`UNSURE`; every field that ends up holding it,
 or that was not found at all, is blank and named in W_SCAN_UNSURE. Every value read carries
-I_FROM_SCAN. The seals are looked for at the places the form prints for them (:mod:`pipeline.seal`).
+I_FROM_SCAN. The seals are looked for at the places the form prints for them
+(:mod:`pipeline.read.seal`).
 
 Two steps, each in the guarded worker: :func:`page_kinds` reads only the top and bottom bands of
 each page for a title (cheap: most scans in a packet are licences and photos); :func:`read_form`
@@ -17,15 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import ocr
-from pipeline.annex1 import FormRead, FormResult, Row, _Labels, is_form, parse_rows
-from pipeline.guards import FileRefused
-from pipeline.packet_spec import PacketSpec
-from pipeline.problems import problem
-from pipeline.scan_grid import ink_share
-from pipeline.scan_spec import ScanSpec, SealPlace, load_scan_spec
-from pipeline.schema import fold
-from pipeline.seal import SealFinding, find_seal
+from pipeline.core.model import FormRead
+from pipeline.core.packet_spec import PacketSpec
+from pipeline.core.problems import problem
+from pipeline.core.scan_spec import ScanSpec, SealPlace, load_scan_spec
+from pipeline.core.schema import fold
+from pipeline.packet.annex1 import FormResult, Row, _Labels, is_form, parse_rows
+from pipeline.read import ocr
+from pipeline.read.guards import FileRefused
+from pipeline.read.scan_grid import ink_share
+from pipeline.read.seal import SealFinding, find_seal
 
 UNSURE = ocr.UNSURE
 ANNEX1, ANNEX3 = "annex1", "annex3"

@@ -1,25 +1,26 @@
 """Scans in the inbox (SPEC §15): which are forms, read in the guarded workers.
 
-Called by :func:`pipeline.packet.claim` before documents are set aside. Each image and PDF
-first has its pages' title bands read (:func:`pipeline.scan.page_kinds`, under the file's time
-cap); an Annex 1 page is then read whole (:func:`pipeline.scan.read_form`, under
-``[limits] seconds_per_page`` a page); an Annex 3 page is left to the Annex 3 reader, which reads
-it the same way (:mod:`pipeline.scan_sheet`). Without the ``ocr`` extra nothing is read: each scan
-is noted as unread, and the run summary says once how to add OCR.
+Called by :func:`pipeline.packet.assemble.claim` before documents are set aside. Each image and
+PDF first has its pages' title bands read (:func:`pipeline.packet.scan.page_kinds`, under the
+file's time cap); an Annex 1 page is then read whole (:func:`pipeline.packet.scan.read_form`,
+under ``[limits] seconds_per_page`` a page); an Annex 3 page is left to the Annex 3 reader, which
+reads it the same way (:mod:`pipeline.read.scan_sheet`). Without the ``ocr`` extra nothing is
+read: each scan is noted as unread, and the run summary says once how to add OCR.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from pipeline import ocr, scan
-from pipeline.annex1 import FormResult
-from pipeline.model import FileOutcome
-from pipeline.packet_spec import PacketSpec
-from pipeline.problems import Problem
-from pipeline.sandbox import Caps, guarded
-from pipeline.scan_spec import load_scan_spec
-from pipeline.schema import FormSpec
+from pipeline.core.model import FileOutcome
+from pipeline.core.packet_spec import PacketSpec
+from pipeline.core.problems import Problem
+from pipeline.core.scan_spec import load_scan_spec
+from pipeline.core.schema import FormSpec
+from pipeline.packet import scan
+from pipeline.packet.annex1 import FormResult
+from pipeline.read import ocr
+from pipeline.read.sandbox import Caps, guarded
 
 UNREAD = "扫描件（本机未安装 OCR，未识别）"
 

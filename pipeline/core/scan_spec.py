@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pipeline.errors import ConfigError
-from pipeline.schema import SCHEMAS_DIR
+from pipeline.core.errors import ConfigError
+from pipeline.core.schema import SCHEMAS_DIR
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ models ship inside the wheel, so nothing is fetched at run time. Without it :fun
 is False and scans stay unread (the run summary says how to add it).
 
 A page is an image file (JPEG, PNG, TIFF, …) or a page of a PDF without a text layer, rendered
-with pypdfium2. It is straightened by its table (:mod:`pipeline.scan_grid`), read, and turned
+with pypdfium2. It is straightened by its table (:mod:`pipeline.read.scan_grid`), read, and turned
 upside up when its title stands in the bottom half (the OCR reads each upside-down line right,
 but the lines come in reverse order). Each text box then goes into the table cell holding its
 centre; a box outside the table is page text (the title, the lines under the table).
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.filetype import MAX_FILE_BYTES, human_size
-from pipeline.guards import FileRefused
+from pipeline.read.filetype import MAX_FILE_BYTES, human_size
+from pipeline.read.guards import FileRefused
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
@@ -188,7 +188,7 @@ def without_seals(image: np.ndarray) -> np.ndarray:
 
 def upside_down(boxes: list[Box], height: int, titles: tuple[str, ...]) -> bool:
     """A page whose title line stands in its bottom half was scanned upside down."""
-    from pipeline.schema import fold
+    from pipeline.core.schema import fold
 
     keys = [fold(t) for t in titles]
     places = [b.centre[1] for b in boxes if any(k and k in fold(b.text) for k in keys)]
@@ -199,7 +199,7 @@ def read_page(image: np.ndarray, number: int, titles: tuple[str, ...]) -> Page:
     """Straighten, read, turn upright if needed, and fill the table's cells."""
     import cv2
 
-    from pipeline.scan_grid import straighten, table_cells
+    from pipeline.read.scan_grid import straighten, table_cells
 
     page = straighten(image)
     boxes = recognise(without_seals(page))

@@ -4,7 +4,7 @@ Forms are tables, and a table's ruled lines survive what scanning and phone came
 far better than its text does. So the page is first made square to its table (the table's
 outline, a four-cornered shape, is mapped back onto a rectangle: that undoes skew and a camera's
 perspective alike); then the horizontal lines give the rows and the vertical lines met in each
-row give that row's cells. Text boxes are put into cells afterwards (:mod:`pipeline.ocr`).
+row give that row's cells. Text boxes are put into cells afterwards (:mod:`pipeline.read.ocr`).
 
 Lines are looked for in the red channel, where a red seal is as pale as the paper: a seal pressed
 over the table does not cut or invent a line. Everything here is numpy and OpenCV (both come
@@ -113,7 +113,7 @@ def paper_only(image: np.ndarray) -> np.ndarray:
 
 def straighten(image: np.ndarray) -> np.ndarray:
     """The page with its table made rectangular and upright (skew and perspective undone; a page
-    turned upside down stays so, :mod:`pipeline.ocr` turns it by where the title is)."""
+    turned upside down stays so, :mod:`pipeline.read.ocr` turns it by where the title is)."""
     image = paper_only(image)
     corners = table_outline(image)
     if corners is None:

@@ -1,7 +1,7 @@
 """A scanned Annex 3 page (SPEC §15), for a bureau that sent only the stamped printout: each page
 that carries the table's title becomes a sheet's grid — the lines above the table one a row, then
 the table's rows with each cell's text at its grid column — and from there the Annex 3 reader
-reads it exactly as it reads a workbook (:func:`pipeline.read.read_file`).
+reads it exactly as it reads a workbook (:func:`pipeline.read.workbook.read_file`).
 
 A cell the OCR read with low confidence, or with ink but no text, is blank with W_SCAN_UNSURE at
 that cell; every row read carries I_FROM_SCAN; the bureau's seal is looked for at the stamp line
@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline import ocr
-from pipeline.problems import Problem, problem
-from pipeline.scan_grid import ink_share
-from pipeline.scan_spec import ScanSpec, load_scan_spec
-from pipeline.schema import FormSpec, fold
-from pipeline.seal import find_seal
+from pipeline.core.problems import Problem, problem
+from pipeline.core.scan_spec import ScanSpec, load_scan_spec
+from pipeline.core.schema import FormSpec, fold
+from pipeline.read import ocr
+from pipeline.read.scan_grid import ink_share
+from pipeline.read.seal import find_seal
 
 UNSURE = ocr.UNSURE
 ANNEX3 = "annex3"
@@ -84,7 +84,7 @@ def scan_sheets(path: Path, file: str, form: FormSpec) -> tuple[list[Any], list[
 def unsure_cells(file: str, table: Any, labels: dict[str, str]) -> list[Problem]:
     """Blank every unsure cell of a scanned table (W_SCAN_UNSURE there); I_FROM_SCAN on every
     row read."""
-    from pipeline.xlsx import cell_address
+    from pipeline.core.cells import cell_address
 
     out: list[Problem] = []
     page = table.sheet

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.ocr import Box, Page, cell_text
-from pipeline.scan_spec import ScanSpec, SealPlace
-from pipeline.schema import fold
+from pipeline.core.scan_spec import ScanSpec, SealPlace
+from pipeline.core.schema import fold
+from pipeline.read.ocr import Box, Page, cell_text
 
 
 @dataclass(frozen=True)
