@@ -296,3 +296,20 @@ def test_one_name_two_operators_in_one_batch_is_only_possible() -> None:
     assert found(dedupe.match_batch(rows, dedupe.Decisions.empty())) == [
         (1, 0, False, "名称相同、运营主体不同")
     ]
+
+
+def test_pairs_only_within_one_bureau_give_no_candidates() -> None:
+    """Every pair the blocking finds is of one bureau: none is a candidate (the upload of one
+    bureau's workbook to an otherwise empty batch), and nothing fails on the empty set."""
+    from pipeline.dedupe.blocking import candidate_pairs
+
+    rows = pd.DataFrame(
+        {
+            "key": ["麓谷创客工场", "麓谷创客工场"],
+            "opkey": ["长沙麓谷", "长沙麓谷"],
+            "city_key": ["麓谷创客工场", "麓谷创客工场"],
+            "bureau": ["长沙市科学技术局", "长沙市科学技术局"],
+            "rank": [0, 1],
+        }
+    )
+    assert candidate_pairs(rows).shape == (0, 2)

@@ -78,5 +78,5 @@ def candidate_pairs(rows: pd.DataFrame) -> np.ndarray:
     later = rank[a] > rank[b]
     first, second = np.where(later, a, b), np.where(later, b, a)
     numbered = np.sort(first * len(rows) + second)  # one number per pair, sorted
-    once = numbered[np.concatenate([[True], numbered[1:] != numbered[:-1]])]
+    once = numbered[np.concatenate([[True], numbered[1:] != numbered[:-1]])[: len(numbered)]]
     return np.column_stack([once // len(rows), once % len(rows)]).astype(np.int64)
