@@ -57,6 +57,10 @@ def print_run(outcome: RunReport) -> None:
     print_refused_files(result)
     print_waiting_files(result)
     print_unapplied(result)
+    from pipeline.packet.scans import no_ocr_note  # the scans' machinery only after a run
+
+    if note := no_ocr_note(result.files):
+        console.print(f"[yellow]{escape(note)}[/]")
     console.print(f"输出：{settings.batch_dir}")
 
 

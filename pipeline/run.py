@@ -71,7 +71,7 @@ def consolidate(
     with _timed(timings, "read"):
         files = survey(settings) if files is None else files
         unread = [f for f in files if not f.status]
-        packet.claim(unread, packet_spec, registers, received, started, limits)
+        packet.claim(unread, packet_spec, registers, received, started, limits, form)
         live = read_pending(
             files,
             form=form,

@@ -16,7 +16,7 @@ from pathlib import Path
 import docx
 import pytest
 from conftest import annex3_grid, good_row, write_grid
-from forms import SPEC, make_form
+from forms import FORM, SPEC, make_form
 from test_end_to_end import read_csv, run_cli
 from test_read import edited_xlsx, file_codes, read_path, rezip, zip_parts
 from typer.testing import CliRunner
@@ -314,5 +314,5 @@ def test_a_word_form_is_read_in_a_guarded_worker_too(settings: Settings) -> None
         (Caps(), "annex1", []),
     ]:
         outcome = FileOutcome(file="长沙市科技局/附件1.docx", path=path, status="")
-        claim([outcome], SPEC, load_registers(), {}, day, caps)
+        claim([outcome], SPEC, load_registers(), {}, day, caps, FORM)
         assert (outcome.status, [p.code for p in outcome.problems]) == (status, codes)

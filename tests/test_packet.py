@@ -285,3 +285,16 @@ def test_check_a_form_against_its_own_workbook(
     refused = runner.invoke(app, ["check", str(workbook), str(doc)])
     assert refused.exit_code == 1 and "文件未受理" in refused.output
     shutil.rmtree(tmp_path / "mine")
+
+
+def test_a_word_form_is_the_electronic_copy_and_its_seals_are_not_checked(
+    settings, make_workbook
+) -> None:
+    folder = batch(settings, make_workbook, [good_row()])
+    make_form(folder / "基本信息表.docx")
+    run_cli(settings)
+    out = settings.outbox / settings.batch
+    rows = read_csv(out / "dispositions.csv")
+    assert "W_SEAL_MISSING" not in rows[0]["codes"] and "I_FROM_SCAN" not in rows[0]["codes"]
+    checks = list(openpyxl.load_workbook(out / consolidated_name(settings))["附件核对"].values)
+    assert dict(zip(checks[0], checks[1], strict=True))["盖章"] == "附件1为电子文件，不查"

@@ -76,6 +76,7 @@ KEYS: tuple[Key, ...] = (
         "网上报送前面的反向代理地址（IP 或网段）；只采信来自这些地址的 X-Forwarded-For/-Proto",
     ),
     Key("site", "uploads_per_day", int, 50, "网上报送每个推荐单位每天最多上传几次"),
+    Key("limits", "seconds_per_page", (int, float), 30, "识别扫描件一页的时间上限（秒，需 OCR）"),
     Key("prior[]", "name", str, REQUIRED, "往批名称"),
     Key("prior[]", "path", str, REQUIRED, "往批汇总表文件"),
 )
@@ -137,6 +138,7 @@ class Settings:
     mail: Mail = Mail()
     trusted_proxies: tuple[str, ...] = ()
     uploads_per_day: int = 50
+    page_seconds: float = 30.0
 
     @property
     def cutoff(self) -> dt.date:
@@ -315,7 +317,7 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
     months = value("batch.min_age_months")
     if months < 0:
         raise ConfigError(f"{where}min_age_months 不能为负数（现在是 {months}）。")
-    for cap in ("memory_mb", "seconds_per_file"):
+    for cap in ("memory_mb", "seconds_per_file", "seconds_per_page"):
         if value(f"limits.{cap}") <= 0:
             raise ConfigError(
                 f"{where}[limits] {cap} 应大于 0（现在是 {value(f'limits.{cap}')}）。"
@@ -344,6 +346,7 @@ def load_settings(config: Path | None = None, base: Path | None = None) -> Setti
         ),
         trusted_proxies=proxy_networks(value("site.trusted_proxies"), where),
         uploads_per_day=value("site.uploads_per_day"),
+        page_seconds=float(value("limits.seconds_per_page")),
     )
 
 

@@ -96,6 +96,10 @@ class FormRead:
     labels: int = 0
     stamp: str = ""
     """The recommending unit's line (推荐单位意见 … 单位（签章）), which may name the bureau."""
+    unsure: set[str] = field(default_factory=set)
+    """Fields a scan did not read reliably (blank, and named in W_SCAN_UNSURE, not checked)."""
+    scanned: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    """What reading a scan raised, as (code, field or place, params), for the matched row."""
 
 
 class Unapplied(NamedTuple):

@@ -24,7 +24,7 @@ from pipeline.core.problems import Problem, problem
 from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import Bureau, FormSpec, Province, Registers
 from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
-from pipeline.packet import annex1, annex2, pdfform
+from pipeline.packet import annex1, annex2, pdfform, scan, scans
 from pipeline.packet.checks import Located, check_form
 from pipeline.packet.convert import find_soffice
 from pipeline.read.sandbox import Caps, guarded
@@ -43,6 +43,7 @@ PACKET_COLUMNS = {
     "annex2_kinds": "",
     "annex2_unclassified": 0,
     "annex2_files": 0,
+    "annex1_seals": "",
 }
 
 
@@ -89,13 +90,17 @@ def claim(
     received: dict[str, dt.datetime],
     now: dt.datetime,
     caps: Caps,
+    form: FormSpec,
 ) -> None:
     """Read Word, PDF and picture files that may be forms (in guarded workers,
-    pipeline/sandbox.py) and set documents aside; what is left is for the Annex 3 reader.
-    LibreOffice is looked for once, here, for every .doc of the run."""
+    pipeline/read/sandbox.py) and set documents aside; what is left (a scanned Annex 3 among
+    it) is for the Annex 3 reader. Scans are read by OCR first, where it is installed; a picture
+    or image-only PDF that OCR did not read as a form is judged as before (unreadable form or
+    document). LibreOffice is looked for once, here, for every .doc of the run."""
+    scanned = scans.claim_scans(pending, spec, form, caps) if spec else {}
     kinds = [pdfform.form_kind(outcome.path) for outcome in pending]
     soffice = find_soffice() if "doc" in kinds else None
-    reading = [i for i, kind in enumerate(kinds) if spec is not None and kind]
+    reading = [i for i, kind in enumerate(kinds) if spec is not None and kind and i not in scanned]
     jobs = [
         (pending[i].file, (pending[i].path, pending[i].file, spec, kinds[i], soffice))
         for i in reading
@@ -112,6 +117,7 @@ def claim(
     for i in reading:
         if kinds[i] == "image" and spec is not None:
             forms[i] = pdfform.unreadable_form(pending[i].file, "image", [], spec)
+    forms |= {i: found.result for i, found in scanned.items() if isinstance(found, scan.ScanForm)}
     for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
         suffix = outcome.path.suffix.lower()
         if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
@@ -125,7 +131,7 @@ def claim(
                 outcome.bureau, outcome.bureau_source = form_bureau(
                     outcome.file, registers, found.forms
                 )
-        elif suffix in annex2.DOCUMENT_SUFFIXES:
+        elif suffix in annex2.DOCUMENT_SUFFIXES and index not in scanned:
             outcome.status = "document"
         if outcome.status:
             stamp_received(outcome, received, now)
@@ -278,6 +284,9 @@ def settle(
             )
         rows.loc[uid, list(figures)] = list(figures.values())
         rows.loc[uid, "annex1"] = newest.file
+        if newest.fmt == "scan":
+            added += _scan_notes(row, live, form, newest, read)
+            rows.loc[uid, "annex1_seals"] = scan.seal_summary(read)
         rows.loc[uid, "annex1_mismatch"] = "\n".join(
             f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
         )
@@ -294,6 +303,30 @@ def settle(
     added += _missing_forms(files, rows, accepted, live, form, forms, spec, registers)
     added += _documents(files, rows, accepted, live, form, spec, registers)
     return rows.reset_index(drop=True), added
+
+
+def _scan_notes(
+    row: pd.Series,
+    live: dict[str, FileOutcome],
+    form: FormSpec,
+    scanned: FileOutcome,
+    read: FormRead,
+) -> list[Problem]:
+    """What reading the scanned form raised (I_FROM_SCAN, W_SCAN_UNSURE, W_SEAL_MISSING), at
+    the space's row like every other finding of its form."""
+    return [
+        _at_row(
+            code,
+            row,
+            live,
+            form,
+            Located(label, "", "", "", ""),
+            document=scanned.file,
+            place=label,
+            **params,
+        )
+        for code, label, params in read.scanned
+    ]
 
 
 def _missing_forms(

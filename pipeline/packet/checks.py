@@ -190,14 +190,14 @@ def content_findings(found: FormRead, spec: PacketSpec) -> list[tuple[str, Locat
     """W_ANNEX1_EMPTY / W_ANNEX1_NUMBER on the three figures, W_ANNEX1_EMPTY / W_ANNEX1_TOO_LONG
     on the narratives (characters other than whitespace counted against the printed limit)."""
     out: list[tuple[str, Located]] = []
-    for f in spec.numbers:
+    for f in (f for f in spec.numbers if f.field not in found.unsure):
         text = found.values.get(f.field, "").strip()
         where = found.where.get(f.field, "")
         if not text:
             out.append(("W_ANNEX1_EMPTY", Located(f.label, "", "", "", where)))
         elif parse_number(text, spec) is None:
             out.append(("W_ANNEX1_NUMBER", Located(f.label, "", "", text, where)))
-    for s in spec.sections:
+    for s in (s for s in spec.sections if s.field not in found.unsure):
         _printed, limit, text = found.sections.get(s.field, (s.label, s.limit, ""))
         where = found.where.get(s.field, "")
         length = len("".join(text.split()))

@@ -66,15 +66,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Caps:
-    """What one file's read may take: memory beyond the idle worker (MB) and wall time (s)."""
+    """What one file's read may take: memory beyond the idle worker (MB) and wall time (s);
+    reading a scan by OCR may take ``page_seconds`` a page instead."""
 
     memory_mb: int = 1024
     seconds: float = 60.0
+    page_seconds: float = 30.0
 
 
 def caps(settings: Settings) -> Caps:
     """The configured caps on reading one file (memory, time)."""
-    return Caps(settings.read_memory_mb, settings.read_seconds)
+    return Caps(settings.read_memory_mb, settings.read_seconds, settings.page_seconds)
 
 
 class WorkerError(BeianError):

@@ -22,7 +22,7 @@ from pipeline.core.model import Grid, Merge, ReadResult, SheetTable
 from pipeline.core.problems import Problem, problem
 from pipeline.core.schema import FormSpec
 from pipeline.core.values import cell_text
-from pipeline.read import cellformats, filetype, sheets
+from pipeline.read import cellformats, filetype, scan_sheet, sheets
 from pipeline.read.asfilled import choices_in_cells, marker_rows, withdrawn, without_artefacts
 from pipeline.read.grids import formula_issues, load_sheets
 from pipeline.read.guards import FileRefused
@@ -196,18 +196,24 @@ def cell_problems(
 
 def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
     """Read one inbox file. Never raises for bad input: refusals become F_ problems."""
-    fmt = ""
+    fmt, scanned = "", list[Problem]()
     try:
-        fmt = filetype.sniff(path)
-        loaded = load_sheets(path, fmt)
+        if scan_sheet.is_scan(path):  # a printout of the table, read by OCR (SPEC §15)
+            fmt = "scan"
+            loaded, scanned = scan_sheet.scan_sheets(path, file, form)
+        else:
+            fmt = filetype.sniff(path)
+            loaded = load_sheets(path, fmt)
         built = [(v, build_table(name, grid, form, m)) for name, v, grid, m in loaded]
         headed = [(v, t) for v, t in built if t is not None]
         tables, repeats = sheets.choose_tables(headed)
         check_size(tables, form)
         formulas: dict[str, dict[tuple[int, int], str]] = {}
         for table in tables:
-            show_dates(table, path, fmt, form)
-            formulas[table.sheet] = formula_issues(path, fmt, table.sheet) | error_values(table)
+            if fmt != "scan":
+                show_dates(table, path, fmt, form)
+                formulas[table.sheet] = formula_issues(path, fmt, table.sheet)
+            formulas[table.sheet] = formulas.get(table.sheet, {}) | error_values(table)
     except FileRefused as refusal:
         return _refused(path, file, fmt, refusal.code, **refusal.params)
     except OSError as exc:
@@ -228,9 +234,11 @@ def read_file(path: Path, file: str, form: FormSpec) -> ReadResult:
         for t in sheets.hidden_left_out(headed, tables)
     ]
     for table in tables:
+        if fmt == "scan":
+            found += scan_sheet.unsure_cells(file, table, labels)
         found += cell_problems(file, table, formulas[table.sheet], labels)
         found += withdrawn(file, table.sheet, table.grid, table.frame.index, form)
-    return ReadResult(file, path, fmt, tables, found)
+    return ReadResult(file, path, fmt, tables, found + scanned)
 
 
 def check_size(tables: list[SheetTable], form: FormSpec) -> None:

@@ -27,13 +27,27 @@ CHECK_COLUMNS = [
     *(f"第{k}类" for k in KINDS),
     "未分类",
     "附件2文件数",
+    "盖章",
 ]
 NO_FORM = "未收到"
+ELECTRONIC = "附件1为电子文件，不查"
+"""A Word or Excel form is the electronic copy and carries no seal (SPEC §15)."""
+TABLE_UNSEALED = "附件3扫描件缺推荐单位盖章"
+
+
+def unsealed_tables(result: BatchResult) -> set[str]:
+    """Annex 3 files read from a scan whose stamp line bears no seal."""
+    return {
+        f.file
+        for f in result.files
+        if any(p.code == "W_SEAL_MISSING" and p.row is None for p in f.problems)
+    }
 
 
 def check_frame(result: BatchResult) -> pd.DataFrame:
     """附件核对: one line per accepted space, in binder order: its form, every disagreement,
-    the over-long and empty sections, the nine kinds ✓/✗ and the 未分类 count."""
+    the over-long and empty sections, the nine kinds ✓/✗ and the 未分类 count, and the seals of
+    scans (盖章): the form's places, and a scanned Annex 3 without the bureau's seal."""
     rows = accepted(result)
     if rows.empty or "annex1" not in rows:
         return pd.DataFrame(columns=CHECK_COLUMNS)
@@ -54,6 +68,10 @@ def check_frame(result: BatchResult) -> pd.DataFrame:
         frame[f"第{k}类"] = np.where(present.str.contains(f",{k},", regex=False), "✓", "✗")
     frame["未分类"] = rows["annex2_unclassified"].astype(int)
     frame["附件2文件数"] = rows["annex2_files"].astype(int)
+    seals = rows["annex1_seals"] if "annex1_seals" in rows else pd.Series("", index=rows.index)
+    form = np.where(seals != "", "附件1" + seals, np.where(rows["annex1"] != "", ELECTRONIC, ""))
+    unsealed = rows["file"].isin(unsealed_tables(result)).to_numpy()
+    frame["盖章"] = np.where(unsealed, [f"{s}；{TABLE_UNSEALED}".lstrip("；") for s in form], form)
     return frame.reset_index(drop=True)
 
 
