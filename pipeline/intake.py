@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline.core.cells import cell_address
 from pipeline.core.config import Settings
-from pipeline.core.model import DISPOSITIONS, BatchResult, FileOutcome, SheetTable
+from pipeline.core.model import DISPOSITIONS, BatchResult, FileOutcome, FileStatus, SheetTable
 from pipeline.core.problems import Problem, problem
 from pipeline.core.schema import Bureau
 from pipeline.core.values import cell_text
@@ -115,7 +115,7 @@ def _outcome(upload: Upload) -> FileOutcome:
     return FileOutcome(
         file=upload.file,
         path=upload.staged,
-        status="",
+        status=FileStatus.UNJUDGED,
         size=upload.size,
         mtime=stat.st_mtime,
         sha256=upload.sha256,
@@ -182,12 +182,13 @@ def verdict_of(result: BatchResult, upload: Upload) -> Verdict:
     wrong = mismatch(upload, outcome)
     if wrong is not None:
         outcome.problems.insert(0, wrong)
-        outcome.status = "rejected"
+        outcome.status = FileStatus.REJECTED
         if len(result.rows):
             result.rows = result.rows[result.rows["file"] != upload.file]
     # The site wrote the file itself, whole: an unreadable upload is refused, not deferred.
-    status = "rejected" if outcome.status == "deferred" else outcome.status
-    outcome.status = status
+    if outcome.status == FileStatus.DEFERRED:
+        outcome.status = FileStatus.REJECTED
+    status = outcome.status
     counts = file_counts(result, outcome) if status == "live" else dict.fromkeys(DISPOSITIONS, 0)
     found = list(outcome.problems) + (packet_problems(result, upload) if status == "annex1" else [])
     views = [{"sheet": t.sheet, "grid": grid_of(t, outcome.problems)} for t in outcome.tables]
@@ -241,7 +242,7 @@ def write_stray_receipt(settings: Settings, upload: Upload, receipts: Path) -> N
     wrong = mismatch(upload, outcome)
     if wrong is not None:
         outcome.problems.insert(0, wrong)
-    outcome.status = "rejected"
+    outcome.status = FileStatus.REJECTED
     result.rows = result.rows.iloc[0:0]
     write_feedback(result, outcome, receipts / f"{upload.id}.xlsx")
     upload.staged.unlink(missing_ok=True)

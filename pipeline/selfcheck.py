@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError, OutputError
-from pipeline.core.model import RECEIPT_SUFFIX, BatchResult, FileOutcome
+from pipeline.core.model import RECEIPT_SUFFIX, BatchResult, FileOutcome, FileStatus
 from pipeline.core.names import fit_name
 from pipeline.packet.annex2 import DOCUMENT_SUFFIXES
 from pipeline.packet.pdfform import form_kind
@@ -53,7 +53,7 @@ def feedback_path(path: Path, out: Path | None = None) -> Path:
 
 
 def _outcome(path: Path) -> FileOutcome:
-    outcome = FileOutcome(file=path.name, path=path, status="")
+    outcome = FileOutcome(file=path.name, path=path, status=FileStatus.UNJUDGED)
     fingerprint(outcome)
     return outcome
 

@@ -155,5 +155,5 @@ def check_sections(path: Path, data: dict, codes: set[str]) -> None:
                     f"表样文件 {path} 的 [{section}] 中 {key} 须是{_TYPE_WORDS[kind]}，"
                     f"现为 {value!r}。"
                 )
-            if kind is list and not all(isinstance(item, str) for item in value):
+            if isinstance(value, list) and not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"表样文件 {path} 的 [{section}] 中 {key} 的每一项须是文字。")

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from pipeline.core.bureau import match_bureau
 from pipeline.core.cells import cell_address
-from pipeline.core.model import FileOutcome, FormRead
+from pipeline.core.model import FileOutcome, FileStatus, FormRead
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import Problem, problem
 from pipeline.core.received import order_key, stamp_received
@@ -121,18 +121,18 @@ def claim(
     for index, (outcome, kind) in enumerate(zip(pending, kinds, strict=True)):
         suffix = outcome.path.suffix.lower()
         if spec is None and (kind or suffix in annex2.DOCUMENT_SUFFIXES):
-            outcome.status, outcome.note = "ignored", "随附文档（不是表格文件）"
+            outcome.status, outcome.note = FileStatus.IGNORED, "随附文档（不是表格文件）"
         elif index in forms:
             found = forms[index]
             outcome.fmt, outcome.problems, outcome.forms = found.fmt, found.problems, found.forms
-            read_one = "annex1" if found.forms else "document"
-            outcome.status = "rejected" if found.refused else read_one
+            read_one = FileStatus.ANNEX1 if found.forms else FileStatus.DOCUMENT
+            outcome.status = FileStatus.REJECTED if found.refused else read_one
             if outcome.status != "document":
                 outcome.bureau, outcome.bureau_source = form_bureau(
                     outcome.file, registers, found.forms
                 )
         elif suffix in annex2.DOCUMENT_SUFFIXES and index not in scanned:
-            outcome.status = "document"
+            outcome.status = FileStatus.DOCUMENT
         if outcome.status:
             stamp_received(outcome, received, now)
 
@@ -147,7 +147,7 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
         except Exception:  # the reader already refused it once; a second failure changes nothing
             continue
         if found is not None:
-            f.status, f.problems, f.forms = "annex1", [], [found[1]]
+            f.status, f.problems, f.forms = FileStatus.ANNEX1, [], [found[1]]
             f.bureau, f.bureau_source = form_bureau(f.file, registers, f.forms)
 
 
@@ -299,7 +299,7 @@ def settle(
             f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
         )
     for f in outdated:
-        f.status = f.status if f.file in counted else "superseded"
+        f.status = f.status if f.file in counted else FileStatus.SUPERSEDED
     added += _missing_forms(files, rows, accepted, live, form, forms, spec, registers)
     added += _documents(files, rows, accepted, live, form, spec, registers)
     return rows.reset_index(drop=True), added
@@ -396,9 +396,9 @@ def _documents(
         placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
         if placed is None:
             if f.status == "document":
-                f.status, f.note = "ignored", NOT_A_SPACE
+                f.status, f.note = FileStatus.IGNORED, NOT_A_SPACE
             continue
-        f.status, f.problems = "annex2", []
+        f.status, f.problems = FileStatus.ANNEX2, []
         f.bureau = registers.bureau_named(rows.at[placed.uid, "bureau"])
         kinds.setdefault(placed.uid, []).append(placed.kind)
     added = []

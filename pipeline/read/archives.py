@@ -22,7 +22,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.model import FileOutcome
+from pipeline.core.model import FileOutcome, FileStatus
 from pipeline.core.problems import problem
 from pipeline.read.filetype import ZIP_MAGIC
 from pipeline.read.guards import FileRefused, check_zip_sizes
@@ -162,7 +162,7 @@ def _digest(path: Path) -> str:
 
 
 def _refused(outcome: FileOutcome, detail: str) -> list[FileOutcome]:
-    outcome.status = "rejected"
+    outcome.status = FileStatus.REJECTED
     outcome.problems = [problem("F_ARCHIVE", file=outcome.file, detail=detail)]
     return []
 
@@ -179,10 +179,13 @@ def _open(outcome: FileOutcome, kind: str, depth: int) -> list[FileOutcome]:
     unpacked = unpack_zip(outcome.path, into)
     if unpacked.refusal is not None:
         return _refused(outcome, str(unpacked.refusal.params.get("detail", "")))
-    outcome.status, outcome.note = "archive", f"压缩包，已解开 {len(unpacked.members)} 个文件"
+    outcome.status, outcome.note = (
+        FileStatus.ARCHIVE,
+        f"压缩包，已解开 {len(unpacked.members)} 个文件",
+    )
     members = []
     for name, target in unpacked.members:
-        member = FileOutcome(file=f"{outcome.file}/{name}", path=target, status="")
+        member = FileOutcome(file=f"{outcome.file}/{name}", path=target, status=FileStatus.UNJUDGED)
         members.append(member)
         inner = archive_kind(target)
         if inner:

@@ -30,7 +30,7 @@ class ReadCache:
 
     def __init__(self, limit: int = LIMIT_BYTES) -> None:
         self.limit = limit
-        self.on = any(cache.on for cache in _caches)  # as the others are
+        self.on: bool = any(cache.on for cache in _caches)  # as the others are
         self.hits = 0
         self.misses = 0
         self._kept: OrderedDict[str, bytes] = OrderedDict()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.core.bureau import identify_bureau
 from pipeline.core.config import Settings
-from pipeline.core.model import RECEIPT_SUFFIX, FileOutcome, ReadResult
+from pipeline.core.model import RECEIPT_SUFFIX, FileOutcome, FileStatus, ReadResult
 from pipeline.core.problems import problem
 from pipeline.core.received import order_key, stamp_received
 from pipeline.core.schema import FormSpec, Registers
@@ -53,12 +53,12 @@ def scan_inbox(inbox: Path) -> list[FileOutcome]:
         for name in sorted(names):
             path = Path(folder) / name
             rel = path.relative_to(inbox).as_posix()
-            outcome = FileOutcome(file=rel, path=path, status="")
+            outcome = FileOutcome(file=rel, path=path, status=FileStatus.UNJUDGED)
             reason = ignored_reason(name)
             if reason:
-                outcome.status, outcome.note = "ignored", reason
+                outcome.status, outcome.note = FileStatus.IGNORED, reason
             elif path.is_symlink() and not path.resolve().is_relative_to(root):
-                outcome.status = "rejected"
+                outcome.status = FileStatus.REJECTED
                 outcome.problems.append(
                     problem("F_UNSAFE", file=rel, detail="快捷方式（符号链接）指向收件箱以外")
                 )
@@ -84,14 +84,14 @@ def read_outcome(
     if not result.ok:
         recent = now - outcome.mtime < DEFER_SECONDS
         unreadable = any(p.code in ("F_UNREADABLE", "F_EMPTY") for p in result.problems)
-        outcome.status = "deferred" if recent and unreadable else "rejected"
+        outcome.status = FileStatus.DEFERRED if recent and unreadable else FileStatus.REJECTED
         return
     if outcome.bureau is None:
         detail = f"（盖章行为“{stamp}”）" if stamp else ""
         outcome.problems.insert(0, problem("F_BUREAU_UNKNOWN", file=outcome.file, detail=detail))
-        outcome.status = "rejected"
+        outcome.status = FileStatus.REJECTED
         return
-    outcome.status = "candidate"
+    outcome.status = FileStatus.CANDIDATE
 
 
 def read_pending(
@@ -127,9 +127,9 @@ def choose_live(files: list[FileOutcome]) -> None:
     for group in by_bureau.values():
         group.sort(key=order_key)
         newest = group[-1]
-        newest.status = "live"
+        newest.status = FileStatus.LIVE
         for older in group[:-1]:
-            older.status = "superseded"
+            older.status = FileStatus.SUPERSEDED
 
 
 # --- rows -----------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def survey(settings: Settings, known: dict[str, Seen] | None = None) -> list[Fil
     for outcome in files:
         reason = "" if outcome.status else ignored_reason(outcome.path.name)
         if reason:  # a member of an archive: the same lock and hidden files
-            outcome.status, outcome.note = "ignored", reason
+            outcome.status, outcome.note = FileStatus.IGNORED, reason
         if outcome.status:
             continue
         stat = outcome.path.stat()
