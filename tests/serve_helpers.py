@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from pipeline.core.schema import load_registers
 from pipeline.state.accounts import issue
 from pipeline.state.ledger import Ledger
 from pipeline.web.app import create_app
+from pipeline.web.auth import LOGIN_FIELD
 
 CHANGSHA = "长沙市科学技术局"
 ZHUZHOU = "株洲市科学技术局"
@@ -74,3 +76,21 @@ def upload(client: TestClient, data: bytes, name: str = "汇总表.xlsx") -> Any
 def stored(settings: Settings) -> list[Path]:
     """Every file in the inbox (the staging folder left out)."""
     return sorted(p for p in settings.inbox.rglob("*") if p.is_file() and ".beian" not in str(p))
+
+
+def login_form(client: TestClient) -> dict[str, str]:
+    """The sign-in page's hidden pre-session token (its cookie is now in ``client``)."""
+    page = client.get("/").text
+    token = re.search(rf'name="{LOGIN_FIELD}" value="([^"]+)"', page)
+    assert token is not None
+    return {LOGIN_FIELD: token.group(1)}
+
+
+def signed_in(served: Served, who: str) -> tuple[TestClient, str]:
+    """A browser signed in through the login form, and the CSRF token its page carries."""
+    client = served.client()
+    answer = client.post("/login", data={"code": served.codes[who], **login_form(client)})
+    assert answer.status_code == 200  # followed the redirect to the home page
+    token = re.search(r'name="csrf-token" content="([^"]+)"', answer.text)
+    assert token is not None
+    return client, token.group(1)

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from conftest import good_row
-from serve_helpers import CHANGSHA, Served, serve_batch, workbook
+from serve_helpers import CHANGSHA, Served, serve_batch, signed_in, workbook
 from starlette.testclient import TestClient
 from test_over_time import fate
 
@@ -22,14 +20,6 @@ FIRST = [good_row(name="麓谷创客工场"), good_row(name="岳麓山创新工�
 @pytest.fixture
 def served(settings: Settings) -> Served:
     return serve_batch(settings)
-
-
-def signed_in(served: Served, who: str) -> tuple[TestClient, str]:
-    client = served.client()
-    answer = client.post("/login", data={"code": served.codes[who]})
-    token = re.search(r'name="csrf-token" content="([^"]+)"', answer.text)
-    assert token is not None
-    return client, token.group(1)
 
 
 def send(client: TestClient, token: str, data: bytes) -> str:

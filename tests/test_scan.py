@@ -275,7 +275,9 @@ def test_without_the_extra_a_scan_is_received_unread_and_the_summary_says_how_to
     assert result.output.replace("\n", "").count(ocr.INSTALL) == 1  # once, however wrapped
     assert "扫描件 2 个" in result.output
     files = {f["file"]: f for f in read_csv(settings.outbox / settings.batch / "files.csv")}
-    assert files[f"{FOLDER}/麓谷创客工场/基本信息表扫描.jpg"]["status"] == "annex2"
+    # as SPEC §10 has it for a form that cannot be read: named as received, F_ANNEX1_FORMAT
+    scanned = files[f"{FOLDER}/麓谷创客工场/基本信息表扫描.jpg"]
+    assert (scanned["status"], scanned["codes"]) == ("rejected", "F_ANNEX1_FORMAT")
 
 
 def test_an_inbox_without_scans_says_nothing_about_ocr(settings: Settings, make_workbook) -> None:

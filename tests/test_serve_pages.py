@@ -11,37 +11,18 @@ from pathlib import Path
 
 import pytest
 from conftest import good_row
-from serve_helpers import CHANGSHA, Served, serve_batch, workbook
-from starlette.testclient import TestClient
+from serve_helpers import CHANGSHA, Served, login_form, serve_batch, signed_in, workbook
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.core.config import Settings
 from pipeline.state.accounts import CLERK
-from pipeline.web.auth import CSRF_FIELD, LOGIN_FIELD
+from pipeline.web.auth import CSRF_FIELD
 
 
 @pytest.fixture
 def served(settings: Settings) -> Served:
     return serve_batch(settings)
-
-
-def login_form(client: TestClient) -> dict[str, str]:
-    """The sign-in page's hidden pre-session token (its cookie is now in ``client``)."""
-    page = client.get("/").text
-    token = re.search(rf'name="{LOGIN_FIELD}" value="([^"]+)"', page)
-    assert token is not None
-    return {LOGIN_FIELD: token.group(1)}
-
-
-def signed_in(served: Served, who: str) -> tuple[TestClient, str]:
-    """A browser signed in through the login form, and the CSRF token its page carries."""
-    client = served.client()
-    answer = client.post("/login", data={"code": served.codes[who], **login_form(client)})
-    assert answer.status_code == 200  # followed the redirect to the home page
-    token = re.search(r'name="csrf-token" content="([^"]+)"', answer.text)
-    assert token is not None
-    return client, token.group(1)
 
 
 def test_the_home_page_asks_for_the_code_and_refuses_a_wrong_one(served: Served) -> None:

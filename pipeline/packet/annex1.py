@@ -126,7 +126,7 @@ def strip_seal(text: str, spec: PacketSpec) -> str:
     return text.strip()
 
 
-class _Labels:
+class Labels:
     """Which label a cell is, if any: a field, a section, a contact role or column."""
 
     def __init__(self, spec: PacketSpec) -> None:
@@ -178,7 +178,7 @@ def _split_label(text: str) -> tuple[str, str]:
     return text[: min(cuts)].strip(), text[min(cuts) + 1 :].strip()
 
 
-def _until_label(cells: Row, labels: _Labels) -> list[str]:
+def _until_label(cells: Row, labels: Labels) -> list[str]:
     """The texts after a label up to the next label (a choice may span several cells)."""
     out = []
     for _, text in cells:
@@ -205,7 +205,7 @@ def parse_rows(
 ) -> FormRead:
     """Find every value beside its label; ``layout`` is ``table`` (Word) or ``sheet``;
     ``first`` is the number of the first row (a document holding several forms)."""
-    labels = _Labels(spec)
+    labels = Labels(spec)
     found = FormRead()
     for r, row in enumerate(rows):
         for i, (col, text) in enumerate(row):
@@ -233,7 +233,7 @@ def parse_rows(
     return found
 
 
-def _contacts(rows: list[Row], labels: _Labels, found: FormRead, layout: str, first: int) -> None:
+def _contacts(rows: list[Row], labels: Labels, found: FormRead, layout: str, first: int) -> None:
     """The rows 负责人/联系人 read under the header row 姓名 手机 电子邮件 传真, by grid column."""
     header: dict[int, str] = {}
     for r, row in enumerate(rows):
@@ -285,7 +285,7 @@ def _texts(block: Block) -> list[str]:
     return [block.text] if block.row is None else [t for _, t in block.row if t]
 
 
-def _names_space(block: Block, labels: _Labels) -> bool:
+def _names_space(block: Block, labels: Labels) -> bool:
     """Whether the block holds the 众创空间名称 label (alone or as ``label：value``)."""
     heads = [unicodedata.normalize("NFKC", t).partition(_COLON)[0] for t in _texts(block)]
     return any(labels.field(head) == "name" for head in heads if head)
@@ -295,7 +295,7 @@ def _pieces(blocks: list[Block], spec: PacketSpec) -> list[list[Block]]:
     """The document cut where a form starts: at its title, at a new page that names a space
     (众创空间名称), or at a second 众创空间名称 in the same piece (forms pasted one after
     another); a page that names no space continues the form before it."""
-    labels, title = _Labels(spec), fold(spec.title)
+    labels, title = Labels(spec), fold(spec.title)
     pieces: list[list[Block]] = []
     for block in blocks:
         titled = any(title in fold(t) for t in _texts(block))

@@ -23,7 +23,7 @@ from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import problem
 from pipeline.core.scan_spec import ScanSpec, SealPlace, load_scan_spec
 from pipeline.core.schema import fold
-from pipeline.packet.annex1 import FormResult, Row, _Labels, is_form, parse_rows
+from pipeline.packet.annex1 import FormResult, Row, Labels, is_form, parse_rows
 from pipeline.read import ocr
 from pipeline.read.guards import FileRefused
 from pipeline.read.scan_grid import ink_share
@@ -70,7 +70,7 @@ def page_kinds(path: Path, titles: dict[str, str], band: float) -> list[str]:
 # --- a page's cells as a form's rows ------------------------------------------------------------
 
 
-def page_rows(page: ocr.Page, labels: _Labels, scan: ScanSpec) -> list[Row]:
+def page_rows(page: ocr.Page, labels: Labels, scan: ScanSpec) -> list[Row]:
     """The table's rows as (grid column, text); an unreliable value cell is :data:`UNSURE`."""
     rows: list[Row] = []
     for row in page.rows:
@@ -133,7 +133,7 @@ def read_form(path: Path, file: str, spec: PacketSpec, first: int, options: list
     """The form whose title stands on page ``first`` (0-based), continued on the pages after
     it until its last seal place has been seen; its seals; its problems as scan notes."""
     scan = load_scan_spec()
-    labels = _Labels(spec)
+    labels = Labels(spec)
     try:
         images = ocr.page_images(path)
     except FileRefused as refusal:
