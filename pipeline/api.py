@@ -61,7 +61,7 @@ def consolidate(
     settings = with_overrides(
         load_settings(config), inbox=inbox, deadline=deadline, priors=_list(priors)
     )
-    rows = dispositions_frame(run.consolidate(settings).rows)
+    rows = dispositions_frame(run.consolidate_batch(settings).rows)
     return [dict(r) for r in rows.to_dict("records")]
 
 

@@ -1,10 +1,10 @@
 """Judge uploaded files at once, in the context of the batch as it stands (SPEC §11).
 
-An upload is judged by the nightly consolidation itself (:func:`pipeline.run.consolidate`), not a
-copy of it: the inbox is surveyed as the nightly run would, the upload joins it as its bureau's
-newest submission, and every rule applies — the checks, duplicates within the file, against the
-prior batches, against the rows other bureaus have sent so far, and the clerk's decisions. Several
-uploads of different bureaus that arrive together are judged in one consolidation.
+An upload is judged by the nightly consolidation itself (:func:`pipeline.run.consolidate_batch`),
+not a copy of it: the inbox is surveyed as the nightly run would, the upload joins it as its
+bureau's newest submission, and every rule applies — the checks, duplicates within the file, against
+the prior batches, against the rows other bureaus have sent so far, and the clerk's decisions.
+Several uploads of different bureaus that arrive together are judged in one consolidation.
 
 The upload is read from a staging path outside the scanned inbox under the inbox path it will
 have; only when its stamp line agrees with the bureau that signed in is it moved into
@@ -25,7 +25,7 @@ from pipeline.core.model import DISPOSITIONS, BatchResult, FileOutcome, FileStat
 from pipeline.core.problems import Problem, problem
 from pipeline.core.schema import Bureau
 from pipeline.core.values import cell_text
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.state import review_store
 from pipeline.state.inbox import survey
 from pipeline.state.ledger import Ledger
@@ -128,7 +128,7 @@ def consolidate_with(settings: Settings, ledger: Ledger, uploads: list[Upload]) 
     taken = {u.file for u in uploads}
     files = [f for f in files if f.file not in taken] + [_outcome(u) for u in uploads]
     received = received_times(ledger, settings, uploads)
-    result = consolidate(
+    result = consolidate_batch(
         settings,
         files=files,
         received=received,
@@ -235,7 +235,7 @@ def judge(
 def write_stray_receipt(settings: Settings, upload: Upload, receipts: Path) -> None:
     """The 回执 of a file stamped for another bureau, judged on its own, then the staged copy is
     discarded (it never enters the inbox)."""
-    result = consolidate(
+    result = consolidate_batch(
         settings, files=[_outcome(upload)], received={upload.sha256: upload.received}
     )
     outcome = result.files[0]

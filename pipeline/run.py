@@ -1,10 +1,9 @@
 """The nightly consolidation, stage by stage: scan, read, normalise, validate, dedupe, dispose.
 
-``consolidate`` is pure with respect to the outbox: it reads the inbox and the prior batches and
-returns a :class:`BatchResult`; ``run`` adds the lock, the ledger and the writers. Every data row
-of every live file ends in exactly one disposition here, and every report is written from this
-one result, so the counts agree everywhere. This module only wires the stages together.
-"""
+``consolidate_batch`` is pure with respect to the outbox: it reads the inbox and the prior batches
+and returns a :class:`BatchResult`; ``run`` adds the lock, the ledger and the writers. Every data
+row of every live file ends in exactly one disposition here, and every report is written from this
+one result, so the counts agree everywhere. This module only wires the stages together."""
 
 from __future__ import annotations
 
@@ -48,7 +47,7 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     timings[stage] = time.perf_counter() - clock
 
 
-def consolidate(
+def consolidate_batch(
     settings: Settings,
     *,
     files: list[FileOutcome] | None = None,
@@ -152,7 +151,7 @@ def _run_locked(*, settings: Settings, ledger: Ledger, progress: Progress | None
         run_id = ledger.record_quiet(batch, started, inputs, last["counts"])
         timings = {"survey": time.perf_counter() - clock}
         return RunReport(settings, None, False, outputs, run_id, last["counts"], timings)
-    result = consolidate(
+    result = consolidate_batch(
         settings,
         files=files,
         received=ledger.first_seen(batch),

@@ -21,7 +21,7 @@ from pipeline.core.model import RECEIPT_SUFFIX, BatchResult, FileOutcome, FileSt
 from pipeline.core.names import fit_name
 from pipeline.packet.annex2 import DOCUMENT_SUFFIXES
 from pipeline.packet.pdfform import form_kind
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.state.inbox import fingerprint, scan_inbox
 from pipeline.write.feedback import has_errors, write_feedback
 
@@ -61,7 +61,7 @@ def _outcome(path: Path) -> FileOutcome:
 def check_file(settings: Settings, path: Path, forms: list[Path] | None = None) -> BatchResult:
     """Consolidate one file on its own, against the configured prior batches; Annex 1 forms
     given with it are matched to its rows and checked against them."""
-    return consolidate(settings, files=[_outcome(p) for p in (path, *(forms or ()))])
+    return consolidate_batch(settings, files=[_outcome(p) for p in (path, *(forms or ()))])
 
 
 def _matched(result: BatchResult) -> set[Path]:

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.core.config import Settings, load_settings
 from pipeline.core.schema import load_registers
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.selfcheck import check_file
 from pipeline.write.marked import FILLS
 from pipeline.write.template import SHEET
@@ -195,7 +195,7 @@ def test_check_finds_what_the_nightly_run_finds(settings: Settings, make_workboo
         good_row(name="橘子洲青年空间", office_phone="88881234"),
     ]
     path = make_workbook(rows, name="长沙市科技局.xlsx")
-    nightly = consolidate(settings)
+    nightly = consolidate_batch(settings)
     checked = check_file(settings, path)
     assert [(p.cell, p.code) for p in checked.problems] == [
         (p.cell, p.code) for p in nightly.problems

@@ -21,7 +21,7 @@ from pipeline.read.layout import (
     same_as_column,
     ticked,
 )
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 
 # --- dates ------------------------------------------------------------------------------------
 
@@ -290,5 +290,5 @@ def test_the_form_date_is_read_as_the_annex3_date(
     folder = settings.inbox / "长沙市科学技术局"
     make_workbook([good_row()], name="汇总表.xlsx", folder=folder)
     make_form(folder / "基本信息表.docx", form_values(**change))
-    row = consolidate(settings).rows.iloc[0]
+    row = consolidate_batch(settings).rows.iloc[0]
     assert [c for c in row["codes"].split(";") if c.startswith("W_ANNEX1")] == expected

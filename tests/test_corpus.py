@@ -34,6 +34,9 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.core.config import Settings
 
+# A whole night through the CLI per case, a hundred cases: the long form; CI runs it (-m slow).
+pytestmark = pytest.mark.slow
+
 Grid = list[list[Any]]
 OK = ("accepted", "")
 TITLE = [FORM.title]

@@ -38,6 +38,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods", "csv"])
 def test_every_format_is_consolidated(settings: Settings, make_workbook, fmt: str) -> None:
     make_workbook(

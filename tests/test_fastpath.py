@@ -67,6 +67,7 @@ def decided(fast: pd.DataFrame) -> list[tuple]:
     return [tuple(row) for row in fast.itertuples(index=False)]
 
 
+@pytest.mark.slow  # fuzzing at full size
 @pytest.mark.parametrize(
     ("cells_of", "fast_path", "parse"),
     [(MOBILES, plain_mobiles, parse_mobile), (EMAILS, plain_emails, parse_email)],
@@ -85,6 +86,7 @@ def test_plain_mobiles_and_emails_are_what_the_libraries_say(
     assert decided(fast) == full_path(parse, [cells[i] for i in fast.index])
 
 
+@pytest.mark.slow  # fuzzing at full size
 @settings(deadline=None, max_examples=120)
 @given(st.lists(st.tuples(FIXED, AREAS), max_size=30))
 def test_plain_fixed_lines_are_what_phonenumbers_says(rows: list[tuple[str, str]]) -> None:

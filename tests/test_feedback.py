@@ -21,7 +21,7 @@ from pipeline.core.model import BatchResult
 from pipeline.core.problems import problem
 from pipeline.core.schema import load_catalogue, load_form
 from pipeline.rules.validate import RULES
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.state.inbox import survey
 from pipeline.write.feedback import write_all_feedback
 from pipeline.write.marked import FILLS
@@ -72,7 +72,7 @@ def test_marks_exactly_the_error_and_warning_cells(
     settings: Settings, make_workbook, tmp_path: Path, fmt: str
 ) -> None:
     make_workbook(ROWS, name=f"长沙市科技局.{fmt}")
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     sheet = feedback(result, tmp_path)[f"{CHANGSHA}.xlsx"]["标注"]
 
     marks = marked_cells(sheet)
@@ -90,7 +90,7 @@ def test_problem_list_has_one_line_per_problem_sorted_by_row(
     settings: Settings, make_workbook, tmp_path: Path
 ) -> None:
     make_workbook(ROWS)
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     book = feedback(result, tmp_path)[f"{CHANGSHA}.xlsx"]
     assert [c.value for c in book["问题清单"][1]] == [
         "单元格",
@@ -122,7 +122,7 @@ def test_overview_says_what_was_taken_and_what_to_do(
     files = survey(settings)
     received = {f.sha256: dt.datetime(2016, 4, 10, 21, 30) for f in files}
     lines = overview(
-        feedback(consolidate(settings, files=files, received=received), tmp_path)[
+        feedback(consolidate_batch(settings, files=files, received=received), tmp_path)[
             f"{CHANGSHA}.xlsx"
         ]
     )
@@ -145,7 +145,7 @@ def test_a_clean_submission_gets_a_receipt(
     settings: Settings, make_workbook, tmp_path: Path
 ) -> None:
     make_workbook([*ROWS[:1], good_row(name="梅溪湖创想家")])
-    book = feedback(consolidate(settings), tmp_path)[f"{CHANGSHA}.xlsx"]
+    book = feedback(consolidate_batch(settings), tmp_path)[f"{CHANGSHA}.xlsx"]
     assert overview(book)["下一步"] == "本次报送的 2 个众创空间已全部受理，无需任何处理。"
     assert listed(book) == []
     assert marked_cells(book["标注"]) == {}
@@ -161,7 +161,7 @@ def test_duplicates_are_explained_to_both_bureaus(
     )
     os.utime(first, (1_460_000_000, 1_460_000_000))
     os.utime(later, (1_460_000_100, 1_460_000_100))
-    result = consolidate(replace(settings, priors=(PriorBatch("2016年度首批", prior),)))
+    result = consolidate_batch(replace(settings, priors=(PriorBatch("2016年度首批", prior),)))
     books = feedback(result, tmp_path)
 
     city = books[f"{CHANGSHA}.xlsx"]
@@ -185,7 +185,7 @@ def test_file_level_problems_get_a_receipt_the_clerk_can_forward(
         "<html><table></table></html>", encoding="utf-8"
     )
     make_workbook([good_row()])
-    books = feedback(consolidate(settings), tmp_path)
+    books = feedback(consolidate_batch(settings), tmp_path)
     assert set(books) == {
         f"{CHANGSHA}.xlsx",
         "未识别单位-汇总表(1).xlsx",
@@ -211,7 +211,7 @@ def test_a_superseded_file_is_named_in_the_bureaus_receipt(
     new = make_workbook([good_row()], name="长沙市科技局-修改稿.xlsx")
     os.utime(old, (1_460_000_000, 1_460_000_000))
     os.utime(new, (1_460_000_100, 1_460_000_100))
-    books = feedback(consolidate(settings), tmp_path)
+    books = feedback(consolidate_batch(settings), tmp_path)
     assert list(books) == [f"{CHANGSHA}.xlsx"]
     lines = overview(books[f"{CHANGSHA}.xlsx"])
     assert lines["采用文件"] == "长沙市科技局-修改稿.xlsx"
@@ -224,7 +224,7 @@ def test_sheet_is_rebuilt_with_types_and_never_with_formulas(
     formula = '=HYPERLINK("http://example.com","点我")'
     rows = [good_row(founded=dt.date(2014, 5, 20), operator=formula, mobile="1")]
     write_grid(settings.inbox / "长沙市科技局.xls", annex3_grid(rows), "xls")
-    sheet = feedback(consolidate(settings), tmp_path)[f"{CHANGSHA}.xlsx"]["标注"]
+    sheet = feedback(consolidate_batch(settings), tmp_path)[f"{CHANGSHA}.xlsx"]["标注"]
     assert (sheet["B4"].value, sheet["B4"].data_type) == (formula, "s")
     assert sheet["D4"].value == dt.datetime(2014, 5, 20)
     assert sheet["D4"].number_format == "yyyy-mm-dd"
@@ -235,7 +235,7 @@ def test_an_overlong_cell_is_marked_and_cut(
     settings: Settings, make_workbook, tmp_path: Path
 ) -> None:
     make_workbook([good_row(address="长" * 40_000)], name="长沙市科技局.csv")
-    sheet = feedback(consolidate(settings), tmp_path)[f"{CHANGSHA}.xlsx"]["标注"]
+    sheet = feedback(consolidate_batch(settings), tmp_path)[f"{CHANGSHA}.xlsx"]["标注"]
     assert marked_cells(sheet)["C4"][0] == RED
     assert len(sheet["C4"].value) < 32_767
 
@@ -245,7 +245,7 @@ def test_receipts_can_join_the_nights_staging(
 ) -> None:
     make_workbook([good_row()])
     staging = Staging()
-    paths = write_all_feedback(consolidate(settings), tmp_path / "回执", staging)
+    paths = write_all_feedback(consolidate_batch(settings), tmp_path / "回执", staging)
     assert [p.name for p in paths] == [f"{CHANGSHA}.xlsx"]
     assert not paths[0].exists()
     staging.publish()

@@ -12,7 +12,7 @@ from conftest import edited_schemas, good_row
 
 from pipeline.core.config import Settings
 from pipeline.core.schema import SCHEMAS_DIR
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.write import report
 
 # Every field but the two the duplicate search keys on (name, operator).
@@ -63,8 +63,8 @@ def test_renamed_fields_give_the_same_reports(
             good_row(name="橘洲创客", address="北京市海淀区1号", office_phone="88881234"),
         ]
     )
-    stock = consolidate(settings)
-    other = consolidate(dataclasses.replace(settings, form=renamed_form(tmp_path)))
+    stock = consolidate_batch(settings)
+    other = consolidate_batch(dataclasses.replace(settings, form=renamed_form(tmp_path)))
     assert {p.code for p in stock.problems} >= {"E_TOO_YOUNG", "E_MOBILE", "E_INSTITUTION_TYPE"}
     assert [(p.cell, p.code, p.message) for p in other.problems] == [
         (p.cell, p.code, p.message) for p in stock.problems
@@ -88,8 +88,8 @@ def test_annex1_figures_take_their_columns_from_the_packet_spec(
         tmp_path, "annex1_2016.toml", 'column = "组织活动次数"', 'column = "活动场次"'
     )
     form = folder / "annex3_2016.toml"
-    stock = report.detail_frame(consolidate(settings))
-    other = report.detail_frame(consolidate(dataclasses.replace(settings, form=form)))
+    stock = report.detail_frame(consolidate_batch(settings))
+    other = report.detail_frame(consolidate_batch(dataclasses.replace(settings, form=form)))
     assert "组织活动次数" in stock.columns and "活动场次" not in stock.columns
     assert list(other.columns) == ["活动场次" if c == "组织活动次数" else c for c in stock.columns]
 
@@ -100,6 +100,6 @@ def test_a_form_without_annex1_spec_has_no_annex1_figures(
     make_workbook([good_row()])
     folder = edited_schemas(tmp_path, "annex3_2016.toml", 'packet = "annex1_2016.toml"\n', "")
     form = folder / "annex3_2016.toml"
-    detail = report.detail_frame(consolidate(dataclasses.replace(settings, form=form)))
+    detail = report.detail_frame(consolidate_batch(dataclasses.replace(settings, form=form)))
     assert len(detail) == 1
     assert not {"场地面积（平方米）", "组织活动次数", "入驻团队和企业数"} & set(detail.columns)

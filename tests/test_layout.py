@@ -18,7 +18,7 @@ from conftest import REPO
 from pipeline.core.config import PriorBatch, Settings
 from pipeline.core.model import BatchResult, FileOutcome, batch_problems
 from pipeline.core.problems import problem
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.write.feedback import overview
 from pipeline.write.problem_list import file_problems, problems_frame
 from pipeline.write.report import rejected_frame, submissions_frame
@@ -35,7 +35,9 @@ def sample(tmp_path: Path, settings: Settings) -> BatchResult:
     for path in settings.inbox.rglob("*"):
         os.utime(path, (OLD, OLD))
     prior = REPO / "pipeline" / "prior" / "2016年度首批众创空间备案汇总表.xlsx"
-    return consolidate(dataclasses.replace(settings, priors=(PriorBatch("2016年度首批", prior),)))
+    return consolidate_batch(
+        dataclasses.replace(settings, priors=(PriorBatch("2016年度首批", prior),))
+    )
 
 
 # --- one owner of problems ------------------------------------------------------------------------

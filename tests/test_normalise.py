@@ -389,6 +389,7 @@ def test_name_key_is_idempotent(text: str) -> None:
     assert name_key(name_key(text)) == name_key(text)
 
 
+@pytest.mark.slow  # fuzzing at full size
 @settings(deadline=None)
 @given(st.text())
 def test_parsers_never_raise(text: str) -> None:
@@ -401,6 +402,7 @@ def test_parsers_never_raise(text: str) -> None:
     assert len(parse_dates(pd.Series([text]))) == 1
 
 
+@pytest.mark.slow  # fuzzing at full size
 @settings(deadline=None)
 @given(st.from_regex(r"\A[0-9０-９ \-()+.年月日/]{0,24}\Z"))
 def test_parsers_never_raise_on_number_like_text(text: str) -> None:

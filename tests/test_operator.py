@@ -503,6 +503,7 @@ def dispositions_of(settings: Settings) -> dict[str, str]:
     return {r["name"]: r["disposition"] for r in rows}
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize(
     ("encoding", "separator", "header", "verdict"),
     [
@@ -603,6 +604,7 @@ def test_random_bytes_as_decisions_are_reported_and_the_night_goes_on(
     assert (settings.batch_dir / "dispositions.csv").is_file()
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize("word", ["无", "暂无", "没有", "/", "-", "—", " 无 "])
 def test_a_none_word_in_an_optional_field_is_blank(
     settings: Settings, make_workbook, word: str

@@ -28,6 +28,9 @@ from pipeline.state.status import batch_status
 from pipeline.write.publish import output_paths
 from pipeline.write.workbook import consolidated_name
 
+# Several nights per test, over time: the long form; CI runs it (-m slow).
+pytestmark = pytest.mark.slow
+
 CITY = "长沙市科学技术局"
 ZONE = "长沙高新技术产业开发区管理委员会"
 Night = Callable[[int], None]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.core.config import Settings
 from pipeline.core.model import BatchResult
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 from pipeline.write.workbook import consolidated_name
 
 runner = CliRunner()
@@ -46,7 +46,7 @@ def status(result: BatchResult, suffix: str) -> tuple[str, str]:
 def test_a_form_that_agrees_raises_nothing_and_gives_its_figures(settings, make_workbook) -> None:
     folder = batch(settings, make_workbook, [good_row()])
     make_form(folder / "麓谷创客工场" / "基本信息表.docx")
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == []
     row = result.rows.iloc[0]
     assert (row["area"], row["events"], row["residents"]) == (1200.0, 36.0, 20.0)
@@ -55,6 +55,7 @@ def test_a_form_that_agrees_raises_nothing_and_gives_its_figures(settings, make_
     assert len(result.rows) == 1  # forms never add rows
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -74,7 +75,7 @@ def test_every_disagreement_is_a_mismatch_at_the_row(
 ) -> None:
     folder = batch(settings, make_workbook, [good_row()])
     make_form(folder / "基本信息表.docx", form_values(**change))
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == ["W_ANNEX1_MISMATCH"]
     found = next(p for p in result.problems if p.code == "W_ANNEX1_MISMATCH")
     assert f"“{field}”" in found.message and "基本信息表.docx" in found.message
@@ -82,6 +83,7 @@ def test_every_disagreement_is_a_mismatch_at_the_row(
     assert " ≠ " in result.rows.iloc[0]["annex1_mismatch"]
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize(
     "change",
     [
@@ -98,7 +100,7 @@ def test_every_disagreement_is_a_mismatch_at_the_row(
 def test_formatting_differences_agree(settings, make_workbook, change) -> None:
     folder = batch(settings, make_workbook, [good_row()])
     make_form(folder / "基本信息表.docx", form_values(**change))
-    assert codes(consolidate(settings)) == []
+    assert codes(consolidate_batch(settings)) == []
 
 
 def test_too_long_counts_characters_other_than_whitespace(settings, make_workbook) -> None:
@@ -106,7 +108,7 @@ def test_too_long_counts_characters_other_than_whitespace(settings, make_workboo
     make_form(folder / "a.docx", form_values(sections={"head_profile": "长" * 201}))
     exactly = "长 " * 200 + "\n"  # 200 characters and whitespace: at the limit
     make_form(folder / "b.docx", form_values(sections={"head_profile": exactly}, **SECOND_FORM))
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == ["W_ANNEX1_TOO_LONG"]
     assert codes(result, "岳麓山创新工场") == []
     assert result.rows.iloc[0]["annex1_long"] == "主要负责人简介：201字（限200字）"
@@ -123,7 +125,7 @@ def test_empty_sections_and_figures_and_figures_that_are_no_number(settings, mak
     folder = batch(settings, make_workbook, [good_row(), SECOND])
     make_form(folder / "a.docx", form_values(sections={"cases": ""}, area=""))
     make_form(folder / "b.docx", form_values(events="二十多次", **SECOND_FORM))
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == ["W_ANNEX1_EMPTY"]
     assert codes(result, "岳麓山创新工场") == ["W_ANNEX1_NUMBER"]
     empty = [p.column for p in result.problems if p.code == "W_ANNEX1_EMPTY"]
@@ -134,7 +136,7 @@ def test_missing_only_for_bureaus_that_sent_forms(settings, make_workbook) -> No
     folder = batch(settings, make_workbook)
     make_workbook([good_row(name="湘江创业营")], name="株洲市科技局.xlsx", stamp="株洲市科学技术局")
     make_form(folder / "基本信息表.docx")
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == []
     assert codes(result, "岳麓山创新工场") == ["W_ANNEX1_MISSING"]
     assert codes(result, "湘江创业营") == []
@@ -144,7 +146,7 @@ def test_an_orphan_form_and_a_near_name_with_the_same_operator(settings, make_wo
     folder = batch(settings, make_workbook, [good_row()])
     make_form(folder / "近名.docx", form_values(name="长沙麓谷创客工场"))
     make_form(folder / "孤儿.docx", form_values(name="麓谷创客工场二期", operator="别的公司"))
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == ["W_ANNEX1_MISMATCH"]  # matched, and the name's difference shown
     assert result.rows.iloc[0]["annex1_mismatch"] == "众创空间名称：麓谷创客工场 ≠ 长沙麓谷创客工场"
     assert status(result, "近名.docx") == ("annex1", "")
@@ -154,7 +156,7 @@ def test_an_orphan_form_and_a_near_name_with_the_same_operator(settings, make_wo
 def test_the_bureau_of_a_form_without_a_folder_is_its_rows(settings, make_workbook) -> None:
     make_workbook([good_row()])
     make_form(settings.inbox / "麓谷创客工场.docx")
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     form = next(f for f in result.files if f.file == "麓谷创客工场.docx")
     assert form.bureau is not None and form.bureau.name == "长沙市科学技术局"
 
@@ -167,7 +169,7 @@ def test_two_forms_for_one_space_the_newer_counts(settings, make_workbook) -> No
     new = make_form(folder / "新.docx")
     os.utime(old, (1_000_000_000, 1_000_000_000))
     os.utime(new, (1_100_000_000, 1_100_000_000))
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == []
     assert status(result, "旧.docx")[0] == "superseded"
     assert status(result, "新.docx")[0] == "annex1"
@@ -180,7 +182,7 @@ def test_a_doc_form_is_refused_and_counts_as_sent(
     folder = batch(settings, make_workbook, [good_row()])
     magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
     (folder / "基本信息表.doc").write_bytes(magic + SPEC.title.encode("utf-16-le"))
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert status(result, "基本信息表.doc") == ("rejected", "F_ANNEX1_FORMAT")
     assert codes(result) == ["W_ANNEX1_UNREADABLE"]
 
@@ -194,7 +196,7 @@ def test_documents_are_counted_by_kind(settings, make_workbook) -> None:
     for name in NINE:
         (folder / f"岳麓山创新工场-{name}.jpg").write_bytes(b"\xff\xd8")
     (folder / "推荐函.pdf").write_bytes(b"%PDF")
-    result = consolidate(settings)
+    result = consolidate_batch(settings)
     assert codes(result) == ["W_ANNEX2_MISSING"]
     missing = next(p for p in result.problems if p.code == "W_ANNEX2_MISSING")
     assert "第 4、5、6、7、8、9 类" in missing.message

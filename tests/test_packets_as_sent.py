@@ -44,6 +44,9 @@ from pipeline.cli import app
 from pipeline.core.config import Settings
 from pipeline.packet.convert import find_soffice
 
+# A night through the CLI per packet case: the long form; CI runs it (-m slow).
+pytestmark = pytest.mark.slow
+
 BUREAU = "长沙市科技局"
 FIRST, SECOND = "麓谷创客工场", "岳麓山创新工场"
 SECOND_ROW = good_row(name=SECOND, operator="岳麓山创新有限公司", head="王强")

@@ -171,6 +171,7 @@ def failing_rename(settings: Settings, call: int) -> Callable[..., None]:
     return replace
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize("call", range(1, 7))
 def test_a_run_failing_to_rename_leaves_last_nights_outputs(
     settings: Settings, make_workbook, monkeypatch: pytest.MonkeyPatch, call: int

@@ -11,7 +11,7 @@ from forms import FORM, SPEC
 pytest.importorskip("cv2", reason="the ocr extra is not installed: pip install beian[ocr]")
 
 from pipeline.core.scan_spec import load_scan_spec
-from pipeline.packet.annex1 import _Labels, parse_rows
+from pipeline.packet.annex1 import Labels, parse_rows
 from pipeline.packet.scan import UNSURE, _choice, page_rows, unsure_fields
 from pipeline.read.ocr import Box, Page
 from pipeline.read.scan_grid import Cell
@@ -42,7 +42,7 @@ def page(rows: list[list[tuple[str, float]]], ink: set[tuple[int, int]] = frozen
 
 
 def fields(scanned: Page) -> tuple[dict[str, str], list[str]]:
-    rows = page_rows(scanned, _Labels(SPEC), SCAN)
+    rows = page_rows(scanned, Labels(SPEC), SCAN)
     found = parse_rows(["众创空间基本信息表"], rows, SPEC, "table")
     unsure = [label for _, label in unsure_fields(found, SPEC)]
     return found.values, unsure

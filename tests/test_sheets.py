@@ -33,7 +33,7 @@ from pipeline.core.config import Settings
 from pipeline.read import filetype
 from pipeline.read.sheets import EXCEL_NAME_LIMIT, marked_names
 from pipeline.read.workbook import read_file
-from pipeline.run import consolidate
+from pipeline.run import consolidate_batch
 
 Grid = list[list[Any]]
 OK = ("accepted", "")
@@ -231,6 +231,7 @@ def sorted_codes(codes: str) -> str:
     return ";".join(sorted(codes.split(";"))) if codes else ""
 
 
+@pytest.mark.slow  # a whole night per case: the long form, run by CI
 @pytest.mark.parametrize("case", BOOKS, ids=[c.id for c in BOOKS])
 def test_a_clerk_takes_every_filled_sheet(case: Book, settings: Settings) -> None:
     write_book(settings.inbox / f"{case.file}.{case.fmt}", case.sheets, case.fmt)
@@ -443,6 +444,6 @@ def test_an_annex1_form_is_checked_against_its_row_on_the_second_sheet(
     sheets = (Sheet("长沙县", other), Sheet("浏阳市", official([line()])))
     write_book(folder / "汇总表.xlsx", sheets, "xlsx")
     make_form(folder / "基本信息表.docx", form_values(operator="长沙麓谷孵化器有限公司"))
-    found = [p for p in consolidate(settings).problems if p.code == "W_ANNEX1_MISMATCH"]
+    found = [p for p in consolidate_batch(settings).problems if p.code == "W_ANNEX1_MISMATCH"]
     operator = openpyxl.utils.get_column_letter(FORM.fields.index("operator") + 1)
     assert [(p.sheet, p.cell) for p in found] == [("浏阳市", f"{operator}4")]

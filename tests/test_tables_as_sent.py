@@ -36,6 +36,9 @@ from test_corpus import (
 from pipeline.core.config import Settings
 from pipeline.read.asfilled import chosen_in_cell
 
+# A night through the CLI per table case: the long form; CI runs it (-m slow).
+pytestmark = pytest.mark.slow
+
 WITHDRAWN = ("rejected", "E_WITHDRAWN")
 BUREAU = "长沙市科学技术局"
 NOTE = [*LABELS, "备注"]

@@ -202,6 +202,3 @@ def attach_codes(rows: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
         codes=[";".join(codes.get(at, ())) for at in places],
         warnings=["；".join(warnings.get(at, ())) for at in places],
     )
-
-
-# --- the whole consolidation --------------------------------------------------------------------

@@ -253,9 +253,6 @@ def within_file(rows: pd.DataFrame, rejected: pd.Series) -> pd.DataFrame:
     )
 
 
-# --- keys, ranking and prior batches for the night's rows ---------------------------------------
-
-
 def rank_rows(rows: pd.DataFrame, history: pd.DataFrame | None, province: Province) -> pd.DataFrame:
     """Order rows by when each space was first received from its bureau, then by file order.
 
@@ -342,6 +339,3 @@ def prior_batches(settings: Settings, form: FormSpec, registers: Registers) -> p
         _prior_cache.clear()
         _prior_cache[key] = found
     return found.copy()
-
-
-# --- dispositions -------------------------------------------------------------------------------

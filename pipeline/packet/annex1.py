@@ -67,9 +67,6 @@ class FormResult:
         return self.forms[0] if self.forms else None
 
 
-# --- knowing a word-processing file -------------------------------------------------------------
-
-
 def word_kind(path: Path) -> str:
     """``docx`` for a Word 2007+ package, ``doc`` for a binary Word/WPS document, else ``""``."""
     try:
@@ -94,9 +91,6 @@ def names_title(path: Path, title: str) -> bool:
     return any(title.encode(enc) in data for enc in ("utf-16-le", "gb18030"))
 
 
-# --- docx to rows ---------------------------------------------------------------------------------
-
-
 def docx_blocks(path: Path) -> list[Block]:
     """The document's paragraphs and table rows in reading order (pipeline/annex1_blocks.py)."""
     from docx import Document  # python-docx only when a Word form arrives (start-up time)
@@ -107,9 +101,6 @@ def docx_blocks(path: Path) -> list[Block]:
 def grid_rows(grid: list[list[Any]]) -> list[Row]:
     """A sheet's rows as (column, text) of every cell (a merged range keeps its first)."""
     return [[(c, cell_text(value).strip()) for c, value in enumerate(values)] for values in grid]
-
-
-# --- rows to a form -------------------------------------------------------------------------------
 
 
 def _clean_label(text: str, spec: PacketSpec) -> str:
@@ -276,9 +267,6 @@ def clean_placeholders(text: str, spec: PacketSpec) -> str:
         for end in ("。", ".", ""):
             text = text.replace(shown + end, "")
     return text.strip()
-
-
-# --- reading a file -------------------------------------------------------------------------------
 
 
 def _texts(block: Block) -> list[str]:

@@ -80,9 +80,6 @@ def form_bureau(
     return found, "盖章行" if found else ""
 
 
-# --- before reading -------------------------------------------------------------------------------
-
-
 def claim(
     pending: list[FileOutcome],
     spec: PacketSpec | None,
@@ -151,9 +148,6 @@ def _reclaim_sheets(files: list[FileOutcome], spec: PacketSpec, registers: Regis
             f.bureau, f.bureau_source = form_bureau(f.file, registers, f.forms)
 
 
-# --- matching forms -------------------------------------------------------------------------------
-
-
 def match_form(form: FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
@@ -204,9 +198,6 @@ def _orphan(f: FileOutcome, read: FormRead) -> Problem:
         name=name,
         bureau=f.bureau.name if f.bureau else "各推荐单位",
     )
-
-
-# --- problems at the space's row ------------------------------------------------------------------
 
 
 def _at_row(

@@ -31,8 +31,6 @@ from pipeline.rules.normalise import (
     parse_mobile,
 )
 
-# --- the marked choice, the figures ---------------------------------------------------------------
-
 
 def chosen_type(text: str, spec: PacketSpec, form: FormSpec) -> str:
     """The institution type marked in ``事业单位□ 国有企业☑ …``; typed text through the synonyms.

@@ -23,7 +23,7 @@ from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import problem
 from pipeline.core.scan_spec import ScanSpec, SealPlace, load_scan_spec
 from pipeline.core.schema import fold
-from pipeline.packet.annex1 import FormResult, Row, Labels, is_form, parse_rows
+from pipeline.packet.annex1 import FormResult, Labels, Row, is_form, parse_rows
 from pipeline.read import ocr
 from pipeline.read.guards import FileRefused
 from pipeline.read.scan_grid import ink_share
@@ -47,9 +47,6 @@ class ScanForm:
     pages: int = 0
 
 
-# --- which pages are forms ------------------------------------------------------------------------
-
-
 def page_kinds(path: Path, titles: dict[str, str], band: float) -> list[str]:
     """For every page, the kind whose title its top or bottom band carries (``titles`` maps a
     kind to its title), else ""; a PDF with a text layer is no scan, and a file that opens as no
@@ -65,9 +62,6 @@ def page_kinds(path: Path, titles: dict[str, str], band: float) -> list[str]:
         text = fold("".join(ocr.title_lines(image, band)))
         kinds.append(next((k for k, t in titles.items() if fold(t) in text), ""))
     return kinds
-
-
-# --- a page's cells as a form's rows ------------------------------------------------------------
 
 
 def page_rows(page: ocr.Page, labels: Labels, scan: ScanSpec) -> list[Row]:
@@ -124,9 +118,6 @@ def unsure_fields(found: FormRead, spec: PacketSpec) -> list[tuple[str, str]]:
                 people[column.field] = ""
                 out.append((f"{role.field}.{column.field}", f"{role.label}{column.label}"))
     return out
-
-
-# --- reading a scanned form -----------------------------------------------------------------------
 
 
 def read_form(path: Path, file: str, spec: PacketSpec, first: int, options: list[str]) -> ScanForm:

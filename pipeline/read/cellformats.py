@@ -74,9 +74,6 @@ def precisions(path: Path, fmt: str, sheet: str, col: int, rows: Collection[int]
     return {row: p for row, p in reader(path, sheet, col, set(rows)) if p}
 
 
-# --- .xlsx --------------------------------------------------------------------------------------
-
-
 def _xlsx(path: Path, sheet: str, col: int, rows: set[int]) -> Iterator[tuple[int, str]]:
     with zipfile.ZipFile(path) as archive:
         part = sheet_part(archive, sheet)
@@ -111,9 +108,6 @@ def _xlsx_formats(styles: bytes) -> list[str]:
     return [codes.get(int(xf.get("numFmtId", "0")), "") for xf in xfs or ()]
 
 
-# --- .xls ---------------------------------------------------------------------------------------
-
-
 def _xls(path: Path, sheet: str, col: int, rows: set[int]) -> Iterator[tuple[int, str]]:
     import xlrd  # only for an .xls whose date column holds dates
 
@@ -130,9 +124,6 @@ def _xls(path: Path, sheet: str, col: int, rows: set[int]) -> Iterator[tuple[int
             yield row, code_precision(code)
     finally:
         book.release_resources()
-
-
-# --- .ods ---------------------------------------------------------------------------------------
 
 
 def _ods(path: Path, sheet: str, col: int, rows: set[int]) -> Iterator[tuple[int, str]]:

@@ -47,9 +47,6 @@ def _unsafe(detail: str) -> FileRefused:
     return FileRefused("F_UNSAFE", detail=detail)
 
 
-# --- zip containers -------------------------------------------------------------------------------
-
-
 def check_zip_sizes(infos: list[zipfile.ZipInfo], archive_size: int) -> None:
     """Refuse part sizes no zip of this size can hold: compressed data larger than the archive,
     a stored part whose sizes differ, a deflated part inflating beyond what deflate can do."""

@@ -80,9 +80,6 @@ class Page:
     outside: list[Box] = field(default_factory=list)
 
 
-# --- pages of a file ------------------------------------------------------------------------------
-
-
 def has_text_layer(path: Path) -> bool:
     """Whether a PDF carries text on its first pages (then it is no scan: issue 23's reader)."""
     import pypdfium2 as pdfium
@@ -134,9 +131,6 @@ def _fit(image: np.ndarray) -> np.ndarray:
     scale = MAX_SIDE / side
     size = (int(image.shape[1] * scale), int(image.shape[0] * scale))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-
-
-# --- reading a page -------------------------------------------------------------------------------
 
 
 def recognise(image: np.ndarray) -> list[Box]:

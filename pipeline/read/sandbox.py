@@ -83,10 +83,7 @@ class WorkerError(BeianError):
     """No worker process could be started at all: the run cannot read any file."""
 
 
-# --- inside the worker ----------------------------------------------------------------------------
-
-
-def serve(conn: Connection, preload: Sequence[str] = ()) -> None:
+def serve_worker(conn: Connection, preload: Sequence[str] = ()) -> None:
     """The worker's loop: import ``preload``, then read the files it is sent, one at a time,
     until told to stop.
 
@@ -122,15 +119,12 @@ def _limit_address_space(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-# --- in the parent --------------------------------------------------------------------------------
-
-
 class _Worker:
     """One worker process, its pipe, and the file it is reading."""
 
     def __init__(self) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=serve, args=(child, PRELOAD), daemon=True)
+        self.process = _CONTEXT.Process(target=serve_worker, args=(child, PRELOAD), daemon=True)
         self.process.start()
         child.close()
         self.ready = False

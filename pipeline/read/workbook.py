@@ -60,9 +60,6 @@ _ERROR_VALUES = (
 )
 
 
-# --- cell text ----------------------------------------------------------------------------------
-
-
 def text_frame(body: pd.DataFrame) -> pd.DataFrame:
     """Every cell of ``body`` as clean text (:func:`cell_text`, no control or zero-width
     characters), in one pass over the cells rather than one string operation per column."""
@@ -71,9 +68,6 @@ def text_frame(body: pd.DataFrame) -> pd.DataFrame:
     given = ~pd.isna(cells)
     text[given] = [_CONTROL.sub("", cell_text(value)) for value in cells[given]]
     return pd.DataFrame(text, index=body.index, columns=body.columns, dtype=object)
-
-
-# --- from grid to table ---------------------------------------------------------------------------
 
 
 def build_table(

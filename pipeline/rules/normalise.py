@@ -102,9 +102,6 @@ def chinese_brackets(values: pd.Series) -> pd.Series:
     return values.str.replace("(", "（", regex=False).str.replace(")", "）", regex=False)
 
 
-# --- phones, e-mail -------------------------------------------------------------------------------
-
-
 def _digits(text: str) -> str | None:
     """The digits of a phone-like text without a +86/0086 prefix; None if it holds other things.
 
@@ -224,9 +221,6 @@ def choice_value(text: str, column: ColumnSpec) -> str:
     return found or (inside.pop() if len(inside) == 1 else "")
 
 
-# --- free-text answers ----------------------------------------------------------------------------
-
-
 def parse_answer(text: str, form: FormSpec) -> tuple[str, str]:
     """A yes/no cell with a name: ("是" | "否" | "", the named thing).
 
@@ -276,9 +270,6 @@ def _unqualified(text: str, qualifiers: tuple[str, ...]) -> str:
     for word in sorted(qualifiers, key=len, reverse=True):
         text = text.replace(fold(word), "")
     return text
-
-
-# --- the whole table --------------------------------------------------------------------------
 
 
 def normalise(

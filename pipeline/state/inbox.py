@@ -28,9 +28,6 @@ DEFER_SECONDS = 10 * 60
 _IGNORED_PREFIXES = ("~$", ".~lock.", ".", "~")
 
 
-# --- the inbox --------------------------------------------------------------------------------
-
-
 def ignored_reason(name: str) -> str:
     """Why a file is not a submission, or ``""``: lock files of Excel, WPS and LibreOffice,
     hidden files and the receipts ``beian check`` writes beside a checked file. Documents are
@@ -130,9 +127,6 @@ def choose_live(files: list[FileOutcome]) -> None:
         newest.status = FileStatus.LIVE
         for older in group[:-1]:
             older.status = FileStatus.SUPERSEDED
-
-
-# --- rows -----------------------------------------------------------------------------------------
 
 
 def survey(settings: Settings, known: dict[str, Seen] | None = None) -> list[FileOutcome]:

@@ -93,8 +93,6 @@ class Site:
         finally:
             ledger.close()
 
-    # --- accounts and the audit log -------------------------------------------------------------
-
     def sign_in(self, code: str) -> Account | None:
         with self.ledger() as ledger:
             return verify(ledger, code)
@@ -143,8 +141,6 @@ class Site:
                 f"SELECT {', '.join(keys)} FROM audit ORDER BY id DESC LIMIT ?", (AUDIT_SHOWN,)
             ).fetchall()
         return [dict(zip(keys, row, strict=True)) for row in rows]
-
-    # --- uploads ----------------------------------------------------------------------------------
 
     def bureau(self, account: Account) -> Bureau:
         found = self.registers.bureau_named(account.name)
@@ -303,8 +299,6 @@ class Site:
 
     def receipt(self, upload_id: str) -> Path:
         return self.receipts / f"{upload_id}.xlsx"
-
-    # --- the batch ------------------------------------------------------------------------------
 
     def days_left(self, today: dt.date | None = None) -> int:
         return (self.settings.deadline - (today or dt.date.today())).days

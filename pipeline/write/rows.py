@@ -86,9 +86,6 @@ class Block:
         return self.first_row + len(self.frame) - 1
 
 
-# --- values as write_value types them -------------------------------------------------------------
-
-
 def _kind_of_type(kind: type) -> str:
     """How :func:`pipeline.write.xlsx.write_value` writes a value of this type."""
     if kind in (type(None), type(pd.NA), type(pd.NaT)):
@@ -180,9 +177,6 @@ def cell_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
     return text, np.where(np.isfinite(number), number, np.nan)
 
 
-# --- XML text -------------------------------------------------------------------------------------
-
-
 def _cut(text: pa.Array) -> pa.Array:
     """Text longer than Excel's limit cut there (in UTF-16 units, never inside a character)."""
     long = pc.fill_null(pc.greater(pc.utf8_length(text), TEXT_LIMIT // 2), False)
@@ -257,9 +251,6 @@ def row_height_attributes(heights: np.ndarray) -> np.ndarray:
     pixels = np.floor(heights * 4.0 / 3.0 + 0.5)
     attributes = np.char.add(np.char.add(' ht="', np.char.mod("%.16g", pixels * 0.75)), '"')
     return np.where(pixels == 20, "", np.char.add(attributes, ' customHeight="1"')).astype(object)
-
-
-# --- cells and rows -------------------------------------------------------------------------------
 
 
 def cell_kinds(

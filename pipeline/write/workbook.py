@@ -47,9 +47,6 @@ def printed(column: pd.Series) -> pd.Series:
     return column.astype(object).where(column.notna(), "").astype(str)
 
 
-# --- 汇总表 ---------------------------------------------------------------------------------------
-
-
 def write_binder(
     book: Book, result: BatchResult, fmt: Formats, sheet: str = "汇总表", title: str = ""
 ) -> None:
@@ -85,9 +82,6 @@ def write_binder(
     ws.center_horizontally()
     ws.print_area(0, 0, max(2 + len(frame), 2), last_col)
     ws.freeze_panes(3, 2)
-
-
-# --- 统计 -----------------------------------------------------------------------------------------
 
 
 def write_stats(wb: Workbook, result: BatchResult, fmt: Formats) -> None:
@@ -149,9 +143,6 @@ def add_chart(
     chart.set_y_axis({**axis_font, "reverse": kind == "bar"})
     chart.set_size({"width": 620, "height": max(300, 22 * body + 90)})
     ws.insert_chart(row, len(table.columns) + 1, chart)
-
-
-# --- the workbook ---------------------------------------------------------------------------------
 
 
 def write_consolidated(result: BatchResult, path: Path, detail: pd.DataFrame) -> None:

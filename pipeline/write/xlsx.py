@@ -86,9 +86,6 @@ def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
         ws.repeat_rows(header_row)
 
 
-# --- widths and heights ---------------------------------------------------------------------------
-
-
 def _arrow_text(texts: pd.Series) -> pa.Array:
     """The column as the cells show it (missing values empty), as one pyarrow string array."""
     if isinstance(texts.dtype, pd.StringDtype):
@@ -159,9 +156,6 @@ def row_height(values: list[str], widths: list[int], bold: bool = False) -> floa
     for text, width in zip(values, widths, strict=True):
         lines = max(lines, float(wrapped_lines(display_width(text), text.count("\n"), width, bold)))
     return float(points(lines))
-
-
-# --- values ---------------------------------------------------------------------------------------
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
