@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-import cv2
 import numpy as np
 
 LINE_FRACTION = 30
@@ -45,6 +44,8 @@ def ink_channel(image: np.ndarray) -> np.ndarray:
 
 
 def _binary(image: np.ndarray) -> np.ndarray:
+    import cv2  # the ocr extra: only where a scan is read
+
     gray = ink_channel(image)
     return cv2.adaptiveThreshold(
         255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -5
@@ -53,6 +54,8 @@ def _binary(image: np.ndarray) -> np.ndarray:
 
 def line_masks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The horizontal and the vertical ruling lines of a page, as two binary masks."""
+    import cv2  # the ocr extra: only where a scan is read
+
     bw = _binary(image)
     h, w = bw.shape
     across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // LINE_FRACTION, 10), 1))
@@ -73,6 +76,8 @@ def _corners(points: np.ndarray) -> np.ndarray:
 
 def table_outline(image: np.ndarray) -> np.ndarray | None:
     """The four corners of the page's largest ruled table, or None."""
+    import cv2  # the ocr extra: only where a scan is read
+
     horizontal, vertical = line_masks(image)
     contours, _ = cv2.findContours(
         horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
@@ -94,6 +99,8 @@ def table_outline(image: np.ndarray) -> np.ndarray | None:
 def paper_only(image: np.ndarray) -> np.ndarray:
     """A photo's desk around the sheet turned white, so the sheet's edge is no ruled line: the
     sheet is the largest bright region (its print, holes in it, are inside its hull)."""
+    import cv2  # the ocr extra: only where a scan is read
+
     gray = ink_channel(image)
     _, bright = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
@@ -114,6 +121,8 @@ def paper_only(image: np.ndarray) -> np.ndarray:
 def straighten(image: np.ndarray) -> np.ndarray:
     """The page with its table made rectangular and upright (skew and perspective undone; a page
     turned upside down stays so, :mod:`pipeline.read.ocr` turns it by where the title is)."""
+    import cv2  # the ocr extra: only where a scan is read
+
     image = paper_only(image)
     corners = table_outline(image)
     if corners is None:
@@ -147,6 +156,8 @@ def _runs(profile: np.ndarray, threshold: float) -> list[int]:
 def table_cells(image: np.ndarray) -> list[list[Cell]]:
     """The cells of the page's table, row by row, each row's cells left to right; [] when the
     page has no ruled table."""
+    import cv2  # the ocr extra: only where a scan is read
+
     horizontal, vertical = line_masks(image)
     contours, _ = cv2.findContours(
         horizontal | vertical, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
