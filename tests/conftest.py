@@ -137,6 +137,17 @@ def without_libreoffice_module() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="module")
+def without_ocr_module() -> Iterator[None]:
+    """The OCR extra hidden for a module's shared runs: the words pinned there are a clerk's
+    without it, whether or not this machine has it installed (SPEC §15)."""
+    from pipeline.read import ocr
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ocr, "available", lambda: False)
+        yield
+
+
 @pytest.fixture
 def libreoffice(monkeypatch: pytest.MonkeyPatch) -> Path:
     """LibreOffice's soffice, found as the run finds it (``BEIAN_SOFFICE`` ignored); the case is

@@ -59,9 +59,12 @@ def lines(result: Result) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def runs(batch: Path, without_libreoffice_module: None) -> tuple[Result, Result, Result]:
+def runs(
+    batch: Path, without_libreoffice_module: None, without_ocr_module: None
+) -> tuple[Result, Result, Result]:
     """``beian run`` twice on the batch (the second finds nothing new), then ``beian status``;
-    as without LibreOffice, so the sample's .doc form is refused with the words pinned here."""
+    as without LibreOffice and OCR, so the sample's .doc form is refused and its scans are
+    received unread with the words pinned here."""
     options = ["--inbox", batch / "inbox", "--outbox", batch / "outbox"]
     options += ["--ledger", batch / "ledger.sqlite", "--prior", batch / "prior" / PRIOR_NAME]
     first, second = beian("run", *options), beian("run", *options)
@@ -73,7 +76,7 @@ def test_run_closes_with_the_summary_lines(
 ) -> None:
     first = runs[0]
     assert first.exit_code == 0, first.output
-    assert lines(first)[-9:] == [
+    assert lines(first)[-10:] == [
         "数据行 74：受理 58，未通过 11，往批已备案 4，本批重复 1",
         "文件：已采用 10，文件未通过 3，附件1 8，附件2 18",
         NOT_YET,
@@ -85,6 +88,7 @@ def test_run_closes_with_the_summary_lines(
         "推荐单位名称。",
         "  湘潭市科技局-附件/基本信息表.doc：附件1《众创空间基本信息表》是 .doc 或 .wps 格式，"
         "无法读取（本机未安装 LibreOffice）。",
+        "收到扫描件 15 个，本机未安装 OCR，未识别其内容；如需识别请运行：pip install beian[ocr]",
         f"输出：{batch / 'outbox' / '2016年度第二批'}",
     ]
 
