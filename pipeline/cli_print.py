@@ -12,7 +12,7 @@ from rich.markup import escape
 from pipeline.consoles import console
 from pipeline.dedupe.decisions import describe
 from pipeline.read.sheets import sheets_read
-from pipeline.write import report, summary
+from pipeline.write import labels, report, summary
 from pipeline.write.problem_list import problems_frame
 
 if TYPE_CHECKING:  # the records printed; `beian status` needs none of the nightly machinery
@@ -41,15 +41,15 @@ def print_run(outcome: RunReport) -> None:
     )
     statuses = report.submissions_frame(result)
     missing = statuses[statuses["状态"] == "未报送"]["推荐单位"].tolist()
-    files = {s: sum(f.status == s for f in result.files) for s in report.STATUS_LABELS}
+    files = {s: sum(f.status == s for f in result.files) for s in labels.STATUS_LABELS}
     console.print(summary.counts_line(outcome.counts))
     console.print(
-        "文件：" + "，".join(f"{report.STATUS_LABELS[k]} {v}" for k, v in files.items() if v)
+        "文件：" + "，".join(f"{labels.STATUS_LABELS[k]} {v}" for k, v in files.items() if v)
     )
     if missing:
         console.print(f"[yellow]尚未报送（{len(missing)}）：[/]" + "、".join(missing))
     refused_rows = (statuses["状态"] == "文件未通过") & (
-        statuses["推荐单位"] != report.UNKNOWN_BUREAU
+        statuses["推荐单位"] != labels.UNKNOWN_BUREAU
     )
     refused = statuses.loc[refused_rows, "推荐单位"].tolist()
     if refused:
@@ -79,11 +79,11 @@ def print_waiting_files(result: BatchResult) -> None:
     waiting = [f for f in result.files if f.status == "deferred"]
     if waiting:
         console.print(
-            f"[yellow]{report.WAITING}（{len(waiting)}，文件可能仍在复制，下次汇总时再读，"
+            f"[yellow]{labels.WAITING}（{len(waiting)}，文件可能仍在复制，下次汇总时再读，"
             "无需重新报送）：[/]"
         )
     for f in waiting:
-        bureau = f.bureau.name if f.bureau else report.UNKNOWN_BUREAU
+        bureau = f.bureau.name if f.bureau else labels.UNKNOWN_BUREAU
         console.print(f"  {escape(f.file)}（{escape(bureau)}）")
 
 
@@ -102,7 +102,7 @@ def print_unapplied(result: BatchResult) -> None:
 
 def print_check(item: Checked) -> None:
     outcome = item.outcome
-    bureau = outcome.bureau.name if outcome.bureau else report.UNKNOWN_BUREAU
+    bureau = outcome.bureau.name if outcome.bureau else labels.UNKNOWN_BUREAU
     console.print(f"[bold]{escape(outcome.file)}[/]  推荐单位：{bureau}")
     if len(outcome.tables) > 1:
         console.print(f"工作表：{escape(sheets_read(outcome))}")

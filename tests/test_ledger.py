@@ -19,8 +19,8 @@ from pipeline.core.errors import BeianError
 from pipeline.state import ledger as ledger_module
 from pipeline.state.ledger import MIGRATIONS, Ledger
 from pipeline.state.status import batch_status, describe_changes, submissions
-from pipeline.write.report import LEGACY_UNKNOWN_BUREAU as LEGACY
-from pipeline.write.report import UNKNOWN_BUREAU as UNKNOWN
+from pipeline.write.labels import LEGACY_UNKNOWN_BUREAU as LEGACY
+from pipeline.write.labels import UNKNOWN_BUREAU as UNKNOWN
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:

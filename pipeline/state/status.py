@@ -13,7 +13,7 @@ import pandas as pd
 from pipeline.core.config import Settings
 from pipeline.core.errors import BeianError
 from pipeline.state.ledger import Ledger
-from pipeline.write.report import LEGACY_UNKNOWN_BUREAU, UNKNOWN_BUREAU
+from pipeline.write.labels import LEGACY_UNKNOWN_BUREAU, UNKNOWN_BUREAU
 
 COUNT_COLUMNS = ("受理", "未通过", "往批已备案", "本批重复")
 

@@ -36,8 +36,8 @@ from pipeline.web.guard import (
     state,
     typed_code,
 )
+from pipeline.write.labels import DISPOSITION_LABELS, STATUS_LABELS
 from pipeline.write.problem_list import SEVERITY_LABELS
-from pipeline.write.report import DISPOSITION_LABELS, STATUS_LABELS
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

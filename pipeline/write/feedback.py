@@ -31,10 +31,10 @@ from pipeline.core.model import (
 from pipeline.core.names import fit_name
 from pipeline.read.sheets import marked_names, sheets_read
 from pipeline.write.book import Book, write_table
+from pipeline.write.labels import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUREAU
 from pipeline.write.marked import write_marked
 from pipeline.write.packet_report import packet_summary
 from pipeline.write.problem_list import file_rows, problems_frame
-from pipeline.write.report import DISPOSITION_LABELS, STATUS_LABELS, UNKNOWN_BUREAU
 from pipeline.write.xlsx import Formats, print_setup, row_height, write_value
 
 FEEDBACK_STATUSES = ("live", "rejected")

@@ -11,8 +11,8 @@ import pandas as pd
 from pipeline.core.cells import coordinate
 from pipeline.core.model import BatchResult, FileOutcome
 from pipeline.core.problems import Problem
+from pipeline.write.labels import DISPOSITION_LABELS
 from pipeline.write.packet_report import bureau_packet_problems
-from pipeline.write.report import DISPOSITION_LABELS
 
 SEVERITY_LABELS = {"file": "文件未受理", "error": "错误", "warning": "提示", "notice": "说明"}
 PROBLEM_COLUMNS = ["单元格", "列", "填写内容", "问题", "修改建议", "类别", "本行处理"]

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.write.report import DISPOSITION_LABELS
+from pipeline.write.labels import DISPOSITION_LABELS
 
 
 def frame_table(frame: pd.DataFrame, title: str = "", highlight: pd.Series | None = None) -> Table:
