@@ -25,6 +25,7 @@ from pipeline.dedupe.dispose import attach_codes, dispose_rows
 from pipeline.dedupe.match import prior_batches
 from pipeline.dedupe.verdicts import apply_reviews
 from pipeline.packet import assemble as packet
+from pipeline.packet.claim import claim
 from pipeline.read.sandbox import caps
 from pipeline.rules.judged import judge_sheets
 from pipeline.rules.validate import Context
@@ -70,7 +71,7 @@ def consolidate_batch(
     with _timed(timings, "read"):
         files = survey(settings) if files is None else files
         unread = [f for f in files if not f.status]
-        packet.claim(unread, packet_spec, registers, received, started, limits, form)
+        claim(unread, packet_spec, registers, received, started, limits, form)
         live = read_pending(
             files,
             form=form,

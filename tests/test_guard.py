@@ -27,7 +27,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.model import FileOutcome
 from pipeline.core.names import MAX_NAME_BYTES, MAX_NAME_CHARS, fit_name
 from pipeline.core.schema import load_form, load_registers
-from pipeline.packet.assemble import claim
+from pipeline.packet.claim import claim
 from pipeline.read import sandbox
 from pipeline.read.sandbox import Caps, read_files
 

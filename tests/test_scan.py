@@ -41,7 +41,7 @@ from pipeline.core.config import Settings, load_settings
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import FileOutcome
 from pipeline.core.schema import load_registers
-from pipeline.packet.assemble import claim
+from pipeline.packet.claim import claim
 from pipeline.read import ocr
 from pipeline.read.sandbox import Caps
 from pipeline.write.workbook import consolidated_name

@@ -1,6 +1,6 @@
 """Scans in the inbox (SPEC §15): which are forms, read in the guarded workers.
 
-Called by :func:`pipeline.packet.assemble.claim` before documents are set aside. Each image and
+Called by :func:`pipeline.packet.claim.claim` before documents are set aside. Each image and
 PDF first has its pages' title bands read (:func:`pipeline.packet.scan.page_kinds`, under the
 file's time cap); an Annex 1 page is then read whole (:func:`pipeline.packet.scan.read_form`,
 under ``[limits] seconds_per_page`` a page); an Annex 3 page is left to the Annex 3 reader, which
