@@ -18,23 +18,13 @@ from typing import Any
 import pytest
 from conftest import REPO, good_row
 from serve_helpers import CHANGSHA, Served, serve_batch, workbook
+from test_serve_browser import CHROMIUM, DRIVER, FLAGS
 
 from pipeline.core.config import Settings
 from pipeline.state.accounts import CLERK
 from pipeline.web.app import running
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
 AXE = Path(os.environ.get("BEIAN_AXE", REPO / "node_modules" / "axe-core" / "axe.min.js"))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_RUN = """
 var done = arguments[arguments.length - 1];
