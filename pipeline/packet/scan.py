@@ -57,11 +57,7 @@ def page_kinds(path: Path, titles: dict[str, str], band: float) -> list[str]:
         images = ocr.page_images(path)
     except (OSError, RuntimeError, ValueError, FileRefused):  # damaged: a document, unread
         return []
-    kinds = []
-    for image in images:
-        text = fold("".join(ocr.title_lines(image, band)))
-        kinds.append(next((k for k, t in titles.items() if fold(t) in text), ""))
-    return kinds
+    return [ocr.title_kind(image, band, titles) for image in images]
 
 
 def page_rows(page: ocr.Page, labels: Labels, scan: ScanSpec) -> list[Row]:

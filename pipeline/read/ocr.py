@@ -30,6 +30,9 @@ DPI = 150
 """Pages are read at 150 dpi: enough for 10.5-point print, and half the OCR time of 200 dpi."""
 MAX_SIDE = 2200
 """A photo larger than this (pixels, longer side) is scaled down to it before reading."""
+DET_SIDE = 1280
+"""Text lines are found on the page scaled to this longer side (pixels): 10.5-point print at
+150 dpi stays ~16 px tall, well within the detector's reach."""
 MAX_PAGES = 20
 """Pages of one file read at most; a form or a summary table is at the front of its file."""
 MAX_PIXELS = 60_000_000
@@ -133,38 +136,64 @@ def _fit(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
+def find_lines(image: np.ndarray) -> list[np.ndarray]:
+    """The four corners of every text line on the image, in its own pixels. Lines are found on
+    the image scaled to :data:`DET_SIDE`: a line of print stays tall enough for the detector,
+    and finding costs a fraction of what it does at full size."""
+    import cv2
+
+    scale = min(1.0, DET_SIDE / max(image.shape[:2]))
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    found, _ = _engine()(small, use_rec=False, use_cls=False)
+    return [np.asarray(corners, np.float32) / scale for corners in found or []]
+
+
+def read_lines(image: np.ndarray, lines: list[np.ndarray]) -> list[tuple[str, float]]:
+    """The text and confidence of each line, cut from the image at full size, turned the right
+    way up line by line, then recognised in batches (the package's own classifier and
+    recogniser, as its one-call API uses them)."""
+    if not lines:
+        return []
+    engine = _engine()
+    crops, _, _ = engine.text_cls(engine.get_crop_img_list(image, lines))
+    read, _ = engine.text_rec(crops)
+    return [(str(r[0]), float(r[1])) for r in read]
+
+
 def recognise(image: np.ndarray) -> list[Box]:
-    """Every text line the OCR finds on the image."""
-    found, _ = _engine()(image)
+    """Every text line the OCR finds on the image and reads with at least the package's own
+    minimum confidence (a line below it is dropped, as the one-call API drops it)."""
+    lines = find_lines(image)
     boxes = []
-    for corners, text, score in found or []:
-        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-        boxes.append(Box(str(text), min(xs), min(ys), max(xs), max(ys), float(score)))
+    for corners, (text, score) in zip(lines, read_lines(image, lines), strict=True):
+        if score >= _engine().text_score:
+            xs, ys = corners[:, 0], corners[:, 1]
+            boxes.append(Box(text, xs.min(), ys.min(), xs.max(), ys.max(), score))
     return boxes
 
 
-def title_lines(image: np.ndarray, band: float, lines: int = 3) -> list[str]:
-    """The tallest lines of the page's top band and of its bottom band turned round (where the
-    title of a page scanned upside down stands): a form's title is its largest print. Only those
-    few lines are recognised, so knowing a licence or a photo for no form costs ~1 s."""
+def title_kind(image: np.ndarray, band: float, titles: dict[str, str], lines: int = 3) -> str:
+    """The kind (a key of ``titles``) whose title the page carries in its top band or in its
+    bottom band turned round (where the title of a page scanned upside down stands), else "".
+
+    A form's title is its largest print, so the tallest lines there are read one by one (height
+    measured along a line's own side, which a skewed long line does not inflate), at most
+    ``lines`` of them, stopping at the first that completes a title: a form costs one short
+    line, a licence or a photo three. A seal stamped over the title is taken out first."""
+    from pipeline.core.schema import fold
+
     cut = max(1, int(image.shape[0] * band))
-    strip = np.ascontiguousarray(np.vstack([image[:cut], image[-cut:][::-1, ::-1]]))
-    found, _ = _engine()(strip, use_rec=False, use_cls=False)
-    spans = [
-        (
-            int(min(p[1] for p in c)),
-            int(max(p[1] for p in c)),
-            int(min(p[0] for p in c)),
-            int(max(p[0] for p in c)),
-        )
-        for c in found or []
-    ]
-    tallest = sorted(spans, key=lambda s: s[0] - s[1])[:lines]
-    texts = []
-    for y0, y1, x0, x1 in tallest:
-        read, _ = _engine()(np.ascontiguousarray(strip[y0:y1, x0:x1]), use_det=False)
-        texts += [str(r[0]) for r in read or []]
-    return texts
+    strip = without_seals(np.vstack([image[:cut], image[-cut:][::-1, ::-1]]))
+    found = find_lines(strip)
+    tallest = sorted(found, key=lambda c: -float(np.linalg.norm(c[3] - c[0])))[:lines]
+    keys = {kind: fold(title) for kind, title in titles.items()}
+    text = ""
+    for line in tallest:
+        text += fold("".join(t for t, _ in read_lines(strip, [line])))
+        kind = next((k for k, key in keys.items() if key in text), "")
+        if kind:
+            return kind
+    return ""
 
 
 def without_seals(image: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.core.problems import Problem, problem
 from pipeline.core.scan_spec import ScanSpec, load_scan_spec
-from pipeline.core.schema import FormSpec, fold
+from pipeline.core.schema import FormSpec
 from pipeline.read import ocr
 from pipeline.read.scan_grid import ink_share
 from pipeline.read.seal import find_seal
@@ -58,9 +58,8 @@ def scan_sheets(path: Path, file: str, form: FormSpec) -> tuple[list[Any], list[
     scan = load_scan_spec()
     sheets: list[Any] = []
     found: list[Problem] = []
-    title = fold(form.title)
     for number, image in enumerate(ocr.page_images(path), start=1):
-        if title not in fold("".join(ocr.title_lines(image, scan.title_band))):
+        if not ocr.title_kind(image, scan.title_band, {ANNEX3: form.title}):
             continue
         page = ocr.read_page(image, number, (form.title,))
         name = PAGE.format(number)
