@@ -3,6 +3,7 @@ content, and its answer stays exactly what reading the whole inbox again gives."
 
 from __future__ import annotations
 
+import io
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -10,11 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import good_row
 from forms import make_form
-from serve_helpers import CHANGSHA, ZHUZHOU, Served, serve_batch, upload, workbook
+from serve_helpers import CHANGSHA, ZHUZHOU, Codes, Served, serve_batch, upload, workbook
 
 from pipeline.core.config import Settings
 from pipeline.read.readcache import keep_reads, reads
 from pipeline.rules.judged import judgements
+from pipeline.run import run
+from pipeline.web.site import Site
 
 THEIRS = [
     good_row(name="株洲动力谷创客空间", email="dl@example.com"),
@@ -94,3 +97,24 @@ def test_a_warm_answer_is_exactly_what_a_full_re_read_gives(
         "duplicate_batch": 1,
     }
     assert reads.hits == 0 and judgements.hits == 0
+
+
+def test_the_upload_answered_first_keeps_its_space_tonight_however_close_the_next(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Two bureaus send the same space within one second, and 株洲's file finishes arriving a
+    moment before 长沙's but is judged after it: 长沙 was told its space is accepted, so the
+    night (and 株洲's answer) must agree, although 株洲's path sorts first."""
+    site = Site(settings)
+    codes = Codes(settings.ledger)
+    shared = [good_row()]
+    theirs = workbook(tmp_path, shared, stamp=ZHUZHOU, name="z.xlsx")
+    ours = workbook(tmp_path, shared, name="c.xlsx")
+    zhuzhou = site.stage(site.sign_in(codes[ZHUZHOU]), "z.xlsx", io.BytesIO(theirs))
+    changsha = site.stage(site.sign_in(codes[CHANGSHA]), "c.xlsx", io.BytesIO(ours))
+    first, second = site.receive(changsha), site.receive(zhuzhou)
+    assert (first.counts["accepted"], second.counts["duplicate_batch"]) == (1, 1)
+    night = run(settings).result
+    assert night is not None
+    kept = night.rows.groupby("bureau")["disposition"].first().to_dict()
+    assert kept == {CHANGSHA: "accepted", ZHUZHOU: "duplicate_batch"}

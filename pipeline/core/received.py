@@ -15,12 +15,14 @@ from pipeline.core.model import FileOutcome
 
 def received_at(first_seen: dt.datetime | None, mtime: float, now: dt.datetime) -> dt.datetime:
     """The received time of one content: its first sighting (``now`` when never seen), bounded
-    by its modification time (0 when unknown: no bound)."""
+    by its modification time to the second (0 when unknown: no bound). Within that second the
+    sighting stands as it is: the intake site stamps each upload to the microsecond as it joins
+    the queue, so two uploads of one second keep the order in which the site answered them."""
     seen = first_seen or now
     if not mtime:
         return seen
     modified = dt.datetime.fromtimestamp(mtime).replace(microsecond=0)
-    return min(seen, modified)
+    return modified if modified < seen.replace(microsecond=0) else seen
 
 
 def stamp_received(

@@ -8,6 +8,7 @@ document no keyword names is 未分类.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
@@ -58,8 +59,11 @@ def _key(text: str, province: Province) -> str:
     return str(name_key(pd.Series([text]), province).iloc[0])
 
 
-def place(file: str, spaces: pd.DataFrame, spec: PacketSpec, province: Province) -> Placed | None:
-    """The space a document belongs to (``spaces``: uid, key of accepted rows) and its kind.
+def place(
+    file: str, spaces: Sequence[tuple[int, str]], spec: PacketSpec, province: Province
+) -> Placed | None:
+    """The space a document belongs to (``spaces``: (uid, name key) of accepted rows) and its
+    kind.
 
     The nearest folder that names a space wins, then the file name; among spaces named by one
     part, the longest name (长沙麓谷创客工场 before 麓谷创客工场).
@@ -67,9 +71,7 @@ def place(file: str, spaces: pd.DataFrame, spec: PacketSpec, province: Province)
     path = PurePosixPath(file)
     parts = [*path.parts[:-1], path.stem]
     keys = [
-        (int(uid), key)
-        for uid, key in zip(spaces["uid"], spaces["key"], strict=True)
-        if isinstance(key, str) and len(key) >= MIN_NAME_KEY
+        (int(uid), key) for uid, key in spaces if isinstance(key, str) and len(key) >= MIN_NAME_KEY
     ]
     for depth in range(len(parts) - 1, -1, -1):
         part = _key(parts[depth], province)

@@ -10,6 +10,10 @@ Forms and documents never add or remove an Annex 3 row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, NamedTuple
+
 import pandas as pd
 from rapidfuzz import fuzz
 
@@ -18,7 +22,7 @@ from pipeline.core.model import FileOutcome, FileStatus, FormRead
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import Problem, problem
 from pipeline.core.received import order_key
-from pipeline.core.schema import FormSpec, Province, Registers
+from pipeline.core.schema import Bureau, FormSpec, Province, Registers
 from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
 from pipeline.packet import annex2, scan
 from pipeline.packet.checks import Located, check_form
@@ -42,28 +46,54 @@ PACKET_COLUMNS = {
 }
 
 
+class Space(NamedTuple):
+    """An accepted Annex 3 row as the packet step needs it (plain values: the step looks rows
+    up per form and per document, which pandas makes slow one row at a time)."""
+
+    uid: int
+    key: str
+    opkey: str
+    city_key: str
+    bureau: str
+    name: str
+
+
+def spaces_of(accepted: pd.DataFrame) -> list[Space]:
+    """The accepted rows as :class:`Space` records, in row order."""
+    columns = [accepted[c].tolist() for c in Space._fields]
+    return [Space(int(uid), *rest) for uid, *rest in zip(*columns, strict=True)]
+
+
+@cache
 def _key(text: str, province: Province, operator: bool = False) -> str:
     series = pd.Series([text])
     return str((operator_key if operator else name_key)(series, province).iloc[0])
 
 
-def match_form(form: FormRead, spaces: pd.DataFrame, registers: Registers) -> int | None:
+@cache
+def _city_key(key: str, cities: tuple[str, ...]) -> str:
+    return str(strip_city(pd.Series([key]), list(cities)).iloc[0])
+
+
+def match_form(form: FormRead, spaces: Sequence[Space], registers: Registers) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
-    cities = sorted({b.city for b in registers.bureaus})
     key = _key(form.values.get("name", ""), registers.province)
-    city_key = str(strip_city(pd.Series([key]), cities).iloc[0])
-    if not key or spaces.empty:
+    if not key or not spaces:
         return None
-    same = spaces[spaces["key"] == key]
-    if len(same):
-        return int(same["uid"].iloc[0])
+    same = next((s.uid for s in spaces if s.key == key), None)
+    if same is not None:
+        return same
+    city_key = _city_key(key, tuple(sorted({b.city for b in registers.bureaus})))
     opkey = _key(form.values.get("operator", ""), registers.province, operator=True)
-    same_op = spaces[(spaces["opkey"] == opkey) & (spaces["opkey"] != "")]
-    for row in same_op.itertuples():
-        if max(fuzz.ratio(key, row.key), fuzz.ratio(city_key, row.city_key)) >= STRONG_SCORE:
-            return int(row.uid)
-    return None
+    near = (
+        s.uid
+        for s in spaces
+        if s.opkey == opkey
+        and s.opkey != ""
+        and max(fuzz.ratio(key, s.key), fuzz.ratio(city_key, s.city_key)) >= STRONG_SCORE
+    )
+    return next(near, None)
 
 
 def _newest_first(
@@ -73,16 +103,28 @@ def _newest_first(
     return sorted(group, key=lambda pair: order_key(pair[0]))[::-1]
 
 
+class Accepted:
+    """The accepted rows, all of them and by bureau."""
+
+    def __init__(self, spaces: list[Space]) -> None:
+        self.all = spaces
+        self.by_bureau: dict[str, list[Space]] = {}
+        for s in spaces:
+            self.by_bureau.setdefault(s.bureau, []).append(s)
+
+    def of(self, bureau: Bureau | None) -> list[Space]:
+        """A bureau's accepted rows (every row when the bureau is unknown)."""
+        return self.by_bureau.get(bureau.name, []) if bureau else self.all
+
+
 def _form_row(
-    f: FileOutcome, read: FormRead, accepted: pd.DataFrame, registers: Registers
+    f: FileOutcome, read: FormRead, accepted: Accepted, registers: Registers
 ) -> int | None:
     """The accepted row a form belongs to, among its bureau's rows; a bureau known only from
     the file's name (a space named after its city) may be wrong, so then among all rows."""
-    columns = ["uid", "key", "opkey", "city_key"]
-    mine = accepted[accepted["bureau"] == f.bureau.name] if f.bureau else accepted
-    uid = match_form(read, mine[columns], registers)
+    uid = match_form(read, accepted.of(f.bureau), registers)
     if uid is None and f.bureau is not None and f.bureau_source == "文件名":
-        uid = match_form(read, accepted[columns], registers)
+        uid = match_form(read, accepted.all, registers)
     return uid
 
 
@@ -101,7 +143,7 @@ def _orphan(f: FileOutcome, read: FormRead) -> Problem:
 
 def _at_row(
     code: str,
-    row: pd.Series,
+    row: Mapping[str, Any],
     live: dict[str, FileOutcome],
     form: FormSpec,
     found: Located,
@@ -126,6 +168,43 @@ def _at_row(
     )
 
 
+class Packet:
+    """The rows as the packet step reads them (where each row is; a whole row only for a space
+    whose form is checked) and the values it sets in them: per packet column, by uid, written
+    into the frame once at the end (pandas is slow one row at a time)."""
+
+    WHERE = ("file", "sheet", "row", "bureau")
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self.rows = rows
+        self.position = {uid: i for i, uid in enumerate(rows["uid"].tolist() if len(rows) else [])}
+        columns = [rows[c].tolist() if len(rows) else [] for c in self.WHERE]
+        self.places = [dict(zip(self.WHERE, cells, strict=True)) for cells in zip(*columns)]
+        self.sets: dict[str, dict[int, Any]] = {}
+
+    def where(self, uid: int) -> dict[str, Any]:
+        """The row's file, sheet, row number and bureau."""
+        return self.places[self.position[uid]]
+
+    def row(self, uid: int) -> pd.Series:
+        """The whole row."""
+        return self.rows.iloc[self.position[uid]]
+
+    def set(self, uid: int, **values: Any) -> None:
+        for column, value in values.items():
+            self.sets.setdefault(column, {})[uid] = value
+
+    def written(self) -> pd.DataFrame:
+        """The rows with every value set."""
+        columns = {}
+        for column, values in self.sets.items():
+            cells = self.rows[column].tolist()
+            for uid, value in values.items():
+                cells[self.position[uid]] = value
+            columns[column] = cells
+        return self.rows.assign(**columns) if columns else self.rows
+
+
 def settle(
     files: list[FileOutcome],
     rows: pd.DataFrame,
@@ -140,12 +219,8 @@ def settle(
         return rows, []
     reclaim_sheets(files, spec, registers)
     live = {f.file: f for f in files if f.status == "live"}
-    accepted = (
-        rows[rows["disposition"] == "accepted"]
-        if len(rows)
-        else pd.DataFrame(columns=["uid", "key", "opkey", "city_key", "bureau", "name"])
-    )
-    by_uid = rows.set_index("uid", drop=False) if len(rows) else rows
+    packet = Packet(rows)
+    accepted = Accepted(spaces_of(rows[rows["disposition"] == "accepted"]) if len(rows) else [])
     added: list[Problem] = []
     forms: dict[int, list[tuple[FileOutcome, FormRead]]] = {}
     for f in files:
@@ -155,48 +230,49 @@ def settle(
                 f.problems.append(_orphan(f, read))
                 continue
             if f.bureau is None or f.bureau_source == "文件名":  # a name may name a zone (麓谷)
-                f.bureau = registers.bureau_named(by_uid.at[uid, "bureau"])
+                f.bureau = registers.bureau_named(packet.where(uid)["bureau"])
             forms.setdefault(uid, []).append((f, read))
-    rows = rows.set_index("uid", drop=False) if len(rows) else rows
     counted: set[str] = set()
     outdated: list[FileOutcome] = []
     for uid, group in forms.items():
         (newest, read), *older = _newest_first(group)
         counted.add(newest.file)
         outdated += [f for f, _ in older]
-        row = rows.loc[uid]
-        mismatches, findings, figures = check_form(read, row, spec, form, registers)
+        row = packet.row(uid)
+        mismatches, findings, numbers = check_form(read, row, spec, form, registers)
         for found in mismatches:
             added.append(_at_row("W_ANNEX1_MISMATCH", row, live, form, found, document=newest.file))
         for code, found in findings:
             added.append(
                 _at_row(code, row, live, form, found, document=newest.file, **found.params)
             )
-        rows.loc[uid, list(figures)] = list(figures.values())
-        rows.loc[uid, "annex1"] = newest.file
+        packet.set(uid, **numbers, annex1=newest.file)
         if newest.fmt == "scan":
             added += _scan_notes(row, live, form, newest, read)
-            rows.loc[uid, "annex1_seals"] = scan.seal_summary(read)
-        rows.loc[uid, "annex1_mismatch"] = "\n".join(
-            f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
-        )
-        rows.loc[uid, "annex1_long"] = "\n".join(
-            f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
-            for c, f in findings
-            if c == "W_ANNEX1_TOO_LONG"
-        )
-        rows.loc[uid, "annex1_empty"] = "、".join(
-            f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
+            packet.set(uid, annex1_seals=scan.seal_summary(read))
+        packet.set(
+            uid,
+            annex1_mismatch="\n".join(
+                f"{m.label}：{m.value or '（空）'} ≠ {m.form_value}" for m in mismatches
+            ),
+            annex1_long="\n".join(
+                f"{f.label}：{f.params['length']}字（限{f.params['limit']}字）"
+                for c, f in findings
+                if c == "W_ANNEX1_TOO_LONG"
+            ),
+            annex1_empty="、".join(
+                f.label for c, f in findings if c in ("W_ANNEX1_EMPTY", "W_ANNEX1_NUMBER")
+            ),
         )
     for f in outdated:
         f.status = f.status if f.file in counted else FileStatus.SUPERSEDED
-    added += _missing_forms(files, rows, accepted, live, form, forms, spec, registers)
-    added += _documents(files, rows, accepted, live, form, spec, registers)
-    return rows.reset_index(drop=True), added
+    added += _missing_forms(files, packet, accepted, live, form, forms, spec, registers)
+    added += _documents(files, packet, accepted, live, form, spec, registers)
+    return packet.written(), added
 
 
 def _scan_notes(
-    row: pd.Series,
+    row: Mapping[str, Any],
     live: dict[str, FileOutcome],
     form: FormSpec,
     scanned: FileOutcome,
@@ -221,8 +297,8 @@ def _scan_notes(
 
 def _missing_forms(
     files: list[FileOutcome],
-    rows: pd.DataFrame,
-    accepted: pd.DataFrame,
+    packet: Packet,
+    accepted: Accepted,
     live: dict[str, FileOutcome],
     form: FormSpec,
     forms: dict[int, list[tuple[FileOutcome, FormRead]]],
@@ -233,43 +309,46 @@ def _missing_forms(
     arrived unreadable, W_ANNEX1_MISSING on every other accepted row without a form."""
     unreadable = [f for f in files if any(p.code == "F_ANNEX1_FORMAT" for p in f.problems)]
     senders = {f.bureau.name for f in files if f.bureau and (f.forms or f in unreadable)}
-    lacking = accepted[accepted["bureau"].isin(senders) & ~accepted["uid"].isin(forms)]
-    unread = _unreadable_rows(unreadable, lacking, spec, registers)
+    lacking = [s for s in accepted.all if s.bureau in senders and s.uid not in forms]
+    unread = _unreadable_rows(unreadable, Accepted(lacking), spec, registers)
     found = []
-    for uid, name in zip(lacking["uid"], lacking["name"], strict=True):
-        where = Located("附件1", "name", name, "", "")
-        if uid in unread:
-            rows.loc[uid, "annex1"] = f"{unread[uid]}{UNREAD}"
-            document = unread[uid]
-            found.append(
-                _at_row("W_ANNEX1_UNREADABLE", rows.loc[uid], live, form, where, document=document)
-            )
+    for space in lacking:
+        where = Located("附件1", "name", space.name, "", "")
+        row = packet.where(space.uid)
+        if space.uid in unread:
+            packet.set(space.uid, annex1=f"{unread[space.uid]}{UNREAD}")
+            document = unread[space.uid]
+            found.append(_at_row("W_ANNEX1_UNREADABLE", row, live, form, where, document=document))
         else:
-            found.append(_at_row("W_ANNEX1_MISSING", rows.loc[uid], live, form, where))
+            found.append(_at_row("W_ANNEX1_MISSING", row, live, form, where))
     return found
 
 
 def _unreadable_rows(
-    unreadable: list[FileOutcome], lacking: pd.DataFrame, spec: PacketSpec, registers: Registers
+    unreadable: list[FileOutcome], lacking: Accepted, spec: PacketSpec, registers: Registers
 ) -> dict[int, str]:
     """uid → file of each form that arrived unreadable: the space its folder or file name
     names, else the one space of its bureau still without a form."""
     found: dict[int, str] = {}
     for f in unreadable:
-        mine = lacking[lacking["bureau"] == f.bureau.name] if f.bureau else lacking
-        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
-        open_rows = mine[~mine["uid"].isin(found)]
+        mine = lacking.of(f.bureau)
+        placed = annex2.place(f.file, _named(mine), spec, registers.province)
+        open_rows = [s for s in mine if s.uid not in found]
         if placed is not None:
             found[placed.uid] = f.file
         elif f.bureau is not None and len(open_rows) == 1:
-            found[int(open_rows["uid"].iloc[0])] = f.file
+            found[open_rows[0].uid] = f.file
     return found
+
+
+def _named(spaces: list[Space]) -> list[tuple[int, str]]:
+    return [(s.uid, s.key) for s in spaces]
 
 
 def _documents(
     files: list[FileOutcome],
-    rows: pd.DataFrame,
-    accepted: pd.DataFrame,
+    packet: Packet,
+    accepted: Accepted,
     live: dict[str, FileOutcome],
     form: FormSpec,
     spec: PacketSpec,
@@ -277,35 +356,38 @@ def _documents(
 ) -> list[Problem]:
     """Place every document under a space (status annex2), count the kinds per space."""
     kinds: dict[int, list[int]] = {}
+    named = {bureau: _named(spaces) for bureau, spaces in accepted.by_bureau.items()}
+    everyone = _named(accepted.all)
     for f in files:
         refused = f.status == "rejected" and not {p.code for p in f.problems} - READ_REFUSALS
         if f.status != "document" and not refused:
             continue
         bureau = folder_bureau(f.file, registers)
-        mine = accepted[accepted["bureau"] == bureau.name] if bureau else accepted
-        placed = annex2.place(f.file, mine[["uid", "key"]], spec, registers.province)
+        mine = named.get(bureau.name, []) if bureau else everyone
+        placed = annex2.place(f.file, mine, spec, registers.province)
         if placed is None:
             if f.status == "document":
                 f.status, f.note = FileStatus.IGNORED, NOT_A_SPACE
             continue
         f.status, f.problems = FileStatus.ANNEX2, []
-        f.bureau = registers.bureau_named(rows.at[placed.uid, "bureau"])
+        f.bureau = registers.bureau_named(packet.where(placed.uid)["bureau"])
         kinds.setdefault(placed.uid, []).append(placed.kind)
     added = []
     for uid, found in kinds.items():
         present = sorted({k for k in found if k})
-        rows.loc[uid, ["annex2", "annex2_files", "annex2_unclassified"]] = [
-            len(present),
-            len(found),
-            found.count(0),
-        ]
-        rows.loc[uid, "annex2_kinds"] = ",".join(map(str, present))
+        packet.set(
+            uid,
+            annex2=len(present),
+            annex2_files=len(found),
+            annex2_unclassified=found.count(0),
+            annex2_kinds=",".join(map(str, present)),
+        )
         absent = [k for k in spec.kinds if k.number not in present]
         if absent:
             added.append(
                 _at_row(
                     "W_ANNEX2_MISSING",
-                    rows.loc[uid],
+                    packet.where(uid),
                     live,
                     form,
                     Located("证明文件", "", "", "", ""),

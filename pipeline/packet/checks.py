@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -99,7 +99,7 @@ def _cleaned(text: str) -> Any:
     return clean_text(pd.Series([text])).iloc[0]
 
 
-def _dates_agree(form_text: str, row: pd.Series, annex3: str, province: Province) -> bool:
+def _dates_agree(form_text: str, row: Mapping[str, Any], annex3: str, province: Province) -> bool:
     """Intervals that overlap agree (2015年 and 2015-03-15); a form date that is none does not."""
     parsed = read_dates(clean_text(pd.Series([form_text])))[0].iloc[0]
     start, end = row.get(f"{annex3}_start"), row.get(f"{annex3}_end")
@@ -124,7 +124,12 @@ def _canonical(compare: str, area: str, province: Province) -> Callable[[str], s
 
 
 def _agree(
-    compare: str, form_value: str, row: pd.Series, annex3: str, area: str, province: Province
+    compare: str,
+    form_value: str,
+    row: Mapping[str, Any],
+    annex3: str,
+    area: str,
+    province: Province,
 ) -> bool:
     if compare == "date":
         return _dates_agree(form_value, row, annex3, province)
@@ -136,7 +141,7 @@ def _agree(
 
 
 def mismatches(
-    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec, province: Province
+    found: FormRead, row: Mapping[str, Any], spec: PacketSpec, form: FormSpec, province: Province
 ) -> list[Located]:
     """Every field where the form disagrees with the row; a blank in the form, or a word for
     "none" (无, /, 暂无: the Annex 3 form's list), is not compared."""
@@ -215,7 +220,7 @@ def figures(found: FormRead, spec: PacketSpec) -> dict[str, float]:
 
 
 def check_form(
-    found: FormRead, row: pd.Series, spec: PacketSpec, form: FormSpec, registers: Registers
+    found: FormRead, row: Mapping[str, Any], spec: PacketSpec, form: FormSpec, registers: Registers
 ) -> tuple[list[Located], list[tuple[str, Located]], dict[str, float]]:
     """Everything one form says about its space: disagreements, content findings, figures."""
     return (

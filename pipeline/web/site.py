@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import secrets
 import shutil
@@ -84,6 +85,7 @@ class Site:
         self._queue: list[tuple[Upload, Future[Verdict]]] = []
         self._queue_lock = threading.Lock()
         self._in_flight: Counter[str] = Counter()
+        self._last_arrival = 0
 
     @contextmanager
     def ledger(self) -> Iterator[Ledger]:
@@ -201,6 +203,7 @@ class Site:
         """Judge an upload (with whatever else is waiting), record it, and answer."""
         future: Future[Verdict] = Future()
         with self._queue_lock:
+            self._arrived(upload)
             self._queue.append((upload, future))
         while not future.done():
             with self._judging:
@@ -208,6 +211,17 @@ class Site:
                     break
                 self._judge_waiting()
         return future.result()
+
+    def _arrived(self, upload: Upload) -> None:
+        """Stamp the upload received as it joins the queue (under the queue's lock), to the
+        microsecond and strictly after the one before: an upload judged later then never ranks
+        before one already answered, not even within the same second. Its staged file is given
+        the very same modification time, so the night, which bounds a received time by the
+        file's (pipeline/core/received.py), reads the same instant."""
+        micros = max(time.time_ns() // 1000, self._last_arrival + 1)
+        self._last_arrival = micros
+        os.utime(upload.staged, ns=(micros * 1000, micros * 1000))
+        upload.received = dt.datetime.fromtimestamp(upload.staged.stat().st_mtime)
 
     def _judge_waiting(self) -> None:
         with self._queue_lock:

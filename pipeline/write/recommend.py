@@ -58,8 +58,9 @@ def _documents(result: BatchResult, spaces: pd.DataFrame) -> dict[int, list[tupl
     for f in result.files:
         if f.status != "annex2" or f.bureau is None:
             continue
-        mine = spaces[spaces["bureau"] == f.bureau.name][["uid", "key"]]
-        placed = annex2.place(f.file, mine, result.packet, province) if len(mine) else None
+        mine = spaces[spaces["bureau"] == f.bureau.name]
+        pairs = list(zip(mine["uid"], mine["key"], strict=True))
+        placed = annex2.place(f.file, pairs, result.packet, province) if pairs else None
         if placed is not None:
             found.setdefault(placed.uid, []).append((placed.kind, f.file))
     return found
