@@ -7,9 +7,16 @@ matching spelling wins, so "长沙高新区管委会" is the zone committee, not
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import PurePosixPath
 
 from pipeline.core.schema import Bureau, Registers, fold
+
+
+@cache
+def _spellings(bureaus: tuple[Bureau, ...]) -> tuple[tuple[str, Bureau], ...]:
+    """Every bureau's spellings, folded once (a batch asks this for every file and folder)."""
+    return tuple((key, b) for b in bureaus for key in map(fold, b.spellings) if key)
 
 
 def match_bureau(text: str, registers: Registers) -> Bureau | None:
@@ -18,11 +25,9 @@ def match_bureau(text: str, registers: Registers) -> Bureau | None:
     if not folded:
         return None
     best: tuple[int, Bureau] | None = None
-    for bureau in registers.bureaus:
-        for spelling in bureau.spellings:
-            key = fold(spelling)
-            if key and key in folded and (best is None or len(key) > best[0]):
-                best = (len(key), bureau)
+    for key, bureau in _spellings(registers.bureaus):
+        if key in folded and (best is None or len(key) > best[0]):
+            best = (len(key), bureau)
     return best[1] if best else None
 
 
