@@ -402,3 +402,20 @@ def test_an_annex1_form_upload_is_checked_against_the_live_row(
     assert [(p["cell"], p["code"]) for p in body["problems"]] == [("B4", "W_ANNEX1_MISMATCH")]
     listed = client.get("/api/uploads").json()["uploads"]
     assert [u["id"] for u in listed if u["live"]] == [sheet["id"]]
+
+
+def test_an_annex1_form_printed_to_pdf_is_uploaded_as_a_form(
+    served: Served, tmp_path: Path
+) -> None:
+    """SPEC §10/§11: offices send the signed form as a PDF; the site keeps it as a .pdf (not an
+    unknown .dat), so it is read and checked as a form now and tonight."""
+    from forms import form_values
+    from packets import form_pdf
+
+    client = served.client(CHANGSHA)
+    upload(client, workbook(tmp_path, [good_row()]))
+    form = form_pdf(tmp_path / "表.pdf", form_values(operator="另一家公司")).read_bytes()
+    body = upload(client, form, name="基本信息表（盖章）.pdf").json()
+    assert body["status"] == "annex1"
+    assert [(p["cell"], p["code"]) for p in body["problems"]] == [("B4", "W_ANNEX1_MISMATCH")]
+    assert sorted(p.suffix for p in stored(served.settings)) == [".pdf", ".xlsx"]

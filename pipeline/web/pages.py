@@ -36,6 +36,7 @@ from pipeline.web.guard import (
     state,
     typed_code,
 )
+from pipeline.web.site import SUFFIXES
 from pipeline.write.labels import DISPOSITION_LABELS, STATUS_LABELS
 from pipeline.write.problem_list import SEVERITY_LABELS
 
@@ -96,7 +97,14 @@ async def home(request: Request) -> Response:
     bureau = session.account.bureau
     with site.ledger() as ledger:
         returned = returned_rows(ledger, site.settings.batch, bureau or "")
-    return render(request, "bureau.html", session, uploads=site.uploads(bureau), returned=returned)
+    return render(
+        request,
+        "bureau.html",
+        session,
+        uploads=site.uploads(bureau),
+        returned=returned,
+        accept=",".join(sorted(SUFFIXES)),
+    )
 
 
 async def login(request: Request) -> Response:

@@ -31,6 +31,7 @@ from pipeline.core.model import DISPOSITIONS
 from pipeline.core.problems import problem
 from pipeline.core.schema import Bureau, Registers, load_registers
 from pipeline.intake import Upload, Verdict, judge
+from pipeline.read.ocr import SCAN_SUFFIXES
 from pipeline.read.readcache import keep_reads
 from pipeline.state.accounts import Account, lookup, verify
 from pipeline.state.ledger import Ledger
@@ -42,7 +43,10 @@ MAX_UPLOAD = 20 * 1024 * 1024
 STAGING = ".beian-uploads"
 """Folder inside the inbox where uploads wait to be judged (hidden: the nightly scan skips it)."""
 RECEIPTS = "网上报送回执"
-SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".docx", ".doc", ".wps"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
+SUFFIXES = WORKBOOK_SUFFIXES | {".docx", ".doc", ".wps"} | SCAN_SUFFIXES
+"""Kept on a stored upload's generated name: workbooks, Annex 1 forms in Word, and forms printed
+to PDF or scanned (the clerk opens them from the inbox by their suffix)."""
 AUDIT_SHOWN = 500
 ORIGINAL_KEPT = 255
 """Characters of an uploaded file's original name kept in the ledger (it is shown, never a path)."""
