@@ -53,6 +53,7 @@ from pipeline.core.config import DEFAULT_CONFIG, Settings, load_settings, with_o
 from pipeline.core.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
+    INTERRUPTED,
     BeianError,
     ConfigError,
     OutputError,
@@ -124,7 +125,7 @@ def _exits() -> Iterator[None]:
         missing = ConfigError(f"找不到文件 {exc.filename}；请检查 beian.toml 或选项中的路径。")
         raise _fail(missing) from exc
     except KeyboardInterrupt as exc:
-        err.print("[bold red]已中断：[/]本次运行被中止，输出文件和台账都没有改动。", soft_wrap=True)
+        err.print(f"[bold red]{INTERRUPTED[0]}[/]{INTERRUPTED[1]}", soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED) from exc
     except OSError as exc:
         raise _fail(write_failure(exc)) from exc

@@ -14,6 +14,8 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from pipeline.core.errors import EXIT_INTERRUPTED, INTERRUPTED
+
 READING_COMMANDS = {"run": 1, "check": 1}
 """Workers worth starting early per command: one; sandbox.guarded starts a second when the
 files to read are worth it (sandbox.workers_for), and a quiet night reads nothing at all."""
@@ -28,15 +30,22 @@ def workers_to_start(argv: Sequence[str]) -> int:
 
 
 def main() -> None:
-    """Start the workers the command needs, then run the command line (pipeline.cli)."""
-    # Named as ``python -m pipeline`` names it, the main module is not re-imported by the spawned
-    # workers (see pipeline.cli.main); it must be so before the first worker starts.
-    sys.modules["__main__"].__spec__ = importlib.util.find_spec("pipeline.__main__")
-    count = workers_to_start(sys.argv[1:])
-    if count:
-        from pipeline.read.sandbox import prestart
+    """Start the workers the command needs, then run the command line (pipeline.cli).
 
-        prestart(count)
-    from pipeline.cli import main as cli_main
+    Ctrl+C while the command line is still being imported (a second or two, before its own
+    handler is in place) ends the same way as later: the same words and 130, no traceback."""
+    try:
+        # Named as ``python -m pipeline`` names it, the main module is not re-imported by the
+        # spawned workers (see pipeline.cli.main); it must be so before the first worker starts.
+        sys.modules["__main__"].__spec__ = importlib.util.find_spec("pipeline.__main__")
+        count = workers_to_start(sys.argv[1:])
+        if count:
+            from pipeline.read.sandbox import prestart
 
-    cli_main()
+            prestart(count)
+        from pipeline.cli import main as cli_main
+
+        cli_main()
+    except KeyboardInterrupt:
+        sys.stderr.write("".join(INTERRUPTED) + "\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None

@@ -73,3 +73,26 @@ def test_a_second_worker_starts_only_for_input_worth_its_start(tmp_path: Path) -
     assert sandbox.workers_for(large) == min(2, os.cpu_count() or 1)
     assert sandbox.workers_for([large[0]]) == 1
     assert sandbox.workers_for([tmp_path / "不存在.xlsx"]) == 1
+
+
+def test_ctrl_c_while_the_command_line_is_still_loading_is_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first second of a night is spent importing the command line, before its own Ctrl+C
+    handler is in place; an interrupt there says the same words and exits 130 as later."""
+    from types import ModuleType
+
+    from pipeline import launch
+
+    loading = ModuleType("pipeline.cli")
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    loading.main = interrupted  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipeline.cli", loading)
+    monkeypatch.setattr(sys, "argv", ["beian", "status"])
+    with pytest.raises(SystemExit) as ended:
+        launch.main()
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "已中断：本次运行被中止，输出文件和台账都没有改动。\n"

@@ -13,6 +13,8 @@ from pathlib import Path
 EXIT_DONE = 0
 EXIT_CHECK_FAILED = 1
 EXIT_INTERRUPTED = 130
+INTERRUPTED = ("已中断：", "本次运行被中止，输出文件和台账都没有改动。")
+"""What Ctrl+C prints (its head in red on a console), wherever it lands."""
 
 
 class BeianError(Exception):

@@ -179,7 +179,9 @@ class Packet:
         self.rows = rows
         self.position = {uid: i for i, uid in enumerate(rows["uid"].tolist() if len(rows) else [])}
         columns = [rows[c].tolist() if len(rows) else [] for c in self.WHERE]
-        self.places = [dict(zip(self.WHERE, cells, strict=True)) for cells in zip(*columns)]
+        self.places = [
+            dict(zip(self.WHERE, cells, strict=True)) for cells in zip(*columns, strict=True)
+        ]
         self.sets: dict[str, dict[int, Any]] = {}
 
     def where(self, uid: int) -> dict[str, Any]:
