@@ -472,7 +472,11 @@ def test_ctrl_c_exits_130_and_says_nothing_changed(settings: Settings, make_work
         _, rest = night.communicate(timeout=60)
     finally:
         holder.communicate("")
-    assert night.returncode == 130
+    # 130, or killed by SIGINT, which a shell shows as 130 too: under ``python -m`` CPython ends
+    # the process by its own SIGINT, after our handler has run and said so, when the interrupt
+    # landed in code run from a string (a dataclass being created while the run still imports).
+    # The ``beian`` command runs as a script and exits 130 either way.
+    assert night.returncode in (130, -signal.SIGINT), rest
     assert rest.splitlines()[-1] == "已中断：本次运行被中止，输出文件和台账都没有改动。"
     assert unchanged_since(settings, before)
 
