@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,18 @@ def name_key(values: pd.Series, province: Province) -> pd.Series:
 def operator_key(values: pd.Series, province: Province) -> pd.Series:
     """An operator for matching: as :func:`name_key`, with 有限责任公司/股份有限公司 = 有限公司."""
     return name_key(values, province).str.replace(_COMPANY_SUFFIX, "有限公司", regex=True)
+
+
+@cache
+def name_key_of(text: str, province: Province) -> str:
+    """:func:`name_key` of one name (kept: forms and documents ask for the same few names)."""
+    return str(name_key(pd.Series([text]), province).iloc[0])
+
+
+@cache
+def operator_key_of(text: str, province: Province) -> str:
+    """:func:`operator_key` of one operator (kept, as :func:`name_key_of`)."""
+    return str(operator_key(pd.Series([text]), province).iloc[0])
 
 
 def strip_city(keys: pd.Series, cities: list[str]) -> pd.Series:

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import PurePosixPath
-
-import pandas as pd
 
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.schema import Province
-from pipeline.dedupe.match import name_key
+from pipeline.dedupe.match import name_key_of
 
 # What is never a spreadsheet, judged by the suffix alone: it is not read, only assigned to a
 # space. Word files are looked into first (one may be an Annex 1 form).
@@ -54,11 +51,6 @@ class Placed:
     kind: int
 
 
-@cache
-def _key(text: str, province: Province) -> str:
-    return str(name_key(pd.Series([text]), province).iloc[0])
-
-
 def place(
     file: str, spaces: Sequence[tuple[int, str]], spec: PacketSpec, province: Province
 ) -> Placed | None:
@@ -74,14 +66,14 @@ def place(
         (int(uid), key) for uid, key in spaces if isinstance(key, str) and len(key) >= MIN_NAME_KEY
     ]
     for depth in range(len(parts) - 1, -1, -1):
-        part = _key(parts[depth], province)
+        part = name_key_of(parts[depth], province)
         named = [(uid, key) for uid, key in keys if key in part]
         if named:
             uid, best = max(named, key=lambda named_key: len(named_key[1]))  # the first longest
             below = (
                 "".join(parts[depth:]) if depth == len(parts) - 1 else "".join(parts[depth + 1 :])
             )
-            words = _key(below, province).replace(best, "")
+            words = name_key_of(below, province).replace(best, "")
             return Placed(uid, kind_of(words, spec, province))
     return None
 
@@ -91,6 +83,6 @@ def kind_of(words: str, spec: PacketSpec, province: Province) -> int:
     best = (0, 0)
     for kind in spec.kinds:
         for keyword in kind.keywords:
-            if _key(keyword, province) in words and len(keyword) > best[0]:
+            if name_key_of(keyword, province) in words and len(keyword) > best[0]:
                 best = (len(keyword), kind.number)
     return best[1]

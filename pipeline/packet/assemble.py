@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -22,11 +22,12 @@ from pipeline.core.model import FileOutcome, FileStatus, FormRead
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.problems import Problem, problem
 from pipeline.core.received import order_key
-from pipeline.core.schema import Bureau, FormSpec, Province, Registers
-from pipeline.dedupe.match import STRONG_SCORE, name_key, operator_key, strip_city
+from pipeline.core.schema import FormSpec, Registers
+from pipeline.dedupe.match import STRONG_SCORE, name_key_of, operator_key_of, strip_city
 from pipeline.packet import annex2, scan
 from pipeline.packet.checks import Located, check_form
 from pipeline.packet.claim import folder_bureau, reclaim_sheets
+from pipeline.packet.spaces import Accepted, Packet, Space, spaces_of
 
 READ_REFUSALS = {"F_NO_HEADER", "F_UNSUPPORTED"}
 """A refused workbook with only these may still be a form, or a document of a space."""
@@ -46,30 +47,6 @@ PACKET_COLUMNS = {
 }
 
 
-class Space(NamedTuple):
-    """An accepted Annex 3 row as the packet step needs it (plain values: the step looks rows
-    up per form and per document, which pandas makes slow one row at a time)."""
-
-    uid: int
-    key: str
-    opkey: str
-    city_key: str
-    bureau: str
-    name: str
-
-
-def spaces_of(accepted: pd.DataFrame) -> list[Space]:
-    """The accepted rows as :class:`Space` records, in row order."""
-    columns = [accepted[c].tolist() for c in Space._fields]
-    return [Space(int(uid), *rest) for uid, *rest in zip(*columns, strict=True)]
-
-
-@cache
-def _key(text: str, province: Province, operator: bool = False) -> str:
-    series = pd.Series([text])
-    return str((operator_key if operator else name_key)(series, province).iloc[0])
-
-
 @cache
 def _city_key(key: str, cities: tuple[str, ...]) -> str:
     return str(strip_city(pd.Series([key]), list(cities)).iloc[0])
@@ -78,14 +55,14 @@ def _city_key(key: str, cities: tuple[str, ...]) -> str:
 def match_form(form: FormRead, spaces: Sequence[Space], registers: Registers) -> int | None:
     """The uid of the accepted row a form belongs to: the same name key, else a near-identical
     name (or name without its city) with the same operator, as §5 decides automatically."""
-    key = _key(form.values.get("name", ""), registers.province)
+    key = name_key_of(form.values.get("name", ""), registers.province)
     if not key or not spaces:
         return None
     same = next((s.uid for s in spaces if s.key == key), None)
     if same is not None:
         return same
     city_key = _city_key(key, tuple(sorted({b.city for b in registers.bureaus})))
-    opkey = _key(form.values.get("operator", ""), registers.province, operator=True)
+    opkey = operator_key_of(form.values.get("operator", ""), registers.province)
     near = (
         s.uid
         for s in spaces
@@ -101,20 +78,6 @@ def _newest_first(
 ) -> list[tuple[FileOutcome, FormRead]]:
     """A space's forms, the newest file first (of two in one file, the later one)."""
     return sorted(group, key=lambda pair: order_key(pair[0]))[::-1]
-
-
-class Accepted:
-    """The accepted rows, all of them and by bureau."""
-
-    def __init__(self, spaces: list[Space]) -> None:
-        self.all = spaces
-        self.by_bureau: dict[str, list[Space]] = {}
-        for s in spaces:
-            self.by_bureau.setdefault(s.bureau, []).append(s)
-
-    def of(self, bureau: Bureau | None) -> list[Space]:
-        """A bureau's accepted rows (every row when the bureau is unknown)."""
-        return self.by_bureau.get(bureau.name, []) if bureau else self.all
 
 
 def _form_row(
@@ -166,45 +129,6 @@ def _at_row(
         form_value=found.form_value,
         **kw,
     )
-
-
-class Packet:
-    """The rows as the packet step reads them (where each row is; a whole row only for a space
-    whose form is checked) and the values it sets in them: per packet column, by uid, written
-    into the frame once at the end (pandas is slow one row at a time)."""
-
-    WHERE = ("file", "sheet", "row", "bureau")
-
-    def __init__(self, rows: pd.DataFrame) -> None:
-        self.rows = rows
-        self.position = {uid: i for i, uid in enumerate(rows["uid"].tolist() if len(rows) else [])}
-        columns = [rows[c].tolist() if len(rows) else [] for c in self.WHERE]
-        self.places = [
-            dict(zip(self.WHERE, cells, strict=True)) for cells in zip(*columns, strict=True)
-        ]
-        self.sets: dict[str, dict[int, Any]] = {}
-
-    def where(self, uid: int) -> dict[str, Any]:
-        """The row's file, sheet, row number and bureau."""
-        return self.places[self.position[uid]]
-
-    def row(self, uid: int) -> pd.Series:
-        """The whole row."""
-        return self.rows.iloc[self.position[uid]]
-
-    def set(self, uid: int, **values: Any) -> None:
-        for column, value in values.items():
-            self.sets.setdefault(column, {})[uid] = value
-
-    def written(self) -> pd.DataFrame:
-        """The rows with every value set."""
-        columns = {}
-        for column, values in self.sets.items():
-            cells = self.rows[column].tolist()
-            for uid, value in values.items():
-                cells[self.position[uid]] = value
-            columns[column] = cells
-        return self.rows.assign(**columns) if columns else self.rows
 
 
 def settle(
@@ -334,17 +258,13 @@ def _unreadable_rows(
     found: dict[int, str] = {}
     for f in unreadable:
         mine = lacking.of(f.bureau)
-        placed = annex2.place(f.file, _named(mine), spec, registers.province)
+        placed = annex2.place(f.file, lacking.keys_of(f.bureau), spec, registers.province)
         open_rows = [s for s in mine if s.uid not in found]
         if placed is not None:
             found[placed.uid] = f.file
         elif f.bureau is not None and len(open_rows) == 1:
             found[open_rows[0].uid] = f.file
     return found
-
-
-def _named(spaces: list[Space]) -> list[tuple[int, str]]:
-    return [(s.uid, s.key) for s in spaces]
 
 
 def _documents(
@@ -358,15 +278,12 @@ def _documents(
 ) -> list[Problem]:
     """Place every document under a space (status annex2), count the kinds per space."""
     kinds: dict[int, list[int]] = {}
-    named = {bureau: _named(spaces) for bureau, spaces in accepted.by_bureau.items()}
-    everyone = _named(accepted.all)
     for f in files:
         refused = f.status == "rejected" and not {p.code for p in f.problems} - READ_REFUSALS
         if f.status != "document" and not refused:
             continue
         bureau = folder_bureau(f.file, registers)
-        mine = named.get(bureau.name, []) if bureau else everyone
-        placed = annex2.place(f.file, mine, spec, registers.province)
+        placed = annex2.place(f.file, accepted.keys_of(bureau), spec, registers.province)
         if placed is None:
             if f.status == "document":
                 f.status, f.note = FileStatus.IGNORED, NOT_A_SPACE

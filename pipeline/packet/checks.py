@@ -22,7 +22,7 @@ from pipeline.core.model import FormRead
 from pipeline.core.packet_spec import PacketSpec
 from pipeline.core.schema import FormSpec, Province, Registers, fold
 from pipeline.core.values import first_value
-from pipeline.dedupe.match import operator_key
+from pipeline.dedupe.match import operator_key_of
 from pipeline.rules.normalise import (
     choice_value,
     clean_text,
@@ -89,11 +89,6 @@ class Located:
 
 
 @cache
-def _key(text: str, province: Province) -> str:
-    return str(operator_key(pd.Series([text]), province).iloc[0])
-
-
-@cache
 def _cleaned(text: str) -> Any:
     """One value as the Annex 3 cleaning leaves it (kept: a batch compares the same few often)."""
     return clean_text(pd.Series([text])).iloc[0]
@@ -104,7 +99,9 @@ def _dates_agree(form_text: str, row: Mapping[str, Any], annex3: str, province: 
     parsed = read_dates(clean_text(pd.Series([form_text])))[0].iloc[0]
     start, end = row.get(f"{annex3}_start"), row.get(f"{annex3}_end")
     if pd.isna(parsed["start"]) or pd.isna(start):
-        return _key(form_text, province) == _key(str(row.get(annex3, "")), province)
+        return operator_key_of(form_text, province) == operator_key_of(
+            str(row.get(annex3, "")), province
+        )
     return bool(parsed["start"] <= end and start <= parsed["end"])
 
 
@@ -115,7 +112,7 @@ def _phone(area: str) -> Callable[[str], str]:
 def _canonical(compare: str, area: str, province: Province) -> Callable[[str], str]:
     """How a value of one kind is put in canonical form before comparing."""
     return {
-        "key": lambda t: _key(t, province),
+        "key": lambda t: operator_key_of(t, province),
         "person": fold,
         "mobile": lambda t: parse_mobile(first_value(t)[0])[0],
         "email": lambda t: parse_email(first_value(t)[0])[0].lower(),

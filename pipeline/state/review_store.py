@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.core.bureau import match_bureau
 from pipeline.core.model import BatchResult, FileOutcome
 from pipeline.core.schema import Registers
-from pipeline.dedupe.match import name_key
+from pipeline.dedupe.match import name_key_of
 from pipeline.dedupe.verdicts import RETURNED, ReviewLine
 from pipeline.write.compare import compare_outcome, snapshot_problems, snapshot_rows
 
@@ -138,7 +138,7 @@ def record_reviews(
         if bureau.name not in files:
             files[bureau.name] = current_file(ledger, batch, bureau.name)
         current = files[bureau.name]
-        key = str(name_key(pd.Series([line.name]), registers.province).iloc[0])
+        key = name_key_of(line.name, registers.province)
         if current is None or key not in {r["key"] for r in reviewable(current)}:
             where = f"{bureau.name}现用文件" if current else f"{bureau.name}（尚无受理的文件）"
             refused.append(line._replace(refused=f"“{line.name}”不是{where}中受理的众创空间"))

@@ -18,6 +18,7 @@ import pandas as pd
 from pipeline.core.model import BatchResult
 from pipeline.dedupe.verdicts import RECOMMENDED
 from pipeline.packet import annex2
+from pipeline.packet.spaces import Accepted, spaces_of
 from pipeline.write.book import Book, write_table
 from pipeline.write.report import accepted
 from pipeline.write.review_sheet import print_columns
@@ -55,12 +56,11 @@ def _documents(result: BatchResult, spaces: pd.DataFrame) -> dict[int, list[tupl
     if result.packet is None:
         return found
     province = result.registers.province
+    listed = Accepted(spaces_of(spaces))
     for f in result.files:
         if f.status != "annex2" or f.bureau is None:
             continue
-        mine = spaces[spaces["bureau"] == f.bureau.name]
-        pairs = list(zip(mine["uid"], mine["key"], strict=True))
-        placed = annex2.place(f.file, pairs, result.packet, province) if pairs else None
+        placed = annex2.place(f.file, listed.keys_of(f.bureau), result.packet, province)
         if placed is not None:
             found.setdefault(placed.uid, []).append((placed.kind, f.file))
     return found
