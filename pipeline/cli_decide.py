@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from pipeline.cli import BATCH, CONFIG, LEDGER, app_command, batch_settings, exits
 from pipeline.consoles import console, err
-from pipeline.core.errors import BeianError, ConfigError
+from pipeline.core.errors import ConfigError
 
 REVIEW_FILE = typer.Argument(
     ...,
@@ -44,15 +44,14 @@ def review_command(
     """记录省里的评审结论（推荐/不推荐/退回及理由）；无法应用的行逐一列出，其余照常记录。"""
     from pipeline.core.schema import load_registers
     from pipeline.dedupe.verdicts import read_review_file
-    from pipeline.state.ledger import Ledger
+    from pipeline.state.ledger import Ledger, require_ledger
     from pipeline.state.review_store import record_reviews
 
     with exits():
         settings = batch_settings(config, need_config=True, ledger=ledger, batch=batch)
         if not file.is_file():
             raise ConfigError(f"找不到评审结论文件 {file}；请检查路径。")
-        if not settings.ledger.is_file():
-            raise BeianError(f"台账 {settings.ledger} 还不存在：请先运行 beian run。")
+        require_ledger(settings.ledger)
         lines = read_review_file(file)
         store = Ledger(settings.ledger)
         try:
@@ -80,12 +79,12 @@ def remind_command(
     batch: str | None = BATCH,
 ) -> None:
     """催报：为未报送、文件未通过或有退回的推荐单位写出 催报通知.csv；配置了 [mail] 时发送邮件。"""
+    from pipeline.state.ledger import require_ledger
     from pipeline.state.remind import remind
 
     with exits():
         settings = batch_settings(config, need_config=True, ledger=ledger, batch=batch)
-        if not settings.ledger.is_file():
-            raise BeianError(f"台账 {settings.ledger} 还不存在：请先运行 beian run。")
+        require_ledger(settings.ledger)
         path, found = remind(settings, _user())
     for r in found:
         console.print(f"{escape(r.bureau)}：{r.reason}；{escape(r.outcome)}", soft_wrap=True)

@@ -9,7 +9,10 @@ from typing import Any
 import openpyxl
 from conftest import FORM, REPO
 from openpyxl.worksheet.worksheet import Worksheet
+from typer.testing import CliRunner
 
+from pipeline.cli import app
+from pipeline.core.config import Settings
 from pipeline.write.template import HEADER_ROW, SHEET, stamp_name_cell, template_name
 
 TEMPLATE = REPO / "pipeline" / "templates" / template_name(FORM)
@@ -43,6 +46,17 @@ def write_config(folder: Path, *priors: tuple[str, Path]) -> Path:
     path = folder / "beian.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def run_night(settings: Settings) -> Path:
+    """``beian run`` through the command line over ``settings``' folders, which must succeed;
+    the batch's output folder."""
+    config = write_config(settings.inbox.parent)
+    args = ["run", "--config", str(config), "--inbox", str(settings.inbox)]
+    args += ["--outbox", str(settings.outbox), "--ledger", str(settings.ledger)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return settings.outbox / settings.batch
 
 
 def header_columns(ws: Worksheet) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,16 @@ def workbook(
     """The bytes of a real Annex 3 workbook with these rows."""
     fmt = Path(name).suffix.lstrip(".")
     return write_grid(folder / name, annex3_grid(rows, stamp), fmt).read_bytes()
+
+
+def run_ended(clerk: TestClient, run_id: str) -> dict[str, Any]:
+    """The clerk's 立即汇总 job once it is no longer running (at most 30 s)."""
+    for _ in range(300):
+        job: dict[str, Any] = clerk.get(f"/api/runs/{run_id}").json()
+        if job["state"] != "running":
+            break
+        time.sleep(0.1)
+    return job
 
 
 def upload(client: TestClient, data: bytes, name: str = "汇总表.xlsx") -> Any:

@@ -22,7 +22,7 @@ from conftest import annex3_grid, good_row, write_grid
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from forms import SPEC, form_values, make_form, save_as_doc
-from helpers import write_config
+from helpers import run_night
 from packets import (
     PLACEHOLDER,
     content_control,
@@ -418,15 +418,6 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def run(settings: Settings) -> Path:
-    config = write_config(settings.inbox.parent)
-    args = ["run", "--config", str(config), "--inbox", str(settings.inbox)]
-    args += ["--outbox", str(settings.outbox), "--ledger", str(settings.ledger)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return settings.outbox / settings.batch
-
-
 def without(rows: list[dict[str, str]], *keys: str) -> list[dict[str, str]]:
     """Rows without the columns naming files (a member's path starts with the archive's)."""
     return [{k: v for k, v in r.items() if k not in keys} for r in rows]
@@ -457,7 +448,7 @@ def test_a_clerk_would_decide_the_packet(
     grid = annex3_grid([good_row(), SECOND_ROW])
     write_grid(settings.inbox / BUREAU / "汇总表.xlsx", grid, "xlsx")
     case.build(settings.inbox)
-    out = run(settings)
+    out = run_night(settings)
     files = {f["file"]: (f["status"], f["codes"]) for f in read_csv(out / "files.csv")}
     for suffix, want in case.files.items():
         found = [got for name, got in files.items() if name.endswith(suffix)]
@@ -479,13 +470,13 @@ def test_a_zipped_packet_with_gbk_names_consolidates_like_its_folder(
     grid = annex3_grid([good_row(), SECOND_ROW])
     write_grid(settings.inbox / BUREAU / "汇总表.xlsx", grid, "xlsx")
     make_form(settings.inbox / BUREAU / FIRST / "基本信息表.docx")
-    unzipped = run(settings)
+    unzipped = run_night(settings)
     folder_rows = read_csv(unzipped / "dispositions.csv")
     folder_detail = read_csv(unzipped / "明细.csv")
     zipped_inbox = tmp_path / "zipped"
     zipped_inbox.mkdir()
     folder_as_zip(settings.inbox / BUREAU, zipped_inbox / f"{BUREAU}.zip")
-    again = run(
+    again = run_night(
         replace(settings, inbox=zipped_inbox, outbox=tmp_path / "out2", ledger=tmp_path / "l2")
     )
     assert without(read_csv(again / "dispositions.csv"), "file") == without(folder_rows, "file")

@@ -10,7 +10,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import FORM, REPO, good_row
-from serve_helpers import CHANGSHA, ZHUZHOU, Served, serve_batch, stored, upload, workbook
+from serve_helpers import (
+    CHANGSHA,
+    ZHUZHOU,
+    Served,
+    run_ended,
+    serve_batch,
+    stored,
+    upload,
+    workbook,
+)
 from test_read import bomb_workbook, ole_container
 
 from pipeline.core.config import PriorBatch, Settings
@@ -295,11 +304,7 @@ def test_a_run_from_the_site_consolidates_in_the_background(served: Served, tmp_
     answer = clerk.post("/api/runs")
     assert answer.status_code == 202
     run_id = answer.json()["id"]
-    for _ in range(300):
-        job = clerk.get(f"/api/runs/{run_id}").json()
-        if job["state"] != "running":
-            break
-        time.sleep(0.1)
+    job = run_ended(clerk, run_id)
     assert job["state"] == "done" and job["counts"]["accepted"] == 1 and job["total"] == 1
     assert clerk.get("/api/runs/unknown").status_code == 404
     files = (served.settings.batch_dir / "files.csv").read_text(encoding="utf-8")
@@ -339,11 +344,7 @@ def test_a_run_while_another_holds_the_lock_fails_with_its_message(served: Serve
     clerk = served.client(CLERK)
     with FileLock(f"{served.settings.ledger}.lock"):
         run_id = clerk.post("/api/runs").json()["id"]
-        for _ in range(300):
-            job = clerk.get(f"/api/runs/{run_id}").json()
-            if job["state"] != "running":
-                break
-            time.sleep(0.1)
+        job = run_ended(clerk, run_id)
     assert job["state"] == "failed" and "正在汇总这个批次" in job["message"]
     assert "删除" not in job["message"]
 

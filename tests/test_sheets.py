@@ -21,7 +21,7 @@ import xlsxwriter
 import xlwt
 from conftest import FORM, LABELS, write_grid
 from forms import form_values, make_form
-from helpers import SPACE_NAMES, marked_cells, write_config
+from helpers import SPACE_NAMES, marked_cells, run_night, write_config
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.style import Style, TableProperties
 from serve_helpers import CHANGSHA, serve_batch, upload
@@ -216,15 +216,6 @@ def write_ods(path: Path, sheets: tuple[Sheet, ...]) -> None:
         shown = {"stylename": hidden} if sheet.hidden else {}
         doc.spreadsheet.addElement(ods_table(sheet.name, sheet.grid, {}, **shown))
     doc.save(str(path))
-
-
-def run_night(settings: Settings) -> Path:
-    config = write_config(settings.inbox.parent)
-    args = ["run", "--config", str(config), "--inbox", str(settings.inbox)]
-    args += ["--outbox", str(settings.outbox), "--ledger", str(settings.ledger)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return settings.outbox / settings.batch
 
 
 def sorted_codes(codes: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, good_row
-from serve_helpers import CHANGSHA, serve_batch, upload, workbook
+from serve_helpers import CHANGSHA, run_ended, serve_batch, upload, workbook
 from test_end_to_end import run_cli
 from test_over_time import age, fate, file_statuses, half_copied
 from test_over_time import dispositions as dispositions_of
@@ -245,11 +245,7 @@ def test_the_sites_run_names_a_beian_run_holding_the_lock(settings: Settings) ->
     clerk = serve_batch(settings).client(CLERK)
     with locked_ledger(settings, wait=0):
         run_id = clerk.post("/api/runs").json()["id"]
-        for _ in range(300):
-            job = clerk.get(f"/api/runs/{run_id}").json()
-            if job["state"] != "running":
-                break
-            time.sleep(0.1)
+        job = run_ended(clerk, run_id)
     assert job["state"] == "failed" and f"beian run（进程 {os.getpid()}" in job["message"]
 
 

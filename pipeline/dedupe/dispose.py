@@ -38,11 +38,12 @@ def rows_of(live: list[FileOutcome]) -> pd.DataFrame:
     return rows
 
 
-def _row_problem(
-    code: str, row: pd.Series, form: FormSpec, live: dict[str, FileOutcome], **params: object
+def at_name_cell(
+    code: str, row: pd.Series, form: FormSpec, files: dict[str, FileOutcome], **params: object
 ) -> Problem:
-    """A duplicate notice at the name cell of a row."""
-    col = live[row["file"]].table_of(row["sheet"]).columns.get("name", 0)
+    """A problem about a whole space (a duplicate, the province's return) at its row's name
+    cell; ``files`` by inbox name."""
+    col = files[row["file"]].table_of(row["sheet"]).columns.get("name", 0)
     return problem(
         code,
         file=row["file"],
@@ -80,7 +81,7 @@ def dispose(
         row, kept = by_uid.loc[m.uid], by_uid.loc[m.other]
         sheet = "本表" if kept["sheet"] == row["sheet"] else f"工作表“{kept['sheet']}”"
         added.append(
-            _row_problem(
+            at_name_cell(
                 "E_DUPLICATE_ROW", row, form, live, other_place=f"{sheet}第 {kept['row']} 行"
             )
         )
@@ -93,7 +94,7 @@ def dispose(
     for m in auto_prior.itertuples():
         other = prior_by_uid.loc[m.other]
         added.append(
-            _row_problem(
+            at_name_cell(
                 "I_DUPLICATE_PRIOR",
                 by_uid.loc[m.uid],
                 form,
@@ -115,7 +116,7 @@ def dispose(
             ("I_SENT_BY_OTHER", kept, later),
         ):
             added.append(
-                _row_problem(
+                at_name_cell(
                     code,
                     row,
                     form,
@@ -140,7 +141,7 @@ def dispose(
         other = source.loc[m.other]
         where = other["batch"] if m.kind == "prior" else f"{other['bureau']}报送"
         added.append(
-            _row_problem(
+            at_name_cell(
                 "W_POSSIBLE_DUPLICATE",
                 by_uid.loc[m.uid],
                 form,

@@ -19,11 +19,11 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from pipeline.core.cells import cell_address
 from pipeline.core.model import FileOutcome
-from pipeline.core.problems import Problem, problem
+from pipeline.core.problems import Problem
 from pipeline.core.schema import SCHEMAS_DIR, FormSpec
 from pipeline.dedupe.decisions import clean_cell, table_rows, table_text
+from pipeline.dedupe.dispose import at_name_cell
 
 WORDS = SCHEMAS_DIR / "review.toml"
 RETURNED = "退回"
@@ -113,17 +113,15 @@ def review_line(number: int, given: list[str], words: ReviewWords | None = None)
     return ReviewLine(number, bureau, name, verdict, reason, refused)
 
 
-def _returned(row: pd.Series, decision: pd.Series, form: FormSpec, owner: FileOutcome) -> Problem:
+def _returned(
+    row: pd.Series, decision: pd.Series, form: FormSpec, files: dict[str, FileOutcome]
+) -> Problem:
     """E_RETURNED at the row's name cell, carrying the clerk's reason."""
-    col = owner.table_of(row["sheet"]).columns.get("name", 0)
-    return problem(
+    return at_name_cell(
         "E_RETURNED",
-        file=row["file"],
-        sheet=row["sheet"],
-        cell=cell_address(int(row["row"]), col),
-        column=form.column("name").short_label,
-        value=row["name"],
-        row=int(row["row"]),
+        row,
+        form,
+        files,
         reason=decision["reason"],
         who=decision["who"],
         time=str(decision["time"])[:16],
@@ -163,5 +161,5 @@ def apply_reviews(
         ]
         if decision["verdict"] == RETURNED:
             rows.loc[index, "disposition"] = "rejected"
-            found.append(_returned(row, decision, form, by_file[row["file"]]))
+            found.append(_returned(row, decision, form, by_file))
     return rows, found

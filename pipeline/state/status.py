@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import BeianError
-from pipeline.state.ledger import Ledger
+from pipeline.state.ledger import Ledger, require_ledger
 from pipeline.write.labels import LEGACY_UNKNOWN_BUREAU, UNKNOWN_BUREAU
 
 COUNT_COLUMNS = ("受理", "未通过", "往批已备案", "本批重复")
@@ -75,8 +75,7 @@ def submissions(records: list[dict]) -> pd.DataFrame:
 
 def batch_status(settings: Settings) -> Status:
     """Read the ledger; fails with a clear message when no run has been recorded yet."""
-    if not settings.ledger.is_file():
-        raise BeianError(f"台账 {settings.ledger} 还不存在：请先运行 beian run。")
+    require_ledger(settings.ledger)
     ledger = Ledger(settings.ledger)
     try:
         latest = ledger.last_changed_run(settings.batch)
