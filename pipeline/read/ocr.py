@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.core.schema import fold
 from pipeline.read.filetype import MAX_FILE_BYTES, human_size
 from pipeline.read.guards import FileRefused
 
@@ -164,11 +165,12 @@ def recognise(image: np.ndarray) -> list[Box]:
     """Every text line the OCR finds on the image and reads with at least the package's own
     minimum confidence (a line below it is dropped, as the one-call API drops it)."""
     lines = find_lines(image)
+    floor = _engine().text_score
     boxes = []
     for corners, (text, score) in zip(lines, read_lines(image, lines), strict=True):
-        if score >= _engine().text_score:
-            xs, ys = corners[:, 0], corners[:, 1]
-            boxes.append(Box(text, xs.min(), ys.min(), xs.max(), ys.max(), score))
+        if score >= floor:
+            (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+            boxes.append(Box(text, float(x0), float(y0), float(x1), float(y1), score))
     return boxes
 
 
@@ -180,8 +182,6 @@ def title_kind(image: np.ndarray, band: float, titles: dict[str, str], lines: in
     measured along a line's own side, which a skewed long line does not inflate), at most
     ``lines`` of them, stopping at the first that completes a title: a form costs one short
     line, a licence or a photo three. A seal stamped over the title is taken out first."""
-    from pipeline.core.schema import fold
-
     cut = max(1, int(image.shape[0] * band))
     strip = without_seals(np.vstack([image[:cut], image[-cut:][::-1, ::-1]]))
     found = find_lines(strip)
@@ -211,8 +211,6 @@ def without_seals(image: np.ndarray) -> np.ndarray:
 
 def upside_down(boxes: list[Box], height: int, titles: tuple[str, ...]) -> bool:
     """A page whose title line stands in its bottom half was scanned upside down."""
-    from pipeline.core.schema import fold
-
     keys = [fold(t) for t in titles]
     places = [b.centre[1] for b in boxes if any(k and k in fold(b.text) for k in keys)]
     return bool(places) and min(places) > height / 2
