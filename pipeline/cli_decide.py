@@ -44,8 +44,9 @@ def review_command(
     """记录省里的评审结论（推荐/不推荐/退回及理由）；无法应用的行逐一列出，其余照常记录。"""
     from pipeline.core.schema import load_registers
     from pipeline.dedupe.verdicts import read_review_file
-    from pipeline.state.ledger import Ledger, require_ledger
+    from pipeline.state.ledger import Ledger
     from pipeline.state.review_store import record_reviews
+    from pipeline.state.status import require_ledger
 
     with exits():
         settings = batch_settings(config, need_config=True, ledger=ledger, batch=batch)
@@ -79,8 +80,8 @@ def remind_command(
     batch: str | None = BATCH,
 ) -> None:
     """催报：为未报送、文件未通过或有退回的推荐单位写出 催报通知.csv；配置了 [mail] 时发送邮件。"""
-    from pipeline.state.ledger import require_ledger
     from pipeline.state.remind import remind
+    from pipeline.state.status import require_ledger
 
     with exits():
         settings = batch_settings(config, need_config=True, ledger=ledger, batch=batch)

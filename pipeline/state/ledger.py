@@ -145,13 +145,6 @@ class Seen:
     status: str = ""
 
 
-def require_ledger(path: Path) -> None:
-    """Commands that read what the nights recorded need a ledger: say to run first when there
-    is none yet (opening one would create an empty ledger)."""
-    if not path.is_file():
-        raise BeianError(f"台账 {path} 还不存在：请先运行 beian run。")
-
-
 class Ledger:
     """A thin wrapper over the SQLite connection; one per run, used under the run lock."""
 

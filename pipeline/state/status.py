@@ -7,12 +7,13 @@ workbook's sheet), compared with the run before it. Nothing is re-read from the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import BeianError
-from pipeline.state.ledger import Ledger, require_ledger
+from pipeline.state.ledger import Ledger
 from pipeline.write.labels import LEGACY_UNKNOWN_BUREAU, UNKNOWN_BUREAU
 
 COUNT_COLUMNS = ("受理", "未通过", "往批已备案", "本批重复")
@@ -71,6 +72,13 @@ def submissions(records: list[dict]) -> pd.DataFrame:
     if table.empty:
         return table
     return table.replace({"推荐单位": {LEGACY_UNKNOWN_BUREAU: UNKNOWN_BUREAU}})
+
+
+def require_ledger(path: Path) -> None:
+    """Commands that read what the nights recorded need a ledger: say to run first when there
+    is none yet (opening one would create an empty ledger)."""
+    if not path.is_file():
+        raise BeianError(f"台账 {path} 还不存在：请先运行 beian run。")
 
 
 def batch_status(settings: Settings) -> Status:
